@@ -1,0 +1,38 @@
+use crate::error::AppError;
+use leptos::prelude::*;
+
+/// A labelled input whose error (from the server's `AppError::Invalid`) shows under it and is
+/// announced to screen readers through `aria-describedby`.
+#[component]
+pub fn Field(
+    /// The form field name; also the key of its error in `AppError::Invalid`.
+    name: &'static str,
+    label: &'static str,
+    #[prop(default = "text")] kind: &'static str,
+    #[prop(optional)] autocomplete: Option<&'static str>,
+    #[prop(default = false)] required: bool,
+    #[prop(optional, into)] value: Option<String>,
+    #[prop(into)] error: Signal<Option<AppError>>,
+) -> impl IntoView {
+    let id = format!("field-{name}");
+    let error_id = format!("{id}-error");
+    let message = move || error.get().and_then(|e| e.field(name));
+    view! {
+        <div class="field">
+            <label for=id.clone()>{label}</label>
+            <input
+                id=id
+                name=name
+                type=kind
+                autocomplete=autocomplete
+                required=required
+                value=value
+                aria-invalid=move || if message().is_some() { "true" } else { "false" }
+                aria-describedby=error_id.clone()
+            />
+            <p class="field-error" id=error_id>
+                {message}
+            </p>
+        </div>
+    }
+}

@@ -1,0 +1,108 @@
+//! The signed-in frame: header (brand, wallet, who is signed in, sign-out), main navigation,
+//! the page, and the toast region.
+
+use super::toast::ToastRegion;
+use crate::pages::auth::{whoami, SignOut};
+use crate::pages::wallet::WalletSlot;
+use leptos::prelude::*;
+use leptos_router::components::{Outlet, A};
+
+const NAV: [(&str, &str); 8] = [
+    ("/customers", "Customers"),
+    ("/domains", "Domains"),
+    ("/orders", "Orders"),
+    ("/mailboxes", "Mailboxes"),
+    ("/subscriptions", "Subscriptions"),
+    ("/wallet", "Wallet"),
+    ("/audit", "Audit"),
+    ("/staff", "Staff"),
+];
+
+#[component]
+pub fn Layout() -> impl IntoView {
+    let me = Resource::new(|| (), |_| whoami());
+    let sign_out = ServerAction::<SignOut>::new();
+    view! {
+        <a class="skip-link" href="#main">
+            "Skip to content"
+        </a>
+        <header class="topbar">
+            <A href="/" attr:class="brand">
+                "CMR Admin"
+            </A>
+            <WalletSlot />
+            <div class="who">
+                <Suspense fallback=|| view! { <span class="muted">"…"</span> }>
+                    {move || Suspend::new(async move {
+                        me.await
+                            .map(|staff| {
+                                view! {
+                                    <span class="who-name">{staff.display_name}</span>
+                                    <span class="badge" title="Your role">
+                                        {staff.role.as_str()}
+                                    </span>
+                                }
+                            })
+                            .ok()
+                    })}
+                </Suspense>
+                <A href="/account/password">"Change password"</A>
+                <ActionForm action=sign_out attr:class="inline">
+                    <button type="submit" class="button-secondary">
+                        "Sign out"
+                    </button>
+                </ActionForm>
+            </div>
+        </header>
+        <div class="frame">
+            <nav class="sidebar" aria-label="Main">
+                <ul>
+                    <li>
+                        <A href="/" exact=true>
+                            "Home"
+                        </A>
+                    </li>
+                    {NAV
+                        .into_iter()
+                        .map(|(href, label)| view! { <li><A href=href>{label}</A></li> })
+                        .collect_view()}
+                </ul>
+            </nav>
+            <main id="main" tabindex="-1">
+                <Outlet />
+            </main>
+        </div>
+        <ToastRegion />
+    }
+}
+
+/// "Demo data — not connected to CMR", on every page while no CMR key is configured.
+#[component]
+pub fn DemoBanner() -> impl IntoView {
+    demo_mode().then(|| {
+        view! {
+            <div class="demo-banner" role="note">
+                "Demo data — not connected to CMR"
+            </div>
+        }
+    })
+}
+
+/// Read the same way on both sides so hydration matches: from the state on the server, from
+/// the `cmr-demo` meta tag the server wrote in the browser.
+fn demo_mode() -> bool {
+    #[cfg(feature = "ssr")]
+    {
+        use_context::<crate::server::AppState>().is_some_and(|s| s.demo_mode())
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        document()
+            .query_selector("meta[name=cmr-demo]")
+            .ok()
+            .flatten()
+            .and_then(|meta| meta.get_attribute("content"))
+            .as_deref()
+            == Some("1")
+    }
+}

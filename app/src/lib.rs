@@ -1,0 +1,101 @@
+//! The CMR Admin web app: routes, the HTML shell and the page tree. Rendered on the server,
+//! hydrated in the browser.
+
+pub mod components;
+pub mod error;
+pub mod model;
+pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod server;
+
+use components::layout::Layout;
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::components::{ParentRoute, Route, Router, Routes};
+use leptos_router::{path, SsrMode};
+use pages::placeholder::ComingSoon;
+
+/// The HTML document around the app. On the server it also sets this response's
+/// Content-Security-Policy with a fresh nonce for the hydration scripts.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    let demo = server_side_shell_setup();
+    #[cfg(not(feature = "ssr"))]
+    let demo = false;
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="color-scheme" content="light dark" />
+                <meta name="cmr-demo" content=if demo { "1" } else { "0" } />
+                <link rel="icon" href="/favicon.ico" />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+/// Provides the CSP nonce and sets the page's policy header; answers whether demo mode is on.
+#[cfg(feature = "ssr")]
+fn server_side_shell_setup() -> bool {
+    use leptos::nonce::{provide_nonce, use_nonce};
+    provide_nonce();
+    if let (Some(nonce), Some(response)) =
+        (use_nonce(), use_context::<leptos_axum::ResponseOptions>())
+    {
+        let csp = server::http::headers::page_csp(&nonce.to_string());
+        if let Ok(value) = http::HeaderValue::from_str(&csp) {
+            response.insert_header(http::header::CONTENT_SECURITY_POLICY, value);
+        }
+    }
+    use_context::<server::AppState>().is_some_and(|s| s.demo_mode())
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    components::toast::provide_toasts();
+    view! {
+        <Stylesheet id="leptos" href="/pkg/cmr-admin.css" />
+        <Title formatter=|page: String| format!("{page} · CMR Admin") />
+        <components::layout::DemoBanner />
+        <Router>
+            <Routes fallback=pages::not_found::NotFound>
+                <Route path=path!("/sign-in") view=pages::auth::SignInPage ssr=SsrMode::Async />
+                <Route path=path!("/setup") view=pages::auth::SetupPage ssr=SsrMode::Async />
+                <ParentRoute path=path!("") view=Layout ssr=SsrMode::Async>
+                    <Route path=path!("") view=pages::home::HomePage ssr=SsrMode::Async />
+                    <Route
+                        path=path!("/customers")
+                        view=|| view! { <ComingSoon title="Customers" /> }
+                    />
+                    <Route path=path!("/domains") view=|| view! { <ComingSoon title="Domains" /> } />
+                    <Route path=path!("/orders") view=|| view! { <ComingSoon title="Orders" /> } />
+                    <Route
+                        path=path!("/mailboxes")
+                        view=|| view! { <ComingSoon title="Mailboxes" /> }
+                    />
+                    <Route
+                        path=path!("/subscriptions")
+                        view=|| view! { <ComingSoon title="Subscriptions" /> }
+                    />
+                    <Route path=path!("/wallet") view=|| view! { <ComingSoon title="Wallet" /> } />
+                    <Route path=path!("/audit") view=|| view! { <ComingSoon title="Audit" /> } />
+                    <Route path=path!("/staff") view=pages::staff::StaffPage ssr=SsrMode::Async />
+                    <Route
+                        path=path!("/account/password")
+                        view=pages::auth::ChangePasswordPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route path=path!("/*any") view=pages::not_found::NotFound />
+                </ParentRoute>
+            </Routes>
+        </Router>
+    }
+}

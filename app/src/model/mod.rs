@@ -1,0 +1,9 @@
+//! Types and validation shared by the browser and the server. Nothing here knows about
+//! Postgres, sessions or CMR's HTTP API, so it compiles for wasm too.
+
+mod role;
+mod staff;
+pub mod validate;
+
+pub use role::Role;
+pub use staff::{StaffView, WalletView};

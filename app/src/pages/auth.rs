@@ -1,0 +1,272 @@
+//! Sign-in, first-run setup, sign-out and "change my password".
+
+use crate::components::alert::ErrorAlert;
+use crate::components::field::Field;
+use crate::components::toast::use_toasts;
+use crate::error::AppError;
+use crate::model::StaffView;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+#[cfg(feature = "ssr")]
+use crate::{model::Role, server::auth::service, server::ctx, server::require_role};
+
+/// Public. Checks the credentials, starts a fresh session and goes to `next` (a local path).
+#[server(prefix = "/api", endpoint = "auth/sign_in")]
+pub async fn sign_in(
+    email: String,
+    password: String,
+    next: Option<String>,
+) -> Result<(), AppError> {
+    let state = ctx::state();
+    let session = ctx::session().await?;
+    service::sign_in(&state, &session, &email, password).await?;
+    leptos_axum::redirect(&safe_next(next.as_deref()));
+    Ok(())
+}
+
+/// Public, but only with the one-time token printed at start-up. Creates the first admin.
+#[server(prefix = "/api", endpoint = "setup/complete")]
+pub async fn complete_setup(
+    token: String,
+    email: String,
+    display_name: String,
+    password: String,
+    confirm_password: String,
+) -> Result<(), AppError> {
+    let state = ctx::state();
+    let session = ctx::session().await?;
+    service::complete_setup(
+        &state,
+        &session,
+        &token,
+        &email,
+        &display_name,
+        password,
+        confirm_password,
+    )
+    .await?;
+    leptos_axum::redirect("/");
+    Ok(())
+}
+
+#[server(prefix = "/api", endpoint = "auth/sign_out")]
+pub async fn sign_out() -> Result<(), AppError> {
+    let staff = require_role(Role::Viewer).await?;
+    service::sign_out(&ctx::state(), &ctx::session().await?, &staff).await?;
+    leptos_axum::redirect("/sign-in");
+    Ok(())
+}
+
+/// Who is signed in (for the header).
+#[server(prefix = "/api", endpoint = "auth/whoami")]
+pub async fn whoami() -> Result<StaffView, AppError> {
+    require_role(Role::Viewer).await
+}
+
+#[server(prefix = "/api", endpoint = "auth/change_password")]
+pub async fn change_password(
+    current_password: String,
+    new_password: String,
+    confirm_password: String,
+) -> Result<(), AppError> {
+    let staff = require_role(Role::Viewer).await?;
+    service::change_password(
+        &ctx::state(),
+        &ctx::session().await?,
+        &staff,
+        current_password,
+        new_password,
+        confirm_password,
+    )
+    .await
+}
+
+/// Only a local path may follow sign-in: no `//evil.example` or `https://…` (open redirect).
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(path)
+            if path.starts_with('/')
+                && !path.starts_with("//")
+                && !path.contains('\\')
+                && !path.starts_with("/sign-in")
+                && !path.chars().any(char::is_control) =>
+        {
+            path.to_string()
+        }
+        _ => "/".to_string(),
+    }
+}
+
+#[component]
+pub fn SignInPage() -> impl IntoView {
+    let action = ServerAction::<SignIn>::new();
+    let error = Signal::derive(move || action.value().get().and_then(|r| r.err()));
+    let query = use_query_map();
+    let next = move || query.read().get("next").unwrap_or_default();
+    view! {
+        <Title text="Sign in" />
+        <div class="auth-page">
+            <main class="card auth-card" id="main">
+                <h1>"Sign in to CMR Admin"</h1>
+                <ActionForm action=action>
+                    <ErrorAlert error=Signal::derive(move || {
+                        error.get().filter(|e| !matches!(e, AppError::Invalid(_)))
+                    }) />
+                    <input type="hidden" name="next" value=next />
+                    <Field
+                        name="email"
+                        label="Email"
+                        kind="email"
+                        autocomplete="username"
+                        required=true
+                        error=error
+                    />
+                    <Field
+                        name="password"
+                        label="Password"
+                        kind="password"
+                        autocomplete="current-password"
+                        required=true
+                        error=error
+                    />
+                    <button type="submit" class="button-primary" disabled=action.pending()>
+                        {move || if action.pending().get() { "Signing in…" } else { "Sign in" }}
+                    </button>
+                </ActionForm>
+            </main>
+        </div>
+    }
+}
+
+#[component]
+pub fn SetupPage() -> impl IntoView {
+    let action = ServerAction::<CompleteSetup>::new();
+    let error = Signal::derive(move || action.value().get().and_then(|r| r.err()));
+    let query = use_query_map();
+    let token = move || query.read().get("token").unwrap_or_default();
+    view! {
+        <Title text="First-run setup" />
+        <div class="auth-page">
+            <main class="card auth-card" id="main">
+                <h1>"Create the first admin"</h1>
+                <p class="muted">
+                    "This link works once, while no staff account exists. The admin you create here can add everyone else."
+                </p>
+                <ActionForm action=action>
+                    <ErrorAlert error=Signal::derive(move || {
+                        error.get().filter(|e| !matches!(e, AppError::Invalid(_)))
+                    }) />
+                    <input type="hidden" name="token" value=token />
+                    <Field
+                        name="email"
+                        label="Email"
+                        kind="email"
+                        autocomplete="username"
+                        required=true
+                        error=error
+                    />
+                    <Field
+                        name="display_name"
+                        label="Your name"
+                        autocomplete="name"
+                        required=true
+                        error=error
+                    />
+                    <Field
+                        name="password"
+                        label="Password (at least 12 characters)"
+                        kind="password"
+                        autocomplete="new-password"
+                        required=true
+                        error=error
+                    />
+                    <Field
+                        name="confirm_password"
+                        label="Repeat the password"
+                        kind="password"
+                        autocomplete="new-password"
+                        required=true
+                        error=error
+                    />
+                    <button type="submit" class="button-primary" disabled=action.pending()>
+                        "Create admin and sign in"
+                    </button>
+                </ActionForm>
+            </main>
+        </div>
+    }
+}
+
+#[component]
+pub fn ChangePasswordPage() -> impl IntoView {
+    let action = ServerAction::<ChangePassword>::new();
+    let error = Signal::derive(move || action.value().get().and_then(|r| r.err()));
+    let toasts = use_toasts();
+    // A new form (empty fields) after each successful change.
+    let form_key = RwSignal::new(0u32);
+    Effect::new(move |_| {
+        if let Some(Ok(())) = action.value().get() {
+            toasts.success("Your password was changed. Other sessions were signed out.");
+            form_key.update(|k| *k += 1);
+        }
+    });
+    view! {
+        <Title text="Change password" />
+        <h1>"Change your password"</h1>
+        <section class="card narrow">
+            {move || {
+                form_key.track();
+                view! {
+                    <ActionForm action=action>
+                        <ErrorAlert error=Signal::derive(move || {
+                            error.get().filter(|e| !matches!(e, AppError::Invalid(_)))
+                        }) />
+                        <Field
+                            name="current_password"
+                            label="Current password"
+                            kind="password"
+                            autocomplete="current-password"
+                            required=true
+                            error=error
+                        />
+                        <Field
+                            name="new_password"
+                            label="New password (at least 12 characters)"
+                            kind="password"
+                            autocomplete="new-password"
+                            required=true
+                            error=error
+                        />
+                        <Field
+                            name="confirm_password"
+                            label="Repeat the new password"
+                            kind="password"
+                            autocomplete="new-password"
+                            required=true
+                            error=error
+                        />
+                        <button type="submit" class="button-primary" disabled=action.pending()>
+                            "Change password"
+                        </button>
+                    </ActionForm>
+                }
+            }}
+        </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn only_local_paths_are_followed_after_sign_in() {
+        assert_eq!(safe_next(Some("/customers?page=2")), "/customers?page=2");
+        for hostile in ["//evil.example", "https://evil.example", "/\\evil", "evil", ""] {
+            assert_eq!(safe_next(Some(hostile)), "/", "{hostile}");
+        }
+        assert_eq!(safe_next(None), "/");
+    }
+}

@@ -1,0 +1,115 @@
+//! Staff accounts (admin only): the list, and creating an account.
+
+use crate::components::alert::ErrorAlert;
+use crate::components::field::Field;
+use crate::components::toast::use_toasts;
+use crate::error::AppError;
+use crate::model::StaffView;
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+#[cfg(feature = "ssr")]
+use crate::{model::Role, server::{auth::service, ctx, db, require_role}};
+
+#[server(prefix = "/api", endpoint = "staff/list")]
+pub async fn list_staff() -> Result<Vec<StaffView>, AppError> {
+    require_role(Role::Admin).await?;
+    let rows = db::staff::list(&ctx::state().db).await?;
+    Ok(rows.iter().map(db::staff::StaffRow::view).collect())
+}
+
+#[server(prefix = "/api", endpoint = "staff/create")]
+pub async fn create_staff(
+    email: String,
+    display_name: String,
+    role: String,
+    password: String,
+) -> Result<StaffView, AppError> {
+    let admin = require_role(Role::Admin).await?;
+    let role = Role::parse(&role).ok_or_else(|| AppError::invalid("role", "Choose a role."))?;
+    service::create_staff(&ctx::state(), &admin, &email, &display_name, role, password).await
+}
+
+#[component]
+pub fn StaffPage() -> impl IntoView {
+    let create = ServerAction::<CreateStaff>::new();
+    let staff = Resource::new(move || create.version().get(), |_| list_staff());
+    let error = Signal::derive(move || create.value().get().and_then(|r| r.err()));
+    let toasts = use_toasts();
+    Effect::new(move |_| {
+        if let Some(Ok(created)) = create.value().get() {
+            toasts.success(format!("Account created for {}.", created.email));
+        }
+    });
+    view! {
+        <Title text="Staff" />
+        <h1>"Staff"</h1>
+        <section class="card">
+            <h2>"Accounts"</h2>
+            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match staff.await {
+                        Ok(rows) => {
+                            view! {
+                                <table class="table">
+                                    <thead>
+                                        <tr>
+                                            <th scope="col">"Name"</th>
+                                            <th scope="col">"Email"</th>
+                                            <th scope="col">"Role"</th>
+                                        </tr>
+                                    </thead>
+                                    <tbody>
+                                        {rows
+                                            .into_iter()
+                                            .map(|s| {
+                                                view! {
+                                                    <tr>
+                                                        <td>{s.display_name}</td>
+                                                        <td>{s.email}</td>
+                                                        <td><span class="badge">{s.role.as_str()}</span></td>
+                                                    </tr>
+                                                }
+                                            })
+                                            .collect_view()}
+                                    </tbody>
+                                </table>
+                            }
+                                .into_any()
+                        }
+                        Err(e) => view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+        <section class="card narrow">
+            <h2>"Add an account"</h2>
+            <ActionForm action=create>
+                <ErrorAlert error=Signal::derive(move || {
+                    error.get().filter(|e| !matches!(e, AppError::Invalid(_)))
+                }) />
+                <Field name="email" label="Email" kind="email" required=true error=error />
+                <Field name="display_name" label="Name" required=true error=error />
+                <div class="field">
+                    <label for="field-role">"Role"</label>
+                    <select id="field-role" name="role">
+                        <option value="viewer">"Viewer — reads everything"</option>
+                        <option value="editor">"Editor — also changes customer data"</option>
+                        <option value="admin">"Admin — also spends money and manages staff"</option>
+                    </select>
+                </div>
+                <Field
+                    name="password"
+                    label="Initial password (at least 12 characters)"
+                    kind="password"
+                    autocomplete="new-password"
+                    required=true
+                    error=error
+                />
+                <button type="submit" class="button-primary" disabled=create.pending()>
+                    "Create account"
+                </button>
+            </ActionForm>
+        </section>
+    }
+}

@@ -1,0 +1,51 @@
+//! The partner wallet: the header's balance slot (refreshed in the background).
+
+use crate::error::AppError;
+use crate::model::WalletView;
+use leptos::prelude::*;
+use std::time::Duration;
+
+#[cfg(feature = "ssr")]
+use crate::{model::Role, server::ctx, server::require_role};
+
+/// How often the header's balance refreshes while a page stays open.
+const REFRESH: Duration = Duration::from_secs(60);
+
+#[server(prefix = "/api", endpoint = "wallet/summary")]
+pub async fn wallet_summary() -> Result<WalletView, AppError> {
+    require_role(Role::Viewer).await?;
+    let wallet = ctx::state().cmr.wallet().await?.data;
+    Ok(WalletView { balance: format!("{} {}", wallet.balance, wallet.currency) })
+}
+
+/// The balance in the header. Loaded with the page, then refreshed every minute without
+/// reloading; a failure shows a dash with the reason on hover instead of breaking the header.
+#[component]
+pub fn WalletSlot() -> impl IntoView {
+    let tick = RwSignal::new(0u32);
+    let wallet = Resource::new(move || tick.get(), |_| wallet_summary());
+    Effect::new(move |_| {
+        // Browser only: effects do not run during server rendering.
+        let _ = set_interval_with_handle(move || tick.update(|t| *t += 1), REFRESH);
+    });
+    view! {
+        <a class="wallet" href="/wallet" aria-label="Wallet balance">
+            <span class="wallet-label">"Wallet"</span>
+            <Transition fallback=|| view! { <span class="wallet-amount muted">"…"</span> }>
+                {move || Suspend::new(async move {
+                    match wallet.await {
+                        Ok(w) => view! { <span class="wallet-amount">{w.balance}</span> }.into_any(),
+                        Err(e) => {
+                            view! {
+                                <span class="wallet-amount muted" title=e.to_string()>
+                                    "—"
+                                </span>
+                            }
+                                .into_any()
+                        }
+                    }
+                })}
+            </Transition>
+        </a>
+    }
+}

@@ -1,0 +1,119 @@
+//! Authorization by default. One middleware resolves the session on every request and refuses
+//! anything that is not explicitly public; server functions then ask [`require_role`] for the
+//! role they need. A new server function is therefore refused to anonymous callers without
+//! anyone remembering to add a check.
+
+use super::session::{self, SessionAuth};
+use crate::error::AppError;
+use crate::model::{Role, StaffView};
+use crate::server::{db, AppState};
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{header, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::Extension;
+use server_fn::ServerFn;
+use tower_sessions::Session;
+
+/// The staff member behind this request, or `None` when anonymous.
+#[derive(Debug, Clone)]
+pub struct CurrentStaff(pub Option<StaffView>);
+
+/// Pages and endpoints that answer without a session. Everything else needs one.
+fn is_public(path: &str) -> bool {
+    const PAGES: [&str; 4] = ["/sign-in", "/setup", "/healthz", "/favicon.ico"];
+    let public_fns = [crate::pages::auth::SignIn::PATH, crate::pages::auth::CompleteSetup::PATH];
+    PAGES.contains(&path) || path.starts_with("/pkg/") || public_fns.contains(&path)
+}
+
+/// The middleware: resolves the session, refuses anonymous access to non-public paths (401 for
+/// server functions, a redirect to the sign-in page for pages), and records the staff member
+/// in the request for [`require_role`] and the page shell.
+pub async fn authenticate(
+    State(state): State<AppState>,
+    session: Session,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    let staff = match resolve(&state, &session).await {
+        Ok(staff) => staff,
+        Err(err) => return error_response(&err),
+    };
+    let path = req.uri().path();
+    if staff.is_none() && !is_public(path) {
+        if path.starts_with("/api/") {
+            return error_response(&AppError::Unauthorized);
+        }
+        let mut next_url = url::form_urlencoded::Serializer::new(String::new());
+        next_url.append_pair("next", req.uri().path_and_query().map_or("/", |p| p.as_str()));
+        let location = format!("/sign-in?{}", next_url.finish());
+        return (StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response();
+    }
+    req.extensions_mut().insert(CurrentStaff(staff));
+    next.run(req).await
+}
+
+/// The signed-in staff member, after the idle, absolute and password-change checks. An
+/// expired session is deleted.
+async fn resolve(state: &AppState, session: &Session) -> Result<Option<StaffView>, AppError> {
+    let Some(mut auth) = session::load(session).await? else {
+        return Ok(None);
+    };
+    let now = state.clock.now();
+    let config = &state.config;
+    if auth.check(now, config.session_idle, config.session_absolute).is_err() {
+        session::end(session).await?;
+        return Ok(None);
+    }
+    let staff = db::staff::by_id(&state.db, auth.staff_id).await?;
+    let Some(staff) = staff.filter(|s| s.password_changed_at.unix_timestamp() == auth.epoch)
+    else {
+        session::end(session).await?;
+        return Ok(None);
+    };
+    // Refresh the idle clock at most once a minute: a session write per request is waste.
+    if now.unix_timestamp() - auth.last_seen_at >= 60 {
+        auth.last_seen_at = now.unix_timestamp();
+        session::store(session, auth).await?;
+    }
+    Ok(Some(staff.view()))
+}
+
+/// A server-function-shaped error response (the same JSON the server function would return).
+pub fn error_response(err: &AppError) -> Response {
+    let status = StatusCode::from_u16(err.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let body = serde_json::to_string(err).unwrap_or_default();
+    (status, [(header::CONTENT_TYPE, "application/json")], Body::from(body)).into_response()
+}
+
+/// The signed-in staff member, inside a server function or during server-side rendering.
+pub async fn current_staff() -> Result<StaffView, AppError> {
+    let Extension(CurrentStaff(staff)) = leptos_axum::extract::<Extension<CurrentStaff>>()
+        .await
+        .map_err(|_| AppError::Unauthorized)?;
+    staff.ok_or(AppError::Unauthorized)
+}
+
+/// The signed-in staff member when their role is at least `required`; otherwise `Forbidden`
+/// (or `Unauthorized` without a session). Every server function starts with this.
+pub async fn require_role(required: Role) -> Result<StaffView, AppError> {
+    let staff = current_staff().await?;
+    if staff.role.allows(required) {
+        Ok(staff)
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+/// Refreshes the stored auth record after the staff member's own password change, so this
+/// session stays valid while every other one ends.
+pub async fn renew_epoch(session: &Session, staff: &db::staff::StaffRow) -> Result<(), AppError> {
+    if let Some(mut auth) = session::load(session).await? {
+        auth.epoch = staff.password_changed_at.unix_timestamp();
+        session::store(session, auth).await?;
+    } else {
+        session::store(session, SessionAuth::new(staff, staff.password_changed_at)).await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,8 @@
+//! Staff sign-in: password hashing, sessions, the deny-by-default guard, the lockout and the
+//! first-run setup.
+
+pub mod bootstrap;
+pub mod guard;
+pub mod password;
+pub mod service;
+pub mod session;

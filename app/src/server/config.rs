@@ -1,0 +1,190 @@
+//! Configuration from environment variables. A missing or malformed value stops start-up with
+//! one line naming the variable; the CMR key is held in a type that never prints itself.
+
+use cmr::client::ApiKey;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Where the dashboard listens (`LISTEN_ADDR`).
+    pub listen_addr: SocketAddr,
+    /// The address staff type in the browser (`PUBLIC_URL`). `https://` turns on secure cookies
+    /// with the `__Host-` prefix and HSTS.
+    pub public_url: url::Url,
+    pub database_url: String,
+    /// `None` runs the dashboard on the built-in sandbox (demo mode).
+    pub cmr_api_key: Option<ApiKey>,
+    pub cmr_base_url: String,
+    /// Sign-out after this long without a request.
+    pub session_idle: Duration,
+    /// Sign-out this long after sign-in, active or not.
+    pub session_absolute: Duration,
+}
+
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+#[error("configuration error: {variable} {problem}")]
+pub struct ConfigError {
+    pub variable: &'static str,
+    pub problem: String,
+}
+
+impl Config {
+    pub fn from_env() -> Result<Config, ConfigError> {
+        Config::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads the configuration through `lookup`, so tests need not touch the process environment.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+        let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
+
+        let listen_addr: SocketAddr = match get("LISTEN_ADDR") {
+            None => SocketAddr::from(([127, 0, 0, 1], 3000)),
+            Some(raw) => raw.trim().parse().map_err(|_| ConfigError {
+                variable: "LISTEN_ADDR",
+                problem: format!("must be an address like 127.0.0.1:3000, got {raw:?}"),
+            })?,
+        };
+
+        let public_url = match get("PUBLIC_URL") {
+            None => url::Url::parse(&format!("http://{listen_addr}")).expect("valid url"),
+            Some(raw) => parse_http_url("PUBLIC_URL", &raw)?,
+        };
+
+        let database_url = get("DATABASE_URL").ok_or(ConfigError {
+            variable: "DATABASE_URL",
+            problem: "is not set (e.g. postgres://postgres@127.0.0.1:5432/cmr_admin)".into(),
+        })?;
+        if !(database_url.starts_with("postgres://") || database_url.starts_with("postgresql://"))
+        {
+            return Err(ConfigError {
+                variable: "DATABASE_URL",
+                problem: "must start with postgres:// or postgresql://".into(),
+            });
+        }
+
+        let cmr_api_key = match get("CMR_API_KEY") {
+            None => None,
+            Some(key) if key.trim().len() < 8 || key.trim().chars().any(char::is_whitespace) => {
+                return Err(ConfigError {
+                    variable: "CMR_API_KEY",
+                    problem: "looks malformed (too short or contains spaces)".into(),
+                })
+            }
+            Some(key) => Some(ApiKey::new(key.trim().to_string())),
+        };
+
+        let cmr_base_url = match get("CMR_BASE_URL") {
+            None => cmr::client::PRODUCTION_BASE_URL.to_string(),
+            Some(raw) => parse_http_url("CMR_BASE_URL", &raw)?
+                .as_str()
+                .trim_end_matches('/')
+                .to_string(),
+        };
+
+        let session_idle = Duration::from_secs(60 * whole(&get, "SESSION_IDLE_MINUTES", 30)?);
+        let session_absolute =
+            Duration::from_secs(3600 * whole(&get, "SESSION_ABSOLUTE_HOURS", 12)?);
+
+        Ok(Config {
+            listen_addr,
+            public_url,
+            database_url,
+            cmr_api_key,
+            cmr_base_url,
+            session_idle,
+            session_absolute,
+        })
+    }
+
+    /// Served over https: secure cookies with the `__Host-` prefix, and HSTS.
+    pub fn is_https(&self) -> bool {
+        self.public_url.scheme() == "https"
+    }
+
+    pub fn demo_mode(&self) -> bool {
+        self.cmr_api_key.is_none()
+    }
+}
+
+fn parse_http_url(variable: &'static str, raw: &str) -> Result<url::Url, ConfigError> {
+    match url::Url::parse(raw.trim()) {
+        Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => Ok(url),
+        _ => Err(ConfigError {
+            variable,
+            problem: format!("must be an http(s) URL, got {raw:?}"),
+        }),
+    }
+}
+
+/// A whole number between 1 and 10000, or `default` when the variable is unset.
+fn whole(
+    get: &impl Fn(&str) -> Option<String>,
+    variable: &'static str,
+    default: u64,
+) -> Result<u64, ConfigError> {
+    match get(variable) {
+        None => Ok(default),
+        Some(raw) => match raw.trim().parse::<u64>() {
+            Ok(n) if (1..=10_000).contains(&n) => Ok(n),
+            _ => Err(ConfigError {
+                variable,
+                problem: format!("must be a whole number between 1 and 10000, got {raw:?}"),
+            }),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let vars: HashMap<String, String> =
+            vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Config::from_lookup(|name| vars.get(name).cloned())
+    }
+
+    const DB: (&str, &str) = ("DATABASE_URL", "postgres://postgres@127.0.0.1/cmr_admin");
+
+    #[test]
+    fn defaults_apply_when_only_the_database_is_set() {
+        let c = config(&[DB]).unwrap();
+        assert_eq!(c.listen_addr.to_string(), "127.0.0.1:3000");
+        assert_eq!(c.session_idle, Duration::from_secs(30 * 60));
+        assert_eq!(c.session_absolute, Duration::from_secs(12 * 3600));
+        assert!(c.demo_mode());
+        assert!(!c.is_https());
+        assert_eq!(c.cmr_base_url, cmr::client::PRODUCTION_BASE_URL);
+    }
+
+    #[test]
+    fn a_missing_database_url_names_the_variable() {
+        let err = config(&[]).unwrap_err();
+        assert_eq!(err.variable, "DATABASE_URL");
+        assert!(err.to_string().starts_with("configuration error: DATABASE_URL"));
+    }
+
+    #[test]
+    fn malformed_values_name_their_variable() {
+        for (var, value) in [
+            ("LISTEN_ADDR", "localhost"),
+            ("PUBLIC_URL", "ftp://x"),
+            ("CMR_BASE_URL", "not a url"),
+            ("SESSION_IDLE_MINUTES", "0"),
+            ("SESSION_ABSOLUTE_HOURS", "twelve"),
+            ("CMR_API_KEY", "short"),
+        ] {
+            let err = config(&[DB, (var, value)]).unwrap_err();
+            assert_eq!(err.variable, var);
+        }
+    }
+
+    #[test]
+    fn the_api_key_never_prints_itself() {
+        let c = config(&[DB, ("CMR_API_KEY", "cmr_live_supersecret_123")]).unwrap();
+        assert!(!format!("{c:?}").contains("supersecret"));
+        assert!(!c.demo_mode());
+    }
+}

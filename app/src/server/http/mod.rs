@@ -1,0 +1,4 @@
+//! HTTP layers that apply to every response: security headers and the cross-site check.
+
+pub mod cross_site;
+pub mod headers;

@@ -1,0 +1,17 @@
+//! Everything that runs only on the server: configuration, state, sign-in and sessions, the
+//! audit log, the database and the HTTP layers. Nothing here compiles for the browser.
+
+pub mod audit;
+pub mod auth;
+pub mod clock;
+pub mod config;
+pub mod ctx;
+pub mod db;
+pub mod errors;
+pub mod http;
+pub mod router;
+pub mod startup;
+pub mod state;
+
+pub use auth::guard::{current_staff, require_role};
+pub use state::AppState;

@@ -1,0 +1,95 @@
+//! The whole HTTP application: Leptos pages and server functions, the health check, and the
+//! layers every request passes (outermost first): security headers → cross-site check →
+//! session → authentication guard.
+
+use super::auth::guard::authenticate;
+use super::http::cross_site::{reject_cross_site, OwnOrigin};
+use super::http::headers::{security_headers, Https};
+use super::AppState;
+use crate::{shell, App};
+use axum::routing::get;
+use axum::Router;
+use leptos::prelude::*;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use std::sync::Arc;
+use tower_http::services::{ServeDir, ServeFile};
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
+use tower_sessions_sqlx_store::PostgresStore;
+
+/// The session cookie's name. Over https it carries the `__Host-` prefix (Secure, whole site,
+/// no Domain); browsers refuse such cookies over plain http, so local http uses the bare name.
+pub fn session_cookie_name(https: bool) -> &'static str {
+    if https {
+        "__Host-cmr_session"
+    } else {
+        "cmr_session"
+    }
+}
+
+/// Creates the session store's table (tower-sessions' own schema) if needed.
+pub async fn session_store(state: &AppState) -> Result<PostgresStore, sqlx::Error> {
+    let store = PostgresStore::new(state.db.clone());
+    store.migrate().await?;
+    Ok(store)
+}
+
+pub fn build(state: AppState, store: PostgresStore, leptos_options: LeptosOptions) -> Router {
+    let https = state.config.is_https();
+    // The store's own expiry is a backstop behind the guard's idle check (which uses the app
+    // clock); it lets the background task delete abandoned sessions.
+    let store_expiry = time::Duration::try_from(state.config.session_idle)
+        .unwrap_or(time::Duration::minutes(30))
+        + time::Duration::minutes(2);
+    let sessions = SessionManagerLayer::new(store)
+        .with_name(session_cookie_name(https))
+        .with_secure(https)
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_path("/")
+        .with_expiry(Expiry::OnInactivity(store_expiry));
+
+    let own_origin = OwnOrigin(Arc::new(
+        state.config.public_url.origin().ascii_serialization(),
+    ));
+    let routes = generate_route_list(App);
+    let context_state = state.clone();
+    // Static files get explicit routes: the app's catch-all 404 route would shadow a fallback.
+    let site_root = std::path::PathBuf::from(&*leptos_options.site_root);
+    let pkg = ServeDir::new(site_root.join(&*leptos_options.site_pkg_dir))
+        .precompressed_br()
+        .precompressed_gzip();
+    Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .nest_service(&format!("/{}", leptos_options.site_pkg_dir), pkg)
+        .route_service("/favicon.ico", ServeFile::new(site_root.join("favicon.ico")))
+        .leptos_routes_with_context(
+            &leptos_options,
+            routes,
+            move || provide_context(context_state.clone()),
+            {
+                let options = leptos_options.clone();
+                move || shell(options.clone())
+            },
+        )
+        .fallback(leptos_axum::file_and_error_handler(shell))
+        .with_state(leptos_options)
+        .layer(axum::middleware::from_fn_with_state(state, authenticate))
+        .layer(sessions)
+        .layer(axum::middleware::from_fn_with_state(own_origin, reject_cross_site))
+        .layer(axum::middleware::from_fn_with_state(Https(https), security_headers))
+}
+
+/// Deletes expired sessions from the store every minute, logging (not dying on) failures.
+pub fn spawn_session_cleanup(store: PostgresStore) {
+    use tower_sessions::ExpiredDeletion;
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
+        loop {
+            every.tick().await;
+            if let Err(err) = store.delete_expired().await {
+                tracing::warn!(error = %err, "deleting expired sessions failed");
+            }
+        }
+    });
+}

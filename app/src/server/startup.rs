@@ -1,0 +1,47 @@
+//! Start-up: from a validated `Config` to a ready `AppState` (database migrated, CMR client
+//! pointed at CMR, or at an in-process sandbox in demo mode).
+
+use super::auth::bootstrap::SetupToken;
+use super::clock::Clock;
+use super::config::Config;
+use super::{db, AppState};
+use cmr::client::{ApiKey, ClientConfig, CmrClient};
+use cmr::sandbox::{RunningSandbox, Sandbox};
+use rand::RngCore;
+use std::sync::Arc;
+
+pub type StartupError = Box<dyn std::error::Error + Send + Sync>;
+
+/// The state, plus the demo sandbox when one was started (keep it alive as long as the state).
+pub async fn prepare(
+    config: Config,
+    clock: Arc<dyn Clock>,
+) -> Result<(AppState, Option<RunningSandbox>), StartupError> {
+    let db = db::connect_and_migrate(&config.database_url)
+        .await
+        .map_err(|e| format!("database: {e}"))?;
+    let (cmr, sandbox) = match &config.cmr_api_key {
+        Some(key) => {
+            let client = CmrClient::new(ClientConfig::new(config.cmr_base_url.clone(), key.clone()))?;
+            (client, None)
+        }
+        None => {
+            // Demo mode: a seeded sandbox on a loopback port with a throwaway key, reached over
+            // real HTTP exactly as CMR would be.
+            let mut bytes = [0u8; 24];
+            rand::thread_rng().fill_bytes(&mut bytes);
+            let key: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+            let running = cmr::sandbox::spawn(Sandbox::seeded(key.clone())).await?;
+            let client = CmrClient::new(ClientConfig::new(running.base_url(), ApiKey::new(key)))?;
+            (client, Some(running))
+        }
+    };
+    let state = AppState {
+        db,
+        cmr,
+        config: Arc::new(config),
+        clock,
+        setup: SetupToken::default(),
+    };
+    Ok((state, sandbox))
+}

@@ -1,0 +1,206 @@
+//! The test harness: the real router on a loopback port, a per-test Postgres database (from
+//! `#[sqlx::test]`), the CMR sandbox over real HTTP, a manual clock, and captured logs.
+#![allow(dead_code)]
+
+use app::error::AppError;
+use app::model::{Role, StaffView};
+use app::server::auth::bootstrap::SetupToken;
+use app::server::auth::password;
+use app::server::clock::{Clock, ManualClock};
+use app::server::config::Config;
+use app::server::{db, router, AppState};
+use cmr::client::{ApiKey, ClientConfig, CmrClient};
+use cmr::sandbox::{RunningSandbox, Sandbox};
+use leptos::config::LeptosOptions;
+use sqlx::PgPool;
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+
+/// The partner key the tests configure: it must never show up in a response or a log line.
+pub const CMR_KEY: &str = "cmr_test_key_7f3a9c1e_must_never_leak";
+pub const PASSWORD: &str = "a long enough test password";
+
+pub struct TestApp {
+    pub url: String,
+    pub state: AppState,
+    pub clock: ManualClock,
+    pub sandbox: RunningSandbox,
+    pub site_root: PathBuf,
+    http: reqwest::Client,
+}
+
+/// Every log line the process writes during the tests.
+pub fn captured_logs() -> String {
+    String::from_utf8_lossy(&log_buffer().lock().unwrap()).into_owned()
+}
+
+fn log_buffer() -> &'static Mutex<Vec<u8>> {
+    static LOGS: OnceLock<Mutex<Vec<u8>>> = OnceLock::new();
+    LOGS.get_or_init(|| Mutex::new(Vec::new()))
+}
+
+struct CaptureWriter;
+
+impl Write for CaptureWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        log_buffer().lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn init_logs() {
+    // Everything down to debug, so a leak anywhere would be caught.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter("debug,sqlx=info,hyper=info,h2=info,rustls=info")
+        .with_writer(|| CaptureWriter)
+        .with_ansi(false)
+        .try_init();
+}
+
+pub async fn spawn(db: PgPool) -> TestApp {
+    init_logs();
+    let sandbox = cmr::sandbox::spawn(Sandbox::seeded(CMR_KEY)).await.unwrap();
+    let cmr = CmrClient::new(ClientConfig::new(
+        sandbox.base_url(),
+        ApiKey::new(CMR_KEY.to_string()),
+    ))
+    .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let config = Config {
+        listen_addr: addr,
+        public_url: url::Url::parse(&format!("http://{addr}")).unwrap(),
+        database_url: "postgres://unused".into(),
+        cmr_api_key: Some(ApiKey::new(CMR_KEY.to_string())),
+        cmr_base_url: sandbox.base_url(),
+        session_idle: Duration::from_secs(30 * 60),
+        session_absolute: Duration::from_secs(12 * 3600),
+    };
+    let clock = ManualClock::starting_now();
+    let state = AppState {
+        db,
+        cmr,
+        config: Arc::new(config),
+        clock: Arc::new(clock.clone()),
+        setup: SetupToken::default(),
+    };
+
+    // A stand-in site directory, so /pkg/* is served as it is in production.
+    let site_root = std::env::temp_dir().join(format!("cmr-admin-test-{}", addr.port()));
+    std::fs::create_dir_all(site_root.join("pkg")).unwrap();
+    std::fs::write(site_root.join("pkg/cmr-admin.css"), "body{}").unwrap();
+    let options = LeptosOptions::builder()
+        .output_name("cmr-admin")
+        .site_root(site_root.to_string_lossy().into_owned())
+        .site_pkg_dir("pkg")
+        .site_addr(addr)
+        .build();
+    let store = router::session_store(&state).await.unwrap();
+    let app = router::build(state.clone(), store, options);
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    TestApp { url: format!("http://{addr}"), state, clock, sandbox, site_root, http }
+}
+
+/// A server function's answer: status, the session cookie it set (if any), the body.
+pub struct Answer {
+    pub status: u16,
+    pub cookie: Option<String>,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: String,
+}
+
+impl Answer {
+    pub fn error(&self) -> AppError {
+        serde_json::from_str(&self.body)
+            .unwrap_or_else(|_| panic!("not an AppError: {} {}", self.status, self.body))
+    }
+
+    pub fn is_ok(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+}
+
+impl TestApp {
+    pub fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+
+    /// Creates an account directly in the database.
+    pub async fn staff(&self, email: &str, role: Role) -> StaffView {
+        let hash = password::hash(PASSWORD.to_string()).await.unwrap();
+        let new = db::staff::NewStaff {
+            email,
+            display_name: "Test Person",
+            role,
+            password_hash: &hash,
+            now: self.state.clock.now(),
+        };
+        let id = db::staff::insert(&self.state.db, new).await.unwrap().unwrap();
+        StaffView { id, email: email.into(), display_name: "Test Person".into(), role }
+    }
+
+    /// POSTs a server function the way the browser does (same origin, form-encoded).
+    pub async fn call(&self, path: &str, cookie: Option<&str>, form: &[(&str, &str)]) -> Answer {
+        let mut req = self
+            .http
+            .post(format!("{}{path}", self.url))
+            .header("origin", &self.url)
+            .header("sec-fetch-site", "same-origin")
+            .form(form);
+        if let Some(cookie) = cookie {
+            req = req.header("cookie", format!("cmr_session={cookie}"));
+        }
+        answer(req.send().await.unwrap()).await
+    }
+
+    pub async fn get(&self, path: &str, cookie: Option<&str>) -> Answer {
+        let mut req = self.http.get(format!("{}{path}", self.url));
+        if let Some(cookie) = cookie {
+            req = req.header("cookie", format!("cmr_session={cookie}"));
+        }
+        answer(req.send().await.unwrap()).await
+    }
+
+    /// Signs in and returns the session cookie's value.
+    pub async fn sign_in(&self, email: &str, password: &str) -> String {
+        let answer = self
+            .call("/api/auth/sign_in", None, &[("email", email), ("password", password)])
+            .await;
+        assert!(answer.is_ok(), "sign-in failed: {} {}", answer.status, answer.body);
+        answer.cookie.expect("sign-in sets the session cookie")
+    }
+
+    /// True when the cookie still opens a session.
+    pub async fn is_signed_in(&self, cookie: &str) -> bool {
+        let answer = self.call("/api/auth/whoami", Some(cookie), &[]).await;
+        match answer.status {
+            200 => true,
+            401 => false,
+            other => panic!("whoami answered {other}: {}", answer.body),
+        }
+    }
+}
+
+async fn answer(res: reqwest::Response) -> Answer {
+    let status = res.status().as_u16();
+    let headers = res.headers().clone();
+    let cookie = headers
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|v| v.strip_prefix("cmr_session="))
+        .map(|v| v.split(';').next().unwrap_or_default().to_string())
+        .filter(|v| !v.is_empty());
+    let body = res.text().await.unwrap();
+    Answer { status, cookie, headers, body }
+}

@@ -1,0 +1,121 @@
+//! The composition root: configuration → telemetry → database → CMR client → router → serve.
+//! Also the `create-admin` command for creating or resetting an admin from a terminal.
+
+#[cfg(feature = "ssr")]
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    cli::main().await
+}
+
+#[cfg(not(feature = "ssr"))]
+fn main() {}
+
+#[cfg(feature = "ssr")]
+mod cli {
+    use app::server::auth::{bootstrap, service};
+    use app::server::clock::SystemClock;
+    use app::server::config::Config;
+    use app::server::{router, startup, AppState};
+    use std::io::BufRead;
+    use std::process::ExitCode;
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    const USAGE: &str = "usage:
+  cmr-admin                      run the dashboard (configuration from the environment)
+  cmr-admin create-admin --email EMAIL --name NAME
+                                 create an admin, or reset that account's password and make it
+                                 an admin; the password is read from CMR_ADMIN_PASSWORD or
+                                 from the first line of standard input";
+
+    pub async fn main() -> ExitCode {
+        tracing_subscriber::fmt()
+            .with_env_filter(
+                tracing_subscriber::EnvFilter::try_from_default_env()
+                    .unwrap_or_else(|_| "info,sqlx=warn,tower_sessions=warn".into()),
+            )
+            .init();
+        let config = match Config::from_env() {
+            Ok(config) => config,
+            Err(err) => {
+                eprintln!("{err}");
+                return ExitCode::FAILURE;
+            }
+        };
+        let args: Vec<String> = std::env::args().skip(1).collect();
+        let result = match args.first().map(String::as_str) {
+            None | Some("serve") => serve(config).await,
+            Some("create-admin") => create_admin(config, &args[1..]).await,
+            Some("help" | "--help" | "-h") => {
+                println!("{USAGE}");
+                Ok(())
+            }
+            Some(other) => Err(format!("unknown command {other:?}\n{USAGE}").into()),
+        };
+        match result {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(err) => {
+                eprintln!("error: {err}");
+                ExitCode::FAILURE
+            }
+        }
+    }
+
+    async fn serve(config: Config) -> Result<(), startup::StartupError> {
+        let listen_addr = config.listen_addr;
+        let (state, _sandbox) = startup::prepare(config, Arc::new(SystemClock)).await?;
+        let store = router::session_store(&state).await?;
+        router::spawn_session_cleanup(store.clone());
+
+        let mut leptos_options = leptos::config::get_configuration(None)?.leptos_options;
+        leptos_options.site_addr = listen_addr;
+        let app = router::build(state.clone(), store, leptos_options);
+
+        let listener = tokio::net::TcpListener::bind(listen_addr).await?;
+        announce(&state);
+        bootstrap::announce_if_needed(&state).await?;
+        axum::serve(listener, app)
+            .with_graceful_shutdown(shutdown_signal())
+            .await?;
+        Ok(())
+    }
+
+    fn announce(state: &AppState) {
+        println!("CMR Admin listening on {}", state.config.public_url);
+        if state.demo_mode() {
+            println!("Demo mode: no CMR_API_KEY set, using the built-in CMR sandbox.");
+        }
+    }
+
+    async fn shutdown_signal() {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+
+    async fn create_admin(config: Config, args: &[String]) -> Result<(), startup::StartupError> {
+        let flag = |name: &str| {
+            args.iter()
+                .position(|a| a == name)
+                .and_then(|i| args.get(i + 1))
+                .cloned()
+        };
+        let (Some(email), Some(name)) = (flag("--email"), flag("--name")) else {
+            return Err(format!("create-admin needs --email and --name\n{USAGE}").into());
+        };
+        let password = match std::env::var("CMR_ADMIN_PASSWORD") {
+            Ok(password) => password,
+            Err(_) => {
+                eprintln!("Password for {email} (one line on standard input):");
+                let mut line = String::new();
+                std::io::stdin().lock().read_line(&mut line)?;
+                line.trim_end_matches(['\r', '\n']).to_string()
+            }
+        };
+        let (state, _sandbox) = startup::prepare(config, Arc::new(SystemClock)).await?;
+        let (id, created) = service::create_or_reset_admin(&state, &email, &name, password)
+            .await
+            .map_err(|e| e.to_string())?;
+        let verb = if created { "Created" } else { "Reset" };
+        println!("{verb} admin account {id} for {email}.");
+        Ok(())
+    }
+}
