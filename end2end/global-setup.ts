@@ -47,6 +47,8 @@ export default async function globalSetup() {
     server.stdout.on('data', (chunk: Buffer) => {
       log.write(chunk);
       buffered += chunk.toString();
+      const sandbox = buffered.match(/CMR sandbox at (\S+)/);
+      if (sandbox) process.env.SANDBOX_URL = sandbox[1];
       const match = buffered.match(/Create the first admin at: (\S+)/);
       if (match) {
         clearTimeout(timer);

@@ -19,7 +19,6 @@ mod cli {
     use std::io::BufRead;
     use std::process::ExitCode;
     use std::sync::Arc;
-    use std::time::Duration;
 
     const USAGE: &str = "usage:
   cmr-admin                      run the dashboard (configuration from the environment)
@@ -63,7 +62,7 @@ mod cli {
 
     async fn serve(config: Config) -> Result<(), startup::StartupError> {
         let listen_addr = config.listen_addr;
-        let (state, _sandbox) = startup::prepare(config, Arc::new(SystemClock)).await?;
+        let (state, sandbox) = startup::prepare(config, Arc::new(SystemClock)).await?;
         let store = router::session_store(&state).await?;
         router::spawn_session_cleanup(store.clone());
 
@@ -72,7 +71,7 @@ mod cli {
         let app = router::build(state.clone(), store, leptos_options);
 
         let listener = tokio::net::TcpListener::bind(listen_addr).await?;
-        announce(&state);
+        announce(&state, sandbox.as_ref().map(|s| s.addr));
         bootstrap::announce_if_needed(&state).await?;
         axum::serve(listener, app)
             .with_graceful_shutdown(shutdown_signal())
@@ -80,10 +79,10 @@ mod cli {
         Ok(())
     }
 
-    fn announce(state: &AppState) {
+    fn announce(state: &AppState, sandbox: Option<std::net::SocketAddr>) {
         println!("CMR Admin listening on {}", state.config.public_url);
-        if state.demo_mode() {
-            println!("Demo mode: no CMR_API_KEY set, using the built-in CMR sandbox.");
+        if let Some(addr) = sandbox {
+            println!("Demo mode: no CMR_API_KEY set; CMR sandbox at http://{addr}");
         }
     }
 

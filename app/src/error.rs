@@ -19,6 +19,10 @@ pub enum AppError {
     /// Input that failed validation: field name → message. The form shows each at its field.
     #[error("{}", first_message(.0))]
     Invalid(BTreeMap<String, String>),
+    /// Someone else changed these fields differently while the form was open. Nothing was
+    /// saved; the form shows both values so the staff member can choose.
+    #[error("Someone else changed {} of these fields meanwhile. Nothing was saved: choose which value to keep.", .0.len())]
+    EditConflict(Vec<crate::model::profile::FieldConflict>),
     /// Refused for a reason the staff member can act on (CMR's own message, or ours).
     #[error("{0}")]
     Rejected(String),
@@ -65,7 +69,7 @@ impl AppError {
             AppError::Forbidden => 403,
             AppError::NotFound => 404,
             AppError::Invalid(_) => 422,
-            AppError::Rejected(_) => 409,
+            AppError::Rejected(_) | AppError::EditConflict(_) => 409,
             AppError::RateLimited(_) => 429,
             AppError::Unavailable => 503,
             AppError::Misconfigured | AppError::Internal(_) => 500,

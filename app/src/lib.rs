@@ -71,10 +71,10 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/setup") view=pages::auth::SetupPage ssr=SsrMode::Async />
                 <ParentRoute path=path!("") view=Layout ssr=SsrMode::Async>
                     <Route path=path!("") view=pages::home::HomePage ssr=SsrMode::Async />
-                    <Route
-                        path=path!("/customers")
-                        view=|| view! { <ComingSoon title="Customers" /> }
-                    />
+                    <Route path=path!("/customers") view=pages::customers::CustomersPage ssr=SsrMode::Async />
+                    <Route path=path!("/customers/new") view=pages::customers::NewCustomerPage ssr=SsrMode::Async />
+                    <Route path=path!("/customers/:id") view=pages::customers::CustomerPage ssr=SsrMode::Async />
+                    <Route path=path!("/customers/:id/edit") view=pages::customers::EditCustomerPage ssr=SsrMode::Async />
                     <Route path=path!("/domains") view=|| view! { <ComingSoon title="Domains" /> } />
                     <Route path=path!("/orders") view=|| view! { <ComingSoon title="Orders" /> } />
                     <Route

@@ -6,6 +6,30 @@ export const admin = {
   password: 'correct horse battery staple',
 };
 
+export const viewer = {
+  email: 'vera.viewer@e2e.test',
+  name: 'Vera Viewer',
+  role: 'viewer',
+  password: 'viewer password 123',
+};
+
+/// The account the lockout test locks (so the others stay usable).
+export const lockMe = {
+  email: 'lock.me@e2e.test',
+  name: 'Lock Me',
+  role: 'editor',
+  password: 'editor password 123',
+};
+
+/// The CMR sandbox the server runs in demo mode: its request log shows what reached "CMR".
+export async function sandboxRequests(): Promise<
+  { method: string; path: string; query: [string, string][]; body: any }[]
+> {
+  const res = await fetch(`${process.env.SANDBOX_URL}/__sandbox/requests`);
+  if (!res.ok) throw new Error(`sandbox request log: HTTP ${res.status}`);
+  return res.json();
+}
+
 /// Every test fails on a browser console error or an uncaught exception: a CSP violation or a
 /// hydration panic shows up there first.
 export const test = base.extend<{ consoleErrors: string[] }>({

@@ -3,6 +3,7 @@
 
 use super::toast::ToastRegion;
 use crate::pages::auth::{whoami, SignOut};
+use crate::pages::customers::LookupBox;
 use crate::pages::wallet::WalletSlot;
 use leptos::prelude::*;
 use leptos_router::components::{Outlet, A};
@@ -30,6 +31,7 @@ pub fn Layout() -> impl IntoView {
             <A href="/" attr:class="brand">
                 "CMR Admin"
             </A>
+            <LookupBox />
             <WalletSlot />
             <div class="who">
                 <Suspense fallback=|| view! { <span class="muted">"…"</span> }>

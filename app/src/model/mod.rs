@@ -1,6 +1,8 @@
 //! Types and validation shared by the browser and the server. Nothing here knows about
 //! Postgres, sessions or CMR's HTTP API, so it compiles for wasm too.
 
+pub mod customer;
+pub mod profile;
 mod role;
 mod staff;
 pub mod validate;

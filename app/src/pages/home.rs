@@ -1,34 +1,78 @@
-use crate::pages::auth::whoami;
+use crate::components::history::History;
+use crate::error::AppError;
+use crate::model::customer::HomeSummary;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 
+#[cfg(feature = "ssr")]
+use crate::{model::Role, server::ctx, server::customers, server::require_role};
+
+#[server(prefix = "/api", endpoint = "home/summary")]
+pub async fn load_home() -> Result<HomeSummary, AppError> {
+    require_role(Role::Viewer).await?;
+    customers::home(&ctx::state()).await
+}
+
+#[component]
+fn Figure(label: &'static str, value: Result<String, String>, href: &'static str) -> impl IntoView {
+    view! {
+        <A href=href attr:class="figure card">
+            <span class="figure-label">{label}</span>
+            {match value {
+                Ok(v) => view! { <span class="figure-value">{v}</span> }.into_any(),
+                Err(e) => view! { <span class="figure-value muted" title=e.clone()>"—"</span><span class="figure-error">{e}</span> }.into_any(),
+            }}
+        </A>
+    }
+}
+
 #[component]
 pub fn HomePage() -> impl IntoView {
-    let me = Resource::new(|| (), |_| whoami());
+    let summary = Resource::new(|| (), |_| load_home());
     view! {
         <Title text="Home" />
         <h1>"Home"</h1>
-        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+        <Suspense fallback=|| view! { <p class="muted" aria-busy="true">"Loading…"</p> }>
             {move || Suspend::new(async move {
-                me.await
-                    .ok()
-                    .map(|staff| {
+                match summary.await {
+                    Err(e) => view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any(),
+                    Ok(s) => {
+                        let count = |r: Result<u64, String>| r.map(|n| n.to_string());
                         view! {
-                            <p>"Signed in as " <strong>{staff.display_name}</strong> " ("
-                                {staff.role.as_str()} ")."
-                            </p>
+                            <div class="figures">
+                                <Figure label="Wallet balance" value=s.wallet href="/wallet" />
+                                <Figure label="Customers" value=count(s.customers) href="/customers" />
+                                <Figure label="Domains (subscriptions)" value=count(s.subscriptions) href="/subscriptions" />
+                                <Figure label="Mailboxes" value=count(s.mailboxes) href="/mailboxes" />
+                            </div>
+                            <section class="card" aria-labelledby="cmr-heading">
+                                <h2 id="cmr-heading">"CMR connection"</h2>
+                                {match s.cmr {
+                                    None => view! { <p class="muted">"No call made yet."</p> }.into_any(),
+                                    Some(h) => {
+                                        let status = h.status.map_or("no answer".to_string(), |s| format!("HTTP {s}"));
+                                        view! {
+                                            <p>
+                                                <span class=if h.ok { "badge badge-ok" } else { "badge badge-danger" }>
+                                                    {if h.ok { "reachable" } else { "problem" }}
+                                                </span>
+                                                {format!(" Last call: {status}, {} ms.", h.latency_ms)}
+                                            </p>
+                                        }
+                                            .into_any()
+                                    }
+                                }}
+                            </section>
+                            <section class="card" aria-labelledby="recent-heading">
+                                <h2 id="recent-heading">"Latest activity"</h2>
+                                <History entries=s.recent empty="Nothing recorded yet." />
+                            </section>
                         }
-                    })
+                            .into_any()
+                    }
+                }
             })}
         </Suspense>
-        <section class="card">
-            <h2>"Where to start"</h2>
-            <ul>
-                <li><A href="/customers">"Customers"</A>" — find a customer and edit their profile."</li>
-                <li><A href="/wallet">"Wallet"</A>" — the partner balance that renewals and orders spend."</li>
-                <li><A href="/account/password">"Change your password"</A></li>
-            </ul>
-        </section>
     }
 }

@@ -22,7 +22,7 @@ impl From<cmr::CmrError> for AppError {
     fn from(err: cmr::CmrError) -> Self {
         use cmr::CmrError as E;
         match err {
-            E::Timeout | E::Network | E::Server { .. } => {
+            E::Timeout | E::Network { .. } | E::Server { .. } => {
                 tracing::warn!(error = %err, "CMR unavailable");
                 AppError::Unavailable
             }
@@ -46,7 +46,9 @@ impl From<cmr::CmrError> for AppError {
                 "The partner wallet does not cover this; top it up in the CMR partner dashboard."
                     .into(),
             ),
-            other @ E::UnexpectedResponse { .. } => internal("CMR", other),
+            other @ (E::UnexpectedResponse { .. } | E::InvalidRequest { .. }) => {
+                internal("CMR", other)
+            }
         }
     }
 }

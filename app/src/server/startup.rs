@@ -31,7 +31,7 @@ pub async fn prepare(
             let mut bytes = [0u8; 24];
             rand::thread_rng().fill_bytes(&mut bytes);
             let key: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-            let running = cmr::sandbox::spawn(Sandbox::seeded(key.clone())).await?;
+            let running = cmr::sandbox::spawn(Sandbox::seeded(key.clone()))?;
             let client = CmrClient::new(ClientConfig::new(running.base_url(), ApiKey::new(key)))?;
             (client, Some(running))
         }
@@ -42,6 +42,7 @@ pub async fn prepare(
         config: Arc::new(config),
         clock,
         setup: SetupToken::default(),
+        geo: Default::default(),
     };
     Ok((state, sandbox))
 }

@@ -1,6 +1,7 @@
 use super::auth::bootstrap::SetupToken;
 use super::clock::Clock;
 use super::config::Config;
+use super::geo_cache::GeoCache;
 use cmr::client::CmrClient;
 use sqlx::PgPool;
 use std::sync::Arc;
@@ -13,6 +14,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub clock: Arc<dyn Clock>,
     pub setup: SetupToken,
+    /// Countries and states (they change rarely).
+    pub geo: Arc<GeoCache>,
 }
 
 impl AppState {

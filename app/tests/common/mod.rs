@@ -6,7 +6,7 @@ use app::error::AppError;
 use app::model::{Role, StaffView};
 use app::server::auth::bootstrap::SetupToken;
 use app::server::auth::password;
-use app::server::clock::{Clock, ManualClock};
+use app::server::clock::ManualClock;
 use app::server::config::Config;
 use app::server::{db, router, AppState};
 use cmr::client::{ApiKey, ClientConfig, CmrClient};
@@ -64,7 +64,7 @@ fn init_logs() {
 
 pub async fn spawn(db: PgPool) -> TestApp {
     init_logs();
-    let sandbox = cmr::sandbox::spawn(Sandbox::seeded(CMR_KEY)).await.unwrap();
+    let sandbox = cmr::sandbox::spawn(Sandbox::seeded(CMR_KEY)).unwrap();
     let cmr = CmrClient::new(ClientConfig::new(
         sandbox.base_url(),
         ApiKey::new(CMR_KEY.to_string()),
@@ -88,6 +88,7 @@ pub async fn spawn(db: PgPool) -> TestApp {
         config: Arc::new(config),
         clock: Arc::new(clock.clone()),
         setup: SetupToken::default(),
+        geo: Default::default(),
     };
 
     // A stand-in site directory, so /pkg/* is served as it is in production.

@@ -1,6 +1,7 @@
 //! Queries, one module per table group. Plain `sqlx::query_as` (no compile-time macros) so a
 //! build needs no database.
 
+pub mod audit;
 pub mod staff;
 pub mod throttle;
 

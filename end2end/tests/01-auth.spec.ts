@@ -1,4 +1,4 @@
-import { test, expect, admin, open, signIn } from './helpers';
+import { test, expect, admin, viewer, lockMe, open, signIn } from './helpers';
 
 // One story, in order: the server starts with no account, the first admin is created through
 // the printed setup URL, then sign-in, sign-out, errors and the lockout.
@@ -43,8 +43,23 @@ test.describe.serial('staff sign-in', () => {
     expect(consoleErrors).toEqual([]);
   });
 
+  test('an admin adds staff accounts on the Staff page', async ({ page, consoleErrors }) => {
+    await signIn(page, admin.email, admin.password);
+    await expect(page.getByRole('heading', { name: 'Home' })).toBeVisible();
+    for (const account of [viewer, lockMe]) {
+      await open(page, '/staff');
+      await page.getByLabel('Email').fill(account.email);
+      await page.getByLabel('Name', { exact: true }).fill(account.name);
+      await page.getByLabel('Role').selectOption(account.role);
+      await page.getByLabel('Initial password (at least 12 characters)').fill(account.password);
+      await page.getByRole('button', { name: 'Create account' }).click();
+      await expect(page.getByRole('cell', { name: account.email })).toBeVisible();
+    }
+    expect(consoleErrors).toEqual([]);
+  });
+
   test('a wrong password shows one clear error', async ({ page, consoleErrors }) => {
-    await signIn(page, admin.email, 'not the password at all');
+    await signIn(page, lockMe.email, 'not the password at all');
     await expect(page.getByRole('alert')).toHaveText('The email or password is incorrect.');
     await expect(page).toHaveURL(/\/sign-in/);
     expect(consoleErrors).toEqual([]);
@@ -53,10 +68,10 @@ test.describe.serial('staff sign-in', () => {
   test('after ten failures even the right password is refused', async ({ page, consoleErrors }) => {
     // One failure happened in the previous test.
     for (let attempt = 2; attempt <= 10; attempt++) {
-      await signIn(page, admin.email, `wrong password number ${attempt}`);
+      await signIn(page, lockMe.email, `wrong password number ${attempt}`);
       await expect(page.getByRole('alert')).toHaveText('The email or password is incorrect.');
     }
-    await signIn(page, admin.email, admin.password);
+    await signIn(page, lockMe.email, lockMe.password);
     await expect(page.getByRole('alert')).toContainText('Too many failed sign-ins');
     await expect(page).toHaveURL(/\/sign-in/);
     expect(consoleErrors).toEqual([]);

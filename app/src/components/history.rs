@@ -1,0 +1,61 @@
+use crate::model::customer::AuditView;
+use crate::model::profile;
+use leptos::prelude::*;
+
+/// Audit entries, newest first: who did what, when, the changed fields and the outcome.
+#[component]
+pub fn History(entries: Vec<AuditView>, empty: &'static str) -> impl IntoView {
+    if entries.is_empty() {
+        return view! { <p class="muted">{empty}</p> }.into_any();
+    }
+    view! {
+        <ol class="history">
+            {entries
+                .into_iter()
+                .map(|e| {
+                    view! {
+                        <li class=if e.ok { "history-ok" } else { "history-failed" }>
+                            <div class="history-head">
+                                <time>{e.at}" UTC"</time>
+                                <strong>{e.actor}</strong>
+                                <span class="badge">{e.action}</span>
+                                {(!e.ok).then(|| view! { <span class="badge badge-danger">"failed"</span> })}
+                                {e.target.map(|t| view! { <span class="muted">{t}</span> })}
+                            </div>
+                            {(!e.changes.is_empty())
+                                .then(|| {
+                                    view! {
+                                        <ul class="changes">
+                                            {e
+                                                .changes
+                                                .into_iter()
+                                                .map(|(field, before, after)| {
+                                                    view! {
+                                                        <li>
+                                                            {profile::label_or(&field)}": "
+                                                            <del>{shown(before)}</del>" → "<ins>{shown(after)}</ins>
+                                                        </li>
+                                                    }
+                                                })
+                                                .collect_view()}
+                                        </ul>
+                                    }
+                                })}
+                            {e.message.map(|m| view! { <p class="muted">{m}</p> })}
+                            {e.action_id.map(|a| view! { <p class="muted">"CMR action "<code>{a}</code></p> })}
+                        </li>
+                    }
+                })
+                .collect_view()}
+        </ol>
+    }
+    .into_any()
+}
+
+fn shown(value: String) -> String {
+    if value.is_empty() {
+        "(empty)".into()
+    } else {
+        value
+    }
+}

@@ -1,0 +1,151 @@
+//! What the customer pages show: small view types, built on the server from CMR's answers.
+
+use cmr::types::UserProfile;
+use serde::{Deserialize, Serialize};
+
+/// One row of the customer list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CustomerRow {
+    pub id: String,
+    pub name: String,
+    pub email: String,
+    pub company: String,
+    pub country: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CustomerList {
+    pub rows: Vec<CustomerRow>,
+    pub total: u64,
+    pub page: u32,
+    pub total_pages: u32,
+}
+
+/// How the list is sorted (within the page CMR returns: its list call has no sort parameter).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub enum CustomerSort {
+    #[default]
+    Name,
+    Email,
+    Company,
+    Country,
+}
+
+impl CustomerSort {
+    pub const ALL: [(CustomerSort, &'static str); 4] = [
+        (CustomerSort::Name, "name"),
+        (CustomerSort::Email, "email"),
+        (CustomerSort::Company, "company"),
+        (CustomerSort::Country, "country"),
+    ];
+
+    pub fn parse(s: &str) -> CustomerSort {
+        Self::ALL.iter().find(|(_, n)| *n == s).map_or(CustomerSort::Name, |(k, _)| *k)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        Self::ALL.iter().find(|(k, _)| *k == self).map_or("name", |(_, n)| n)
+    }
+
+    pub fn key(self, row: &CustomerRow) -> String {
+        match self {
+            CustomerSort::Name => row.name.to_lowercase(),
+            CustomerSort::Email => row.email.to_lowercase(),
+            CustomerSort::Company => row.company.to_lowercase(),
+            CustomerSort::Country => row.country.clone(),
+        }
+    }
+}
+
+/// A part of a page that loads on its own: the data, or why it could not be loaded (the rest
+/// of the page still shows).
+pub type Section<T> = Result<Vec<T>, String>;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DomainSummary {
+    pub name: String,
+    pub status: String,
+    pub expires: Option<String>,
+    pub auto_renew: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MailboxSummary {
+    pub email: String,
+    pub name: String,
+    pub status: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SubscriptionSummary {
+    pub id: String,
+    pub domain: String,
+    pub status: String,
+    pub mailboxes: u32,
+    pub price_per_mailbox: String,
+    pub period_end: Option<String>,
+    pub auto_renew: bool,
+}
+
+/// One audit entry as staff read it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditView {
+    /// UTC, `YYYY-MM-DD HH:MM:SS`.
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub target: Option<String>,
+    /// (field, before, after)
+    pub changes: Vec<(String, String, String)>,
+    pub ok: bool,
+    pub message: Option<String>,
+    pub action_id: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CustomerDetail {
+    pub id: String,
+    pub profile: UserProfile,
+    pub domains: Section<DomainSummary>,
+    pub mailboxes: Section<MailboxSummary>,
+    pub subscriptions: Section<SubscriptionSummary>,
+    pub history: Vec<AuditView>,
+    /// What the signed-in staff member may do here (decided on the server from the role).
+    pub can_edit: bool,
+    pub can_delete: bool,
+}
+
+/// What saving the edit form did.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum SaveOutcome {
+    /// The form matched CMR's profile: no call was made.
+    NothingChanged,
+    /// These fields (wire names) were changed.
+    Saved(Vec<String>),
+}
+
+/// The home page's figures; each loads independently.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HomeSummary {
+    pub wallet: Result<String, String>,
+    pub customers: Result<u64, String>,
+    pub subscriptions: Result<u64, String>,
+    pub mailboxes: Result<u64, String>,
+    pub recent: Vec<AuditView>,
+    pub cmr: Option<CmrHealth>,
+}
+
+/// The last CMR call: how long it took and how it ended.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CmrHealth {
+    pub ok: bool,
+    pub status: Option<u16>,
+    pub latency_ms: u64,
+}
+
+/// A country or state for the address selects.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GeoOption {
+    pub code: String,
+    pub name: String,
+}

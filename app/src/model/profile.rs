@@ -1,0 +1,323 @@
+//! Customer profiles: field access by wire name, validation, and the three-way merge that
+//! keeps an edit from overwriting what someone else changed meanwhile.
+
+use cmr::types::UserProfile;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// The 14 fields in form order, with their labels.
+pub const FIELDS: [(&str, &str); 14] = [
+    ("firstName", "First name"),
+    ("lastName", "Last name"),
+    ("company", "Company"),
+    ("email", "Email"),
+    ("phoneCc", "Phone country code"),
+    ("phone", "Phone"),
+    ("addressLineOne", "Address line 1"),
+    ("addressLineTwo", "Address line 2"),
+    ("addressLineThree", "Address line 3"),
+    ("city", "City"),
+    ("state", "State / province"),
+    ("postalCode", "Postal code"),
+    ("country", "Country"),
+    ("languagePreference", "Language"),
+];
+
+/// Fields a profile may leave empty (CMR's create call does not require them).
+pub const OPTIONAL: [&str; 2] = ["addressLineTwo", "addressLineThree"];
+
+pub fn label(field: &str) -> &'static str {
+    FIELDS.iter().find(|(f, _)| *f == field).map_or("Field", |(_, l)| l)
+}
+
+/// The label of a profile field, or the name itself for other fields (audit entries).
+pub fn label_or(field: &str) -> String {
+    FIELDS
+        .iter()
+        .find(|(f, _)| *f == field)
+        .map_or_else(|| field.to_string(), |(_, l)| l.to_string())
+}
+
+/// A profile field by its wire name.
+pub fn get<'a>(p: &'a UserProfile, field: &str) -> &'a str {
+    match field {
+        "firstName" => &p.first_name,
+        "lastName" => &p.last_name,
+        "company" => &p.company,
+        "email" => &p.email,
+        "phoneCc" => &p.phone_cc,
+        "phone" => &p.phone,
+        "addressLineOne" => &p.address_line_one,
+        "addressLineTwo" => &p.address_line_two,
+        "addressLineThree" => &p.address_line_three,
+        "city" => &p.city,
+        "state" => &p.state,
+        "postalCode" => &p.postal_code,
+        "country" => &p.country,
+        "languagePreference" => &p.language_preference,
+        _ => "",
+    }
+}
+
+pub fn set(p: &mut UserProfile, field: &str, value: String) {
+    let slot = match field {
+        "firstName" => &mut p.first_name,
+        "lastName" => &mut p.last_name,
+        "company" => &mut p.company,
+        "email" => &mut p.email,
+        "phoneCc" => &mut p.phone_cc,
+        "phone" => &mut p.phone,
+        "addressLineOne" => &mut p.address_line_one,
+        "addressLineTwo" => &mut p.address_line_two,
+        "addressLineThree" => &mut p.address_line_three,
+        "city" => &mut p.city,
+        "state" => &mut p.state,
+        "postalCode" => &mut p.postal_code,
+        "country" => &mut p.country,
+        "languagePreference" => &mut p.language_preference,
+        _ => return,
+    };
+    *slot = value;
+}
+
+/// Trims every field; the country code is upper-cased and the email lower-cased.
+pub fn normalise(mut p: UserProfile) -> UserProfile {
+    for (field, _) in FIELDS {
+        let value = get(&p, field).trim().to_string();
+        let value = match field {
+            "country" => value.to_ascii_uppercase(),
+            "email" => value.to_lowercase(),
+            "phoneCc" => value.trim_start_matches('+').to_string(),
+            _ => value,
+        };
+        set(&mut p, field, value);
+    }
+    p
+}
+
+/// Field name → message for every rule the profile breaks; empty when it is valid.
+pub fn validate(p: &UserProfile) -> BTreeMap<String, String> {
+    let mut errors = BTreeMap::new();
+    let mut fail = |field: &str, message: String| {
+        errors.entry(field.to_string()).or_insert(message);
+    };
+    for (field, label) in FIELDS {
+        let value = get(p, field);
+        if value.is_empty() && !OPTIONAL.contains(&field) {
+            fail(field, format!("{label} is required."));
+        } else if value.chars().count() > 200 {
+            fail(field, format!("{label} is too long (at most 200 characters)."));
+        } else if value.chars().any(char::is_control) {
+            fail(field, format!("{label} contains characters that cannot be used."));
+        }
+    }
+    if !p.email.is_empty() && super::validate::email(&p.email).is_err() {
+        fail("email", "Enter an email address like name@example.com.".into());
+    }
+    let digits = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_digit());
+    if !p.phone_cc.is_empty() && !(digits(&p.phone_cc) && p.phone_cc.len() <= 4) {
+        fail("phoneCc", "Use 1–4 digits for the country code, without +.".into());
+    }
+    if !p.phone.is_empty() && !(digits(&p.phone) && (4..=15).contains(&p.phone.len())) {
+        fail("phone", "Use 4–15 digits for the phone number, without spaces.".into());
+    }
+    if !p.country.is_empty()
+        && !(p.country.len() == 2 && p.country.chars().all(|c| c.is_ascii_uppercase()))
+    {
+        fail("country", "Choose a country (two-letter ISO code such as US).".into());
+    }
+    if !p.language_preference.is_empty()
+        && !(2..=8).contains(&p.language_preference.len())
+    {
+        fail("languagePreference", "Use a language code such as en.".into());
+    }
+    errors
+}
+
+/// A field that both this staff member and someone else changed, differently.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldConflict {
+    pub field: String,
+    /// What the form was opened with.
+    pub original: String,
+    /// What this staff member typed.
+    pub yours: String,
+    /// What CMR holds now.
+    pub theirs: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Merge {
+    /// Nothing to send: the result equals what CMR already holds.
+    Unchanged,
+    /// Send `profile`; `changed` lists (field, before, after) against CMR's current values.
+    Save {
+        profile: UserProfile,
+        changed: Vec<(String, String, String)>,
+    },
+    /// Someone else changed these fields differently; nothing is sent.
+    Conflicts(Vec<FieldConflict>),
+}
+
+/// Three-way merge per field of `seen` (the profile the form was opened with), `edited` (the
+/// form as submitted) and `current` (CMR's profile, fetched again at save time):
+/// untouched fields take `current` (keeping others' changes), fields only we changed take
+/// ours, fields both changed to the same value are fine, and fields both changed differently
+/// are conflicts. An optional field emptied in the form is a change to `""` (cleared).
+pub fn merge(seen: &UserProfile, edited: &UserProfile, current: &UserProfile) -> Merge {
+    let mut merged = current.clone();
+    let mut conflicts = Vec::new();
+    for (field, _) in FIELDS {
+        let (base, ours, theirs) = (get(seen, field), get(edited, field), get(current, field));
+        if ours == base || ours == theirs {
+            continue; // untouched, or already what CMR has
+        }
+        if theirs != base {
+            conflicts.push(FieldConflict {
+                field: field.to_string(),
+                original: base.to_string(),
+                yours: ours.to_string(),
+                theirs: theirs.to_string(),
+            });
+            continue;
+        }
+        set(&mut merged, field, ours.to_string());
+    }
+    if !conflicts.is_empty() {
+        return Merge::Conflicts(conflicts);
+    }
+    let changed: Vec<_> = FIELDS
+        .iter()
+        .filter(|(f, _)| get(&merged, f) != get(current, f))
+        .map(|(f, _)| (f.to_string(), get(current, f).to_string(), get(&merged, f).to_string()))
+        .collect();
+    if changed.is_empty() {
+        Merge::Unchanged
+    } else {
+        Merge::Save { profile: merged, changed }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn profile() -> UserProfile {
+        UserProfile {
+            first_name: "Ada".into(),
+            last_name: "Lovelace".into(),
+            company: "Engines Ltd".into(),
+            email: "ada@engines.example".into(),
+            phone_cc: "44".into(),
+            phone: "2071234567".into(),
+            address_line_one: "12 St James's Square".into(),
+            address_line_two: "Floor 2".into(),
+            address_line_three: String::new(),
+            city: "London".into(),
+            state: "London".into(),
+            postal_code: "SW1Y 4JH".into(),
+            country: "GB".into(),
+            language_preference: "en".into(),
+        }
+    }
+
+    #[test]
+    fn an_untouched_form_changes_nothing() {
+        let p = profile();
+        assert_eq!(merge(&p, &p, &p), Merge::Unchanged);
+    }
+
+    #[test]
+    fn a_field_changed_by_us_is_sent_with_everything_else() {
+        let seen = profile();
+        let mut edited = seen.clone();
+        edited.city = "Bath".into();
+        let Merge::Save { profile: sent, changed } = merge(&seen, &edited, &seen) else {
+            panic!("expected a save");
+        };
+        assert_eq!(sent.city, "Bath");
+        assert_eq!(sent.company, "Engines Ltd", "the rest of the profile goes along");
+        assert_eq!(changed, [("city".into(), "London".into(), "Bath".into())]);
+    }
+
+    #[test]
+    fn a_field_changed_upstream_and_untouched_here_keeps_the_upstream_value() {
+        let seen = profile();
+        let mut current = seen.clone();
+        current.phone = "2070000000".into();
+        let mut edited = seen.clone();
+        edited.city = "Bath".into();
+        let Merge::Save { profile: sent, changed } = merge(&seen, &edited, &current) else {
+            panic!("expected a save");
+        };
+        assert_eq!(sent.phone, "2070000000", "someone else's change survives");
+        assert_eq!(sent.city, "Bath");
+        assert_eq!(changed.len(), 1, "only our field differs from CMR's current profile");
+    }
+
+    #[test]
+    fn a_field_changed_upstream_only_needs_no_save() {
+        let seen = profile();
+        let mut current = seen.clone();
+        current.phone = "2070000000".into();
+        assert_eq!(merge(&seen, &seen, &current), Merge::Unchanged);
+    }
+
+    #[test]
+    fn a_field_changed_by_both_differently_is_a_conflict() {
+        let seen = profile();
+        let mut current = seen.clone();
+        current.city = "Oxford".into();
+        let mut edited = seen.clone();
+        edited.city = "Bath".into();
+        edited.company = "New Engines".into();
+        let Merge::Conflicts(conflicts) = merge(&seen, &edited, &current) else {
+            panic!("expected a conflict");
+        };
+        assert_eq!(
+            conflicts,
+            [FieldConflict {
+                field: "city".into(),
+                original: "London".into(),
+                yours: "Bath".into(),
+                theirs: "Oxford".into(),
+            }]
+        );
+    }
+
+    #[test]
+    fn a_field_changed_by_both_to_the_same_value_is_no_conflict() {
+        let seen = profile();
+        let mut both = seen.clone();
+        both.city = "Bath".into();
+        assert_eq!(merge(&seen, &both, &both), Merge::Unchanged);
+    }
+
+    #[test]
+    fn an_emptied_optional_field_is_sent_as_cleared() {
+        let seen = profile();
+        let mut edited = seen.clone();
+        edited.address_line_two = String::new();
+        let Merge::Save { profile: sent, changed } = merge(&seen, &edited, &seen) else {
+            panic!("expected a save");
+        };
+        assert_eq!(sent.address_line_two, "");
+        assert_eq!(changed, [("addressLineTwo".into(), "Floor 2".into(), String::new())]);
+    }
+
+    #[test]
+    fn validation_names_each_bad_field() {
+        let mut p = profile();
+        p.email = "not-an-email".into();
+        p.phone_cc = "+44".into();
+        p.phone = "207 123".into();
+        p.country = "United Kingdom".into();
+        p.city = String::new();
+        let errors = validate(&p);
+        for field in ["email", "phoneCc", "phone", "country", "city"] {
+            assert!(errors.contains_key(field), "{field}: {errors:?}");
+        }
+        assert!(validate(&normalise(profile())).is_empty());
+        assert_eq!(normalise(UserProfile { phone_cc: " +1 ".into(), ..profile() }).phone_cc, "1");
+    }
+}

@@ -1,0 +1,40 @@
+use super::form::{ProfileFields, ProfileSignals};
+use super::CreateCustomer;
+use crate::components::alert::ErrorAlert;
+use crate::error::AppError;
+use cmr::types::UserProfile;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+
+#[component]
+pub fn NewCustomerPage() -> impl IntoView {
+    let create = ServerAction::<CreateCustomer>::new();
+    let error = Signal::derive(move || create.value().get().and_then(|r| r.err()));
+    let defaults = UserProfile { language_preference: "en".into(), ..Default::default() };
+    let values = ProfileSignals::new(&defaults);
+    view! {
+        <Title text="New customer" />
+        <div class="page-head">
+            <h1>"New customer"</h1>
+        </div>
+        <ActionForm action=create attr:class="card" attr:novalidate=true>
+            <ErrorAlert error=Signal::derive(move || {
+                error.get().filter(|e| !matches!(e, AppError::Invalid(_)))
+            }) />
+            {move || {
+                error
+                    .get()
+                    .filter(|e| matches!(e, AppError::Invalid(_)))
+                    .map(|e| view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> })
+            }}
+            <ProfileFields prefix="profile" values error />
+            <div class="form-actions">
+                <button type="submit" class="button-primary" disabled=move || create.pending().get()>
+                    {move || if create.pending().get() { "Creating…" } else { "Create customer" }}
+                </button>
+                <A href="/customers">"Cancel"</A>
+            </div>
+        </ActionForm>
+    }
+}

@@ -1,0 +1,132 @@
+use super::form::{ProfileFields, ProfileSignals};
+use super::{encode, get_profile, UpdateCustomer};
+use crate::components::alert::ErrorAlert;
+use crate::components::toast::use_toasts;
+use crate::error::AppError;
+use crate::model::customer::SaveOutcome;
+use crate::model::profile::{self, FIELDS};
+use cmr::types::UserProfile;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+use leptos_router::hooks::use_params_map;
+
+#[component]
+pub fn EditCustomerPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = Memo::new(move |_| params.read().get("id").unwrap_or_default());
+    let profile = Resource::new(move || id.get(), get_profile);
+    view! {
+        <Suspense fallback=|| view! { <p class="muted" aria-busy="true">"Loading the profile…"</p> }>
+            {move || Suspend::new(async move {
+                match profile.await {
+                    Ok(profile) => view! { <EditForm id=id.get_untracked() profile /> }.into_any(),
+                    Err(e) => {
+                        view! {
+                            <Title text="Edit customer" />
+                            <h1>"Edit customer"</h1>
+                            <div class="alert alert-error" role="alert">{e.to_string()}</div>
+                        }
+                            .into_any()
+                    }
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// The form sends what it was opened with (`seen[…]`) next to the edits (`edited[…]`), so the
+/// server can merge with whatever CMR holds by then (see `profile::merge`).
+#[component]
+fn EditForm(id: String, profile: UserProfile) -> impl IntoView {
+    let save = ServerAction::<UpdateCustomer>::new();
+    let seen = RwSignal::new(profile.clone());
+    let values = ProfileSignals::new(&profile);
+    let error = Signal::derive(move || save.value().get().and_then(|r| r.err()));
+    let conflicts = Signal::derive(move || match error.get() {
+        Some(AppError::EditConflict(conflicts)) => conflicts,
+        _ => Vec::new(),
+    });
+    let dirty = Memo::new(move |_| values.snapshot() != seen.get());
+    let toasts = use_toasts();
+
+    Effect::new(move |_| match save.value().get() {
+        // After a conflict, CMR's value becomes the baseline for those fields: saving again
+        // then keeps whatever the staff member chose, deliberately.
+        Some(Err(AppError::EditConflict(conflicts))) => seen.update(|s| {
+            for c in &conflicts {
+                profile::set(s, &c.field, c.theirs.clone());
+            }
+        }),
+        Some(Ok(SaveOutcome::NothingChanged)) => toasts.success("Nothing changed, so nothing was sent to CMR."),
+        Some(Ok(SaveOutcome::Saved(fields))) => toasts.success(format!(
+            "Saved {} change{}.",
+            fields.len(),
+            if fields.len() == 1 { "" } else { "s" }
+        )),
+        _ => {}
+    });
+
+    // Leaving (reload, closing the tab) with unsaved edits asks first.
+    #[cfg(feature = "hydrate")]
+    {
+        let handle = window_event_listener(leptos::ev::beforeunload, move |ev| {
+            if dirty.get_untracked() && !save.pending().get_untracked() {
+                ev.prevent_default();
+                ev.set_return_value("");
+            }
+        });
+        on_cleanup(move || handle.remove());
+    }
+
+    let name = profile.full_name();
+    let back = format!("/customers/{}", encode(&id));
+    view! {
+        <Title text=format!("Edit {name}") />
+        <div class="page-head">
+            <h1>{format!("Edit {name}")}</h1>
+        </div>
+        <ActionForm action=save attr:class="card" attr:novalidate=true>
+            <ErrorAlert error=Signal::derive(move || {
+                error.get().filter(|e| !matches!(e, AppError::Invalid(_)))
+            }) />
+            {move || {
+                error
+                    .get()
+                    .filter(|e| matches!(e, AppError::Invalid(_)))
+                    .map(|e| view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> })
+            }}
+            <input type="hidden" name="id" value=id.clone() />
+            {FIELDS
+                .iter()
+                .map(|(field, _)| {
+                    let field: &'static str = field;
+                    view! {
+                        <input
+                            type="hidden"
+                            name=format!("seen[{field}]")
+                            value=profile::get(&seen.get_untracked(), field).to_string()
+                            prop:value=move || profile::get(&seen.get(), field).to_string()
+                        />
+                    }
+                })
+                .collect_view()}
+            <ProfileFields
+                prefix="edited"
+                values
+                original=Signal::derive(move || seen.get())
+                error
+                conflicts
+            />
+            <div class="form-actions">
+                <button type="submit" class="button-primary" disabled=move || save.pending().get()>
+                    {move || if save.pending().get() { "Saving…" } else { "Save changes" }}
+                </button>
+                <A href=back>"Cancel"</A>
+                <span class="muted" aria-live="polite">
+                    {move || dirty.get().then_some("You have unsaved changes.")}
+                </span>
+            </div>
+        </ActionForm>
+    }
+}

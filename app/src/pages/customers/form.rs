@@ -1,0 +1,219 @@
+//! The 14 profile fields, shared by the create and edit forms: labelled inputs, the country
+//! and state selects fed by CMR's geo lists, field errors, changed-field marks and conflicts.
+
+use super::{countries, states};
+use crate::error::AppError;
+use crate::model::profile::{self, FieldConflict, FIELDS, OPTIONAL};
+use cmr::types::UserProfile;
+use leptos::prelude::*;
+
+/// One signal per profile field, keyed by wire name.
+#[derive(Clone, Copy)]
+pub struct ProfileSignals(StoredValue<Vec<(&'static str, RwSignal<String>)>>);
+
+impl ProfileSignals {
+    pub fn new(p: &UserProfile) -> Self {
+        ProfileSignals(StoredValue::new(
+            FIELDS.iter().map(|(f, _)| (*f, RwSignal::new(profile::get(p, f).to_string()))).collect(),
+        ))
+    }
+
+    pub fn field(&self, name: &str) -> RwSignal<String> {
+        self.0.with_value(|fields| {
+            fields.iter().find(|(f, _)| *f == name).map(|(_, s)| *s).expect("a profile field")
+        })
+    }
+
+    /// The current form values as a profile (tracked).
+    pub fn snapshot(&self) -> UserProfile {
+        let mut p = UserProfile::default();
+        self.0.with_value(|fields| {
+            for (f, signal) in fields {
+                profile::set(&mut p, f, signal.get());
+            }
+        });
+        p
+    }
+}
+
+fn input_type(field: &str) -> &'static str {
+    match field {
+        "email" => "email",
+        "phone" | "phoneCc" => "tel",
+        _ => "text",
+    }
+}
+
+#[component]
+pub fn ProfileFields(
+    /// Form names are `{prefix}[fieldName]`.
+    prefix: &'static str,
+    values: ProfileSignals,
+    /// For the edit form: the values it was opened with, to mark changed fields.
+    #[prop(optional)]
+    original: Option<Signal<UserProfile>>,
+    #[prop(into)] error: Signal<Option<AppError>>,
+    /// Fields someone else changed meanwhile.
+    #[prop(optional, into)]
+    conflicts: Option<Signal<Vec<FieldConflict>>>,
+) -> impl IntoView {
+    let country = values.field("country");
+    let country_list = Resource::new(|| (), |_| countries());
+    let state_list = Resource::new(move || country.get(), states);
+
+    let field_view = move |field: &'static str, label: &'static str| {
+        let value = values.field(field);
+        let id = format!("field-{field}");
+        let name = format!("{prefix}[{field}]");
+        let error_id = format!("{id}-error");
+        let message = move || error.get().and_then(|e| e.field(field));
+        let changed = move || original.is_some_and(|o| profile::get(&o.get(), field) != value.get());
+        let conflict = move || {
+            conflicts.and_then(|c| c.get().into_iter().find(|c| c.field == field))
+        };
+        let required = !OPTIONAL.contains(&field);
+        let state_ids = (id.clone(), name.clone(), error_id.clone());
+        let control = match field {
+            "country" => view! {
+                <select
+                    id=id.clone()
+                    name=name.clone()
+                    required=required
+                    aria-describedby=error_id.clone()
+                    prop:value=move || value.get()
+                    on:change=move |ev| value.set(event_target_value(&ev))
+                >
+                    <option value="">"Choose a country"</option>
+                    <Transition fallback=move || view! { <option value=value.get_untracked() selected=true>{value.get_untracked()}</option> }>
+                        {move || Suspend::new(async move {
+                            let list = country_list.await.unwrap_or_default();
+                            let current = value.get_untracked();
+                            let known = list.iter().any(|c| c.code == current);
+                            view! {
+                                {(!known && !current.is_empty()).then(|| view! { <option value=current.clone() selected=true>{current.clone()}</option> })}
+                                {list
+                                    .into_iter()
+                                    .map(|c| {
+                                        let selected = c.code == value.get_untracked();
+                                        view! { <option value=c.code.clone() selected=selected>{c.name}</option> }
+                                    })
+                                    .collect_view()}
+                            }
+                        })}
+                    </Transition>
+                </select>
+            }
+            .into_any(),
+            "state" => view! {
+                <Transition fallback=move || view! { <input id="field-state" name=format!("{prefix}[state]") value=value.get_untracked() /> }>
+                    {
+                        let (id, name, error_id) = state_ids;
+                        move || {
+                            let (id, name, error_id) = (id.clone(), name.clone(), error_id.clone());
+                            Suspend::new(async move {
+                                let list = state_list.await.unwrap_or_default();
+                                if list.is_empty() {
+                                    // CMR has no states for this country: free text.
+                                    return view! {
+                                        <input
+                                            id=id
+                                            name=name
+                                            type="text"
+                                            required=true
+                                            aria-describedby=error_id
+                                            value=value.get_untracked()
+                                            prop:value=move || value.get()
+                                            on:input=move |ev| value.set(event_target_value(&ev))
+                                        />
+                                    }
+                                    .into_any();
+                                }
+                                let current = value.get_untracked();
+                                let known = list.iter().any(|s| s.name == current || s.code == current);
+                                view! {
+                                    <select
+                                        id=id
+                                        name=name
+                                        required=true
+                                        aria-describedby=error_id
+                                        prop:value=move || value.get()
+                                        on:change=move |ev| value.set(event_target_value(&ev))
+                                    >
+                                        <option value="">"Choose a state or province"</option>
+                                        {(!known && !current.is_empty()).then(|| view! { <option value=current.clone() selected=true>{current.clone()}</option> })}
+                                        {list
+                                            .into_iter()
+                                            .map(|s| {
+                                                // The docs' example stores the state's name ("New York").
+                                                let selected = s.name == current || s.code == current;
+                                                let label = s.name.clone();
+                                                view! { <option value=s.name selected=selected>{label}</option> }
+                                            })
+                                            .collect_view()}
+                                    </select>
+                                }
+                                .into_any()
+                            })
+                        }
+                    }
+                </Transition>
+            }
+            .into_any(),
+            _ => view! {
+                <input
+                    id=id.clone()
+                    name=name.clone()
+                    type=input_type(field)
+                    autocomplete="off"
+                    required=required
+                    aria-invalid=move || if message().is_some() { "true" } else { "false" }
+                    aria-describedby=error_id.clone()
+                    value=value.get_untracked()
+                    prop:value=move || value.get()
+                    on:input=move |ev| value.set(event_target_value(&ev))
+                />
+            }
+            .into_any(),
+        };
+        view! {
+            <div class="field" class:changed=changed>
+                <label for=id>
+                    {label}
+                    {(!required).then(|| view! { <span class="muted">" (optional)"</span> })}
+                    {move || changed().then(|| view! { <span class="changed-mark">" — changed"</span> })}
+                </label>
+                {control}
+                <p class="field-error" id=error_id>{message}</p>
+                {move || {
+                    conflict()
+                        .map(|c| {
+                            let theirs = c.theirs.clone();
+                            view! {
+                                <div class="conflict" role="alert">
+                                    <p>
+                                        "Someone else changed this to “"<strong>{c.theirs.clone()}</strong>
+                                        "” while you were editing. Yours: “"{c.yours.clone()}"”."
+                                    </p>
+                                    <button
+                                        type="button"
+                                        class="button-secondary"
+                                        on:click=move |_| value.set(theirs.clone())
+                                    >
+                                        "Use theirs"
+                                    </button>
+                                    <span class="muted">" or save again to keep yours."</span>
+                                </div>
+                            }
+                        })
+                }}
+            </div>
+        }
+    };
+
+    view! {
+        <fieldset class="form-grid">
+            <legend class="visually-hidden">"Customer profile"</legend>
+            {FIELDS.iter().map(|(field, label)| field_view(field, label)).collect_view()}
+        </fieldset>
+    }
+}

@@ -1,0 +1,114 @@
+//! Customers: list, profile, create, edit, delete, and the "paste anything" lookup. The server
+//! functions are here; the pages are in the submodules.
+
+mod create;
+mod edit;
+mod form;
+mod list;
+mod lookup;
+mod profile;
+
+pub use create::NewCustomerPage;
+pub use edit::EditCustomerPage;
+pub use list::CustomersPage;
+pub use lookup::LookupBox;
+pub use profile::CustomerPage;
+
+use crate::error::AppError;
+use crate::model::customer::{CustomerDetail, CustomerList, GeoOption, SaveOutcome};
+use cmr::types::UserProfile;
+use leptos::prelude::*;
+
+#[cfg(feature = "ssr")]
+use crate::{
+    model::{customer::CustomerSort, Role},
+    server::{ctx, customers, require_role},
+};
+
+#[server(prefix = "/api", endpoint = "customers/list")]
+pub async fn list_customers(q: String, page: u32, sort: String) -> Result<CustomerList, AppError> {
+    require_role(Role::Viewer).await?;
+    customers::list(&ctx::state(), &q, page, CustomerSort::parse(&sort)).await
+}
+
+#[server(prefix = "/api", endpoint = "customers/get")]
+pub async fn get_customer(id: String) -> Result<CustomerDetail, AppError> {
+    let staff = require_role(Role::Viewer).await?;
+    customers::detail(&ctx::state(), &staff, &id).await
+}
+
+/// Just the profile (for the edit form).
+#[server(prefix = "/api", endpoint = "customers/profile")]
+pub async fn get_profile(id: String) -> Result<UserProfile, AppError> {
+    require_role(Role::Editor).await?;
+    Ok(ctx::state().cmr.get_user(&id).await?.data.profile)
+}
+
+#[server(prefix = "/api", endpoint = "customers/create")]
+pub async fn create_customer(profile: UserProfile) -> Result<String, AppError> {
+    let staff = require_role(Role::Editor).await?;
+    let id = customers::create(&ctx::state(), &staff, profile).await?;
+    leptos_axum::redirect(&format!("/customers/{}", encode(&id)));
+    Ok(id)
+}
+
+#[server(prefix = "/api", endpoint = "customers/update")]
+pub async fn update_customer(
+    id: String,
+    seen: UserProfile,
+    edited: UserProfile,
+) -> Result<SaveOutcome, AppError> {
+    let staff = require_role(Role::Editor).await?;
+    let outcome = customers::update(&ctx::state(), &staff, &id, seen, edited).await?;
+    if let SaveOutcome::Saved(_) = outcome {
+        leptos_axum::redirect(&format!("/customers/{}", encode(&id)));
+    }
+    Ok(outcome)
+}
+
+#[server(prefix = "/api", endpoint = "customers/delete")]
+pub async fn delete_customer(id: String, confirm_email: String) -> Result<(), AppError> {
+    let staff = require_role(Role::Admin).await?;
+    customers::delete(&ctx::state(), &staff, &id, &confirm_email).await?;
+    leptos_axum::redirect("/customers");
+    Ok(())
+}
+
+#[server(prefix = "/api", endpoint = "customers/lookup")]
+pub async fn lookup_customer(q: String) -> Result<String, AppError> {
+    require_role(Role::Viewer).await?;
+    let id = customers::lookup(&ctx::state(), &q).await?;
+    leptos_axum::redirect(&format!("/customers/{}", encode(&id)));
+    Ok(id)
+}
+
+#[server(prefix = "/api", endpoint = "geo/countries")]
+pub async fn countries() -> Result<Vec<GeoOption>, AppError> {
+    require_role(Role::Viewer).await?;
+    let state = ctx::state();
+    Ok(state.geo.countries(&state.cmr).await?)
+}
+
+#[server(prefix = "/api", endpoint = "geo/states")]
+pub async fn states(country: String) -> Result<Vec<GeoOption>, AppError> {
+    require_role(Role::Viewer).await?;
+    if country.len() != 2 {
+        return Ok(Vec::new());
+    }
+    let state = ctx::state();
+    Ok(state.geo.states(&state.cmr, &country).await?)
+}
+
+/// A CMR id in a URL path segment: ids are opaque, so encode anything unusual.
+pub fn encode(id: &str) -> String {
+    id.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "-_.~".contains(c) {
+                c.to_string()
+            } else {
+                let mut buf = [0u8; 4];
+                c.encode_utf8(&mut buf).bytes().map(|b| format!("%{b:02X}")).collect()
+            }
+        })
+        .collect()
+}

@@ -1,0 +1,237 @@
+use super::{encode, get_customer, DeleteCustomer};
+use crate::components::alert::ErrorAlert;
+use crate::components::copy::CopyButton;
+use crate::components::history::History;
+use crate::model::customer::{CustomerDetail, Section};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+use leptos_router::hooks::use_params_map;
+
+#[component]
+pub fn CustomerPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = Memo::new(move |_| params.read().get("id").unwrap_or_default());
+    let customer = Resource::new(move || id.get(), get_customer);
+    view! {
+        <Suspense fallback=|| view! { <p class="muted" aria-busy="true">"Loading the customer…"</p> }>
+            {move || Suspend::new(async move {
+                match customer.await {
+                    Ok(detail) => view! { <Profile detail /> }.into_any(),
+                    Err(e) => {
+                        view! {
+                            <Title text="Customer" />
+                            <h1>"Customer"</h1>
+                            <div class="alert alert-error" role="alert">{e.to_string()}</div>
+                            <A href="/customers">"Back to the customer list"</A>
+                        }
+                            .into_any()
+                    }
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Profile(detail: CustomerDetail) -> impl IntoView {
+    let p = detail.profile.clone();
+    let name = p.full_name();
+    let edit_href = format!("/customers/{}/edit", encode(&detail.id));
+    let address: Vec<String> = [
+        &p.address_line_one,
+        &p.address_line_two,
+        &p.address_line_three,
+        &format!("{} {}", p.postal_code, p.city),
+        &p.state,
+        &p.country,
+    ]
+    .into_iter()
+    .map(|s| s.trim().to_string())
+    .filter(|s| !s.is_empty())
+    .collect();
+    view! {
+        <Title text=name.clone() />
+        <div class="page-head">
+            <div>
+                <h1>{name.clone()}</h1>
+                <p class="muted">{p.company.clone()}</p>
+            </div>
+            {detail
+                .can_edit
+                .then(|| view! { <A href=edit_href attr:class="button-primary">"Edit profile"</A> })}
+        </div>
+        <div class="grid-2">
+            <section class="card" aria-labelledby="contact-heading">
+                <h2 id="contact-heading">"Contact"</h2>
+                <dl class="facts">
+                    <dt>"CMR user id"</dt>
+                    <dd>
+                        <code>{detail.id.clone()}</code>
+                        <CopyButton text=detail.id.clone() label="Copy user id" />
+                    </dd>
+                    <dt>"Email"</dt>
+                    <dd>
+                        <a href=format!("mailto:{}", p.email)>{p.email.clone()}</a>
+                        <CopyButton text=p.email.clone() label="Copy email" />
+                    </dd>
+                    <dt>"Phone"</dt>
+                    <dd>{format!("+{} {}", p.phone_cc, p.phone)}</dd>
+                    <dt>"Language"</dt>
+                    <dd>{p.language_preference.clone()}</dd>
+                </dl>
+            </section>
+            <section class="card" aria-labelledby="address-heading">
+                <h2 id="address-heading">"Address"</h2>
+                <address>
+                    {address.into_iter().map(|line| view! { {line}<br /> }).collect_view()}
+                </address>
+            </section>
+        </div>
+        <SectionTable
+            title="Domains"
+            section=detail.domains.clone()
+            empty="No domains."
+            headers=&["Domain", "Status", "Expires", "Auto-renew"]
+            row=|d| vec![d.name, d.status, d.expires.unwrap_or_default(), yes_no(d.auto_renew)]
+        />
+        <SectionTable
+            title="Mailboxes"
+            section=detail.mailboxes.clone()
+            empty="No mailboxes."
+            headers=&["Mailbox", "Name", "Status"]
+            row=|m| vec![m.email, m.name, m.status]
+        />
+        <SectionTable
+            title="Subscriptions"
+            section=detail.subscriptions.clone()
+            empty="No subscriptions."
+            headers=&["Domain", "Status", "Mailboxes", "Price / mailbox", "Period ends", "Auto-renew"]
+            row=|s| {
+                vec![
+                    s.domain,
+                    s.status,
+                    s.mailboxes.to_string(),
+                    s.price_per_mailbox,
+                    s.period_end.unwrap_or_default(),
+                    yes_no(s.auto_renew),
+                ]
+            }
+        />
+        <section class="card" aria-labelledby="history-heading">
+            <h2 id="history-heading">"History"</h2>
+            <History entries=detail.history.clone() empty="No changes recorded for this customer yet." />
+        </section>
+        {detail.can_delete.then(|| view! { <DeleteCustomerPanel detail=detail.clone() /> })}
+    }
+}
+
+fn yes_no(on: bool) -> String {
+    if on { "on" } else { "off" }.to_string()
+}
+
+/// A titled table of one profile section, or why it could not be loaded.
+#[component]
+fn SectionTable<T: Clone + Send + Sync + 'static>(
+    title: &'static str,
+    section: Section<T>,
+    empty: &'static str,
+    headers: &'static [&'static str],
+    row: fn(T) -> Vec<String>,
+) -> impl IntoView {
+    let heading_id = format!("{}-heading", title.to_lowercase());
+    let body = match section {
+        Err(message) => {
+            view! { <p class="alert alert-error" role="alert">{format!("Could not load: {message}")}</p> }
+                .into_any()
+        }
+        Ok(items) if items.is_empty() => view! { <p class="muted">{empty}</p> }.into_any(),
+        Ok(items) => {
+            view! {
+                <table class="table">
+                    <thead>
+                        <tr>
+                            {headers.iter().map(|h| view! { <th scope="col">{*h}</th> }).collect_view()}
+                        </tr>
+                    </thead>
+                    <tbody>
+                        {items
+                            .into_iter()
+                            .map(|item| {
+                                view! {
+                                    <tr>
+                                        {row(item).into_iter().map(|cell| view! { <td>{cell}</td> }).collect_view()}
+                                    </tr>
+                                }
+                            })
+                            .collect_view()}
+                    </tbody>
+                </table>
+            }
+                .into_any()
+        }
+    };
+    let count_label = heading_id.clone();
+    view! {
+        <section class="card" aria-labelledby=count_label>
+            <h2 id=heading_id>{title}</h2>
+            {body}
+        </section>
+    }
+}
+
+/// Deleting is permanent: the panel names the customer and asks for their email.
+#[component]
+fn DeleteCustomerPanel(detail: CustomerDetail) -> impl IntoView {
+    let action = ServerAction::<DeleteCustomer>::new();
+    let error = Signal::derive(move || action.value().get().and_then(|r| r.err()));
+    let name = detail.profile.full_name();
+    let email = detail.profile.email.clone();
+    let blocked = match (&detail.domains, &detail.mailboxes) {
+        (Ok(d), Ok(m)) if !d.is_empty() || !m.is_empty() => Some(format!(
+            "CMR will refuse while {name} has domains ({}) or mailboxes ({}).",
+            d.len(),
+            m.len()
+        )),
+        _ => None,
+    };
+    view! {
+        <section class="card danger-zone" aria-labelledby="delete-heading">
+            <h2 id="delete-heading">"Delete customer"</h2>
+            <details>
+                <summary>{format!("Delete {name}…")}</summary>
+                <p>
+                    {format!(
+                        "This permanently deletes {name} at CMR, with their billing records and orders. It cannot be undone.",
+                    )}
+                </p>
+                {blocked.map(|text| view! { <p class="alert alert-warning">{text}</p> })}
+                <ActionForm action=action>
+                    <ErrorAlert error=Signal::derive(move || {
+                        error.get().filter(|e| e.field("confirm_email").is_none())
+                    }) />
+                    <input type="hidden" name="id" value=detail.id.clone() />
+                    <div class="field">
+                        <label for="field-confirm_email">
+                            {format!("Type {email} to confirm")}
+                        </label>
+                        <input
+                            id="field-confirm_email"
+                            name="confirm_email"
+                            type="text"
+                            autocomplete="off"
+                            required=true
+                            aria-describedby="field-confirm_email-error"
+                        />
+                        <p class="field-error" id="field-confirm_email-error">
+                            {move || error.get().and_then(|e| e.field("confirm_email"))}
+                        </p>
+                    </div>
+                    <button type="submit" class="button-danger" disabled=action.pending()>
+                        "Delete permanently"
+                    </button>
+                </ActionForm>
+            </details>
+        </section>
+    }
+}

@@ -1,0 +1,86 @@
+//! Reading the audit log (writing goes through `server::audit::record` only).
+
+use crate::model::customer::AuditView;
+use serde_json::Value;
+use sqlx::{FromRow, PgPool};
+use time::OffsetDateTime;
+
+#[derive(FromRow)]
+struct Row {
+    at: OffsetDateTime,
+    actor_email: Option<String>,
+    action: String,
+    target_kind: Option<String>,
+    target_id: Option<String>,
+    changes: sqlx::types::Json<Vec<Value>>,
+    outcome: String,
+    upstream_status: Option<i32>,
+    message: Option<String>,
+    action_id: Option<String>,
+}
+
+fn text(v: Option<&Value>) -> String {
+    match v {
+        None | Some(Value::Null) => String::new(),
+        Some(Value::String(s)) => s.clone(),
+        Some(other) => other.to_string(),
+    }
+}
+
+impl From<Row> for AuditView {
+    fn from(r: Row) -> AuditView {
+        let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
+        let message = match (r.upstream_status, r.message) {
+            (Some(status), Some(m)) => Some(format!("CMR {status}: {m}")),
+            (_, m) => m,
+        };
+        AuditView {
+            at: r.at.to_offset(time::UtcOffset::UTC).format(&format).unwrap_or_default(),
+            actor: r.actor_email.unwrap_or_else(|| "—".into()),
+            action: r.action,
+            target: match (r.target_kind, r.target_id) {
+                (Some(kind), Some(id)) => Some(format!("{kind} {id}")),
+                _ => None,
+            },
+            changes: r
+                .changes
+                .0
+                .iter()
+                .map(|c| (text(c.get("field")), text(c.get("before")), text(c.get("after"))))
+                .collect(),
+            ok: r.outcome == "ok",
+            message,
+            action_id: r.action_id,
+        }
+    }
+}
+
+const COLUMNS: &str = "at, actor_email, action, target_kind, target_id, changes, outcome, \
+                       upstream_status, message, action_id";
+
+pub async fn latest(db: &PgPool, limit: i64) -> Result<Vec<AuditView>, sqlx::Error> {
+    let rows: Vec<Row> =
+        sqlx::query_as(&format!("SELECT {COLUMNS} FROM audit_log ORDER BY id DESC LIMIT $1"))
+            .bind(limit)
+            .fetch_all(db)
+            .await?;
+    Ok(rows.into_iter().map(AuditView::from).collect())
+}
+
+pub async fn for_target(
+    db: &PgPool,
+    kind: &str,
+    id: &str,
+    limit: i64,
+) -> Result<Vec<AuditView>, sqlx::Error> {
+    let rows: Vec<Row> = sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM audit_log WHERE target_kind = $1 AND target_id = $2
+         ORDER BY id DESC LIMIT $3"
+    ))
+    .bind(kind)
+    .bind(id)
+    .bind(limit)
+    .fetch_all(db)
+    .await?;
+    Ok(rows.into_iter().map(AuditView::from).collect())
+}

@@ -1,0 +1,65 @@
+//! Countries and states change rarely: cached in memory for a day instead of asking CMR on
+//! every form.
+
+use crate::model::customer::GeoOption;
+use cmr::CmrClient;
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+const TTL: Duration = Duration::from_secs(24 * 3600);
+
+#[derive(Default)]
+pub struct GeoCache {
+    countries: Mutex<Option<(Instant, Vec<GeoOption>)>>,
+    states: Mutex<HashMap<String, (Instant, Vec<GeoOption>)>>,
+}
+
+fn fresh<T: Clone>(entry: Option<&(Instant, T)>) -> Option<T> {
+    entry.filter(|(at, _)| at.elapsed() < TTL).map(|(_, v)| v.clone())
+}
+
+fn sorted(mut options: Vec<GeoOption>) -> Vec<GeoOption> {
+    options.sort_by(|a, b| a.name.cmp(&b.name));
+    options
+}
+
+impl GeoCache {
+    pub async fn countries(&self, cmr: &CmrClient) -> Result<Vec<GeoOption>, cmr::CmrError> {
+        if let Some(hit) = fresh(self.countries.lock().unwrap_or_else(|e| e.into_inner()).as_ref()) {
+            return Ok(hit);
+        }
+        let list = cmr.countries().await?.data;
+        let options = sorted(
+            list.entries()
+                .iter()
+                .map(|e| GeoOption { code: e.code.clone(), name: e.name.clone() })
+                .collect(),
+        );
+        *self.countries.lock().unwrap_or_else(|e| e.into_inner()) =
+            Some((Instant::now(), options.clone()));
+        Ok(options)
+    }
+
+    pub async fn states(
+        &self,
+        cmr: &CmrClient,
+        country: &str,
+    ) -> Result<Vec<GeoOption>, cmr::CmrError> {
+        if let Some(hit) = fresh(self.states.lock().unwrap_or_else(|e| e.into_inner()).get(country)) {
+            return Ok(hit);
+        }
+        let list = cmr.states(country).await?.data;
+        let options = sorted(
+            list.entries()
+                .iter()
+                .map(|e| GeoOption { code: e.code.clone(), name: e.name.clone() })
+                .collect(),
+        );
+        self.states
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(country.to_string(), (Instant::now(), options.clone()));
+        Ok(options)
+    }
+}

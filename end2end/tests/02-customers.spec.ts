@@ -1,0 +1,177 @@
+import AxeBuilder from '@axe-core/playwright';
+import { Page } from '@playwright/test';
+import { test, expect, admin, viewer, open, signIn, sandboxRequests } from './helpers';
+
+async function signInAsAdmin(page: Page) {
+  await signIn(page, admin.email, admin.password);
+  await expect(page.getByRole('heading', { name: 'Home' })).toBeVisible();
+}
+
+async function openCustomer(page: Page, search: string, name: string) {
+  await open(page, '/customers');
+  await page.getByLabel('Search by email, name, company or CMR user id').fill(search);
+  await expect(page).toHaveURL(new RegExp(`q=${encodeURIComponent(search)}`));
+  await page.getByRole('link', { name }).click();
+  await expect(page.getByRole('heading', { level: 1, name })).toBeVisible();
+  await page.locator('html[data-hydrated="true"]').waitFor();
+}
+
+async function expectNoSeriousAxeViolations(page: Page, what: string) {
+  const results = await new AxeBuilder({ page }).analyze();
+  const serious = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  expect(serious.map((v) => `${v.id}: ${v.help} (${v.nodes.length})`), what).toEqual([]);
+}
+
+test.describe.serial('customers', () => {
+  test('search finds a seeded customer and edits three fields', async ({ page, consoleErrors }) => {
+    await signInAsAdmin(page);
+    await openCustomer(page, 'Kowalski', 'Hannah Kowalski');
+    const userId = (await page.locator('dd code').first().textContent())!.trim();
+    await page.getByRole('link', { name: 'Edit profile' }).click();
+    await expect(page.getByLabel('City')).toHaveValue('Chicago');
+    await page.locator('html[data-hydrated="true"]').waitFor();
+
+    const before = (await sandboxRequests()).length;
+    await page.getByLabel('Company').fill('Lakeshore Revenue Group');
+    await page.getByLabel('City').fill('Evanston');
+    await page.getByLabel('Phone', { exact: true }).fill('8475550100');
+    await expect(page.getByText('You have unsaved changes.')).toBeVisible();
+    await page.getByRole('button', { name: 'Save changes' }).click();
+
+    await expect(page.getByRole('heading', { level: 1, name: 'Hannah Kowalski' })).toBeVisible();
+    await expect(page.getByText('Lakeshore Revenue Group').first()).toBeVisible();
+    const history = page.locator('.history');
+    await expect(history).toContainText('customer.update');
+    await expect(history).toContainText('Chicago');
+    await expect(history).toContainText('Evanston');
+
+    const puts = (await sandboxRequests())
+      .slice(before)
+      .filter((r) => r.method === 'PUT' && r.path.endsWith('/users'));
+    expect(puts).toHaveLength(1);
+    expect(puts[0].query).toEqual([['userId', userId]]);
+    expect(puts[0].body).toEqual({
+      firstName: 'Hannah',
+      lastName: 'Kowalski',
+      company: 'Lakeshore Revenue Group',
+      email: 'hannah.kowalski@lakeshorerevenue.com',
+      phoneCc: '1',
+      phone: '8475550100',
+      addressLineOne: '233 S Wacker Drive',
+      addressLineTwo: '',
+      addressLineThree: '',
+      city: 'Evanston',
+      state: 'Illinois',
+      postalCode: '60606',
+      country: 'US',
+      languagePreference: 'en',
+    });
+    expect(consoleErrors).toEqual([]);
+  });
+
+  test('two people editing different fields both keep their change', async ({ browser, page }) => {
+    await signInAsAdmin(page);
+    await openCustomer(page, 'marcus@brightlineoutreach.com', 'Marcus Reyes');
+    const editUrl = page.url() + '/edit';
+    await open(page, editUrl);
+
+    const other = await browser.newContext();
+    const otherPage = await other.newPage();
+    await signInAsAdmin(otherPage);
+    await open(otherPage, editUrl);
+    await otherPage.getByLabel('Phone', { exact: true }).fill('2125550999');
+    await otherPage.getByRole('button', { name: 'Save changes' }).click();
+    await expect(otherPage.getByRole('heading', { level: 1, name: 'Marcus Reyes' })).toBeVisible();
+    await other.close();
+
+    // This form was opened before the other save and still shows the old phone.
+    await page.getByLabel('City').fill('Brooklyn');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await expect(page.getByRole('heading', { level: 1, name: 'Marcus Reyes' })).toBeVisible();
+    await expect(page.getByText('+1 2125550999')).toBeVisible();
+    await expect(page.locator('address')).toContainText('Brooklyn');
+  });
+
+  test('a field both changed is shown as a conflict, not overwritten', async ({ browser, page }) => {
+    await signInAsAdmin(page);
+    await openCustomer(page, 'Nakamura', 'Emily Nakamura');
+    const editUrl = page.url() + '/edit';
+    await open(page, editUrl);
+
+    const other = await browser.newContext();
+    const otherPage = await other.newPage();
+    await signInAsAdmin(otherPage);
+    await open(otherPage, editUrl);
+    await otherPage.getByLabel('City').fill('Tacoma');
+    await otherPage.getByRole('button', { name: 'Save changes' }).click();
+    await expect(otherPage.getByRole('heading', { level: 1, name: 'Emily Nakamura' })).toBeVisible();
+    await other.close();
+
+    await page.getByLabel('City').fill('Bellevue');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await expect(page.getByText('Someone else changed this to “Tacoma”')).toBeVisible();
+    await page.getByRole('button', { name: 'Use theirs' }).click();
+    await expect(page.getByLabel('City')).toHaveValue('Tacoma');
+  });
+
+  test('a duplicate email shows at the email field and changes nothing', async ({ page, consoleErrors }) => {
+    await signInAsAdmin(page);
+    await openCustomer(page, 'Bennett', 'Olivia Bennett');
+    await page.getByRole('link', { name: 'Edit profile' }).click();
+    await page.locator('html[data-hydrated="true"]').waitFor();
+    await page.getByLabel('Email').fill('marcus@brightlineoutreach.com');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await expect(page.locator('#field-email-error')).toHaveText(/already exists/i);
+    await open(page, page.url().replace(/\/edit$/, ''));
+    await expect(page.getByText('olivia.bennett@northwindgrowth.com').first()).toBeVisible();
+    expect(consoleErrors).toEqual([]);
+  });
+
+  test('creating a customer without a required field shows that field', async ({ page, consoleErrors }) => {
+    await signInAsAdmin(page);
+    await open(page, '/customers/new');
+    await page.getByLabel('First name').fill('Test');
+    await page.getByLabel('Last name').fill('Person');
+    await page.getByRole('button', { name: 'Create customer' }).click();
+    await expect(page.locator('#field-company-error')).toHaveText('Company is required.');
+    await expect(page.locator('#field-email-error')).toHaveText('Email is required.');
+    expect(consoleErrors).toEqual([]);
+  });
+
+  test('deleting a customer with domains explains what blocks it', async ({ page, consoleErrors }) => {
+    await signInAsAdmin(page);
+    await openCustomer(page, 'Bennett', 'Olivia Bennett');
+    await page.getByText('Delete Olivia Bennett…').click();
+    await page.getByLabel('Type olivia.bennett@northwindgrowth.com to confirm').fill('olivia.bennett@northwindgrowth.com');
+    await page.getByRole('button', { name: 'Delete permanently' }).click();
+    await expect(page.getByRole('alert').filter({ hasText: 'still has' })).toContainText(/still has \d+ domains? and \d+ mailbox/);
+    await expect(page.getByRole('heading', { level: 1, name: 'Olivia Bennett' })).toBeVisible();
+    expect(consoleErrors).toEqual([]);
+  });
+
+  test('a viewer sees no edit button and cannot call the update function', async ({ page, consoleErrors }) => {
+    await signIn(page, viewer.email, viewer.password);
+    await expect(page.getByRole('heading', { name: 'Home' })).toBeVisible();
+    await openCustomer(page, 'Kowalski', 'Hannah Kowalski');
+    await expect(page.getByRole('link', { name: 'Edit profile' })).toHaveCount(0);
+    const userId = (await page.locator('dd code').first().textContent())!.trim();
+    const res = await page.request.post('/api/customers/update', {
+      form: { id: userId, 'seen[city]': 'Evanston', 'edited[city]': 'Hacked' },
+    });
+    expect(res.ok()).toBeFalsy();
+    expect(await res.json()).toEqual('Forbidden');
+    expect(consoleErrors).toEqual([]);
+  });
+
+  test('home, list, profile and edit pages have no serious accessibility violations', async ({ page }) => {
+    await signInAsAdmin(page);
+    await expectNoSeriousAxeViolations(page, 'home');
+    await open(page, '/customers');
+    await expectNoSeriousAxeViolations(page, 'list');
+    await openCustomer(page, 'Kowalski', 'Hannah Kowalski');
+    await expectNoSeriousAxeViolations(page, 'profile');
+    await page.getByRole('link', { name: 'Edit profile' }).click();
+    await expect(page.getByLabel('City')).toBeVisible();
+    await expectNoSeriousAxeViolations(page, 'edit');
+  });
+});
