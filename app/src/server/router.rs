@@ -4,6 +4,7 @@
 
 use super::auth::guard::authenticate;
 use super::http::cross_site::{reject_cross_site, OwnOrigin};
+use super::http::error_status::app_error_status;
 use super::http::headers::{security_headers, Https};
 use super::AppState;
 use crate::{shell, App};
@@ -74,6 +75,7 @@ pub fn build(state: AppState, store: PostgresStore, leptos_options: LeptosOption
         )
         .fallback(leptos_axum::file_and_error_handler(shell))
         .with_state(leptos_options)
+        .layer(axum::middleware::from_fn(app_error_status))
         .layer(axum::middleware::from_fn_with_state(state, authenticate))
         .layer(sessions)
         .layer(axum::middleware::from_fn_with_state(own_origin, reject_cross_site))

@@ -1,0 +1,155 @@
+//! Domains and renewals: reference §4.3. The renewal family takes `userId` in the JSON body,
+//! not the query.
+
+use serde::Serialize;
+use serde_json::Value;
+
+use super::http::Call;
+use super::{CmrClient, CmrError};
+use crate::types::{Domain, DomainAutoRenew, Page, RenewalPrice, Reply};
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct DomainsOfUser<'a> {
+    user_id: &'a str,
+    domains: Vec<&'a str>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ToggleAutoRenew<'a> {
+    user_id: &'a str,
+    domains: Vec<&'a str>,
+    auto_renew: bool,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Forwarding<'a> {
+    user_id: &'a str,
+    domain: &'a str,
+    forward_to: &'a str,
+}
+
+#[derive(Serialize)]
+struct DomainList<'a> {
+    domains: Vec<&'a str>,
+}
+
+fn names(domains: &[impl AsRef<str>]) -> Vec<&str> {
+    domains.iter().map(AsRef::as_ref).collect()
+}
+
+impl CmrClient {
+    /// `GET /domains/by-user?userId=` — a customer's domains. A wrong userId yields an empty
+    /// list, not 404.
+    ///
+    /// Shape inferred (cmr-api.md §4.3): confirm against the live API. Expected
+    /// `data: { domains: [...] }` or a bare list.
+    pub async fn user_domains(&self, user_id: &str) -> Result<Reply<Page<Domain>>, CmrError> {
+        let call = Call::get("/domains/by-user").query("userId", user_id);
+        self.send(call).await?.into_page("domains")
+    }
+
+    /// `POST /domains/renewal-price` — price, expiry and auto-renew of each named domain.
+    pub async fn domain_renewal_prices(
+        &self,
+        user_id: &str,
+        domains: &[impl AsRef<str>],
+    ) -> Result<Reply<Vec<RenewalPrice>>, CmrError> {
+        let call = Call::post("/domains/renewal-price").json(&DomainsOfUser {
+            user_id,
+            domains: names(domains),
+        })?;
+        self.send(call).await?.into_list("domains")
+    }
+
+    /// `POST /domains/renew` — queues renewal (async; the domain shows `RENEWING`) and debits
+    /// the wallet. ACTIVE within 45 days of expiry or GRACE_PERIOD only; never retried.
+    ///
+    /// Shape inferred (cmr-api.md §4.3): confirm against the live API. Body
+    /// `{ userId, domains }` like its siblings; `data` is passed through.
+    pub async fn renew_domains(
+        &self,
+        user_id: &str,
+        domains: &[impl AsRef<str>],
+    ) -> Result<Reply<Value>, CmrError> {
+        let call = Call::post("/domains/renew").json(&DomainsOfUser {
+            user_id,
+            domains: names(domains),
+        })?;
+        self.send(call).await?.into_reply()
+    }
+
+    /// `PATCH /domains/toggle-auto-renew` — turns domain auto-renew on or off.
+    pub async fn set_domain_auto_renew(
+        &self,
+        user_id: &str,
+        domains: &[impl AsRef<str>],
+        auto_renew: bool,
+    ) -> Result<Reply<Vec<DomainAutoRenew>>, CmrError> {
+        let body = ToggleAutoRenew {
+            user_id,
+            domains: names(domains),
+            auto_renew,
+        };
+        let call = Call::patch("/domains/toggle-auto-renew").json(&body)?;
+        self.send(call).await?.into_list("domains")
+    }
+
+    /// `POST /domains/domain-forwarding` — URL forwarding (async, confirmed by webhook).
+    ///
+    /// Shape inferred (cmr-api.md §4.3): confirm against the live API. Path and body
+    /// `{ userId, domain, forwardTo }` were not found.
+    pub async fn add_domain_forwarding(
+        &self,
+        user_id: &str,
+        domain: &str,
+        forward_to: &str,
+    ) -> Result<Reply<Value>, CmrError> {
+        let body = Forwarding {
+            user_id,
+            domain,
+            forward_to,
+        };
+        let call = Call::post("/domains/domain-forwarding").json(&body)?;
+        self.send(call).await?.into_reply()
+    }
+
+    /// `POST /domains/email-forwarding` — catch-all email forwarding (async; the domain's
+    /// mailboxes must be ACTIVE).
+    ///
+    /// Shape inferred (cmr-api.md §4.3): confirm against the live API. Path and body
+    /// `{ userId, domain, forwardTo }` were not found.
+    pub async fn add_email_forwarding(
+        &self,
+        user_id: &str,
+        domain: &str,
+        forward_to: &str,
+    ) -> Result<Reply<Value>, CmrError> {
+        let body = Forwarding {
+            user_id,
+            domain,
+            forward_to,
+        };
+        let call = Call::post("/domains/email-forwarding").json(&body)?;
+        self.send(call).await?.into_reply()
+    }
+
+    /// `DELETE /domains/remove?userId=` — removes domains; refused while a mailbox remains.
+    ///
+    /// Shape inferred (cmr-api.md §4.3): confirm against the live API. Path and body
+    /// `{ domains }` follow `DELETE /mailboxes/remove?userId=`.
+    pub async fn remove_domains(
+        &self,
+        user_id: &str,
+        domains: &[impl AsRef<str>],
+    ) -> Result<Reply<Value>, CmrError> {
+        let call = Call::delete("/domains/remove")
+            .query("userId", user_id)
+            .json(&DomainList {
+                domains: names(domains),
+            })?;
+        self.send(call).await?.into_reply()
+    }
+}

@@ -1,0 +1,122 @@
+//! A stateful in-process fake of the CMR integration API, for tests and demos.
+//!
+//! It speaks CMR's HTTP contract (paths, `cmr-x-api-key`, the `{status, message, data,
+//! actionId}` envelope, the documented validation and conflict rules) over a real socket, keeps
+//! state with lifecycles that advance over time, and offers fault injection and a request log
+//! through [`SandboxControl`]. Nothing in the client knows it is not CMR.
+//!
+//! ```no_run
+//! # async fn demo() -> std::io::Result<()> {
+//! let running = cmr::sandbox::spawn(cmr::sandbox::Sandbox::seeded("sandbox-key"))?;
+//! println!("CMR sandbox at {}", running.base_url());
+//! # Ok(()) }
+//! ```
+
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use time::{OffsetDateTime, Time};
+
+mod control;
+mod faults;
+mod geo_data;
+mod ids;
+mod request_log;
+mod routes;
+mod seed;
+mod server;
+mod state;
+
+pub use control::SandboxControl;
+pub use request_log::LoggedRequest;
+pub use server::{spawn, spawn_at, RunningSandbox};
+pub use state::LifecycleTimings;
+
+use faults::Faults;
+use server::DoomedPeers;
+use state::World;
+
+pub(crate) use crate::{API_KEY_HEADER, API_PATH_PREFIX as API_PREFIX};
+
+/// A sandbox's state; serve it with [`Sandbox::router`] or [`spawn`].
+pub struct Sandbox {
+    shared: Shared,
+}
+
+/// What the router, the middleware and the control handle share.
+#[derive(Clone)]
+pub(crate) struct Shared {
+    world: Arc<Mutex<World>>,
+    faults: Arc<Mutex<Faults>>,
+    log: Arc<Mutex<Vec<LoggedRequest>>>,
+    doomed: Arc<DoomedPeers>,
+    api_key: Arc<str>,
+}
+
+impl Shared {
+    fn new(api_key: String, world: World) -> Shared {
+        Shared {
+            world: Arc::new(Mutex::new(world)),
+            faults: Arc::default(),
+            log: Arc::default(),
+            doomed: Arc::default(),
+            api_key: api_key.into(),
+        }
+    }
+
+    // A panic while holding a lock must not take every later request down with it.
+    pub(crate) fn lock_world(&self) -> MutexGuard<'_, World> {
+        self.world.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub(crate) fn lock_faults(&self) -> MutexGuard<'_, Faults> {
+        self.faults.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub(crate) fn lock_log(&self) -> MutexGuard<'_, Vec<LoggedRequest>> {
+        self.log.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl Sandbox {
+    /// The demo world (40 customers, domains in every status, …) as of today (UTC).
+    pub fn seeded(api_key: impl Into<String>) -> Sandbox {
+        let today = OffsetDateTime::now_utc().replace_time(Time::MIDNIGHT);
+        Sandbox::seeded_at(api_key, today)
+    }
+
+    /// The demo world with dates relative to `today`: identical ids and data on every run.
+    pub fn seeded_at(api_key: impl Into<String>, today: OffsetDateTime) -> Sandbox {
+        let mut world = World::empty();
+        seed::seed(&mut world, today);
+        Sandbox {
+            shared: Shared::new(api_key.into(), world),
+        }
+    }
+
+    /// No customers, an empty wallet.
+    pub fn empty(api_key: impl Into<String>) -> Sandbox {
+        Sandbox {
+            shared: Shared::new(api_key.into(), World::empty()),
+        }
+    }
+
+    /// A handle on this sandbox's state, faults and request log.
+    pub fn control(&self) -> SandboxControl {
+        SandboxControl::new(self.shared.clone())
+    }
+
+    /// Every endpoint under `/api/v1/integration`. Served outside [`spawn`], a
+    /// `drop_connection` fault aborts the response body instead of closing before the headers.
+    pub fn router(&self) -> axum::Router {
+        routes::router(self.shared.clone())
+    }
+}
+
+/// `/api/v1/integration/users` → `/users`; other paths unchanged.
+pub(crate) fn relative_path(path: &str) -> String {
+    match path.strip_prefix(API_PREFIX) {
+        Some("") => "/".to_owned(),
+        Some(rest) if rest.starts_with('/') => rest.to_owned(),
+        _ => path.to_owned(),
+    }
+}

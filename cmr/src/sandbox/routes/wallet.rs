@@ -1,0 +1,13 @@
+//! `GET /wallet` (path and shape inferred: the reference found neither).
+
+use serde_json::json;
+
+use super::{money, Done, Input, Outcome};
+use crate::sandbox::state::World;
+
+pub(crate) fn details(world: &mut World, _input: &Input) -> Outcome {
+    Ok(Done::ok(
+        "Wallet details fetched successfully",
+        json!({ "balance": money(world.wallet), "currency": world.currency }),
+    ))
+}

@@ -1,0 +1,296 @@
+//! The sandbox's world: customers, domains, DNS, mailboxes, subscriptions, orders, wallet.
+//!
+//! Lifecycles advance with elapsed time, computed when a request arrives ([`World::settle`]),
+//! so tests wait for a few configured seconds instead of sleeping on a background task.
+//! Seeded records sit still in their seeded state; records created through the API move.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use time::OffsetDateTime;
+use tokio::time::Instant;
+
+use super::ids::IdGen;
+use crate::types::{
+    DomainStatus, MailboxStatus, OrderMailbox, OrderStatus, RecordType, ServiceProvider,
+    SubscriptionStatus, UserProfile,
+};
+
+/// How long each lifecycle step takes in the sandbox.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LifecycleTimings {
+    /// Order: PENDING for one step, PROCESSING for one more, then COMPLETED (its new domains
+    /// become ACTIVE then).
+    pub order_step: Duration,
+    /// Mailbox: IN_PROGRESS for one step, CREATING_PASSWORD for one more, then ACTIVE.
+    pub mailbox_step: Duration,
+    /// Domain or subscription renewal: RENEWING for one step, then ACTIVE with a new period.
+    pub renewal_step: Duration,
+}
+
+impl LifecycleTimings {
+    /// Every step the same length.
+    pub fn uniform(step: Duration) -> LifecycleTimings {
+        LifecycleTimings {
+            order_step: step,
+            mailbox_step: step,
+            renewal_step: step,
+        }
+    }
+}
+
+impl Default for LifecycleTimings {
+    fn default() -> LifecycleTimings {
+        LifecycleTimings::uniform(Duration::from_secs(3))
+    }
+}
+
+pub(crate) struct UserRec {
+    pub id: String,
+    pub profile: UserProfile,
+    pub created: OffsetDateTime,
+}
+
+/// A time-driven change in progress.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum DomainChange {
+    /// Registered by an order; ACTIVE when the order completes.
+    Registering {
+        ready_at: Instant,
+    },
+    Renewing {
+        since: Instant,
+        years: u32,
+    },
+}
+
+pub(crate) struct DomainRec {
+    pub id: String,
+    pub name: String,
+    pub user_id: String,
+    pub status: DomainStatus,
+    pub created: OffsetDateTime,
+    pub expiry: OffsetDateTime,
+    pub auto_renew: bool,
+    pub provider: ServiceProvider,
+    pub purchase_type: &'static str,
+    pub domain_forwarding: Option<String>,
+    pub email_forwarding: Option<String>,
+    pub change: Option<DomainChange>,
+}
+
+pub(crate) struct DnsRec {
+    pub id: String,
+    pub domain_id: String,
+    pub host: String,
+    pub value: String,
+    pub record_type: RecordType,
+    pub priority: String,
+    pub ttl: u32,
+    pub disabled: bool,
+}
+
+pub(crate) struct MailboxRec {
+    pub id: String,
+    pub user_id: String,
+    pub domain_id: String,
+    pub domain: String,
+    pub subscription_id: Option<String>,
+    pub user_name: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub profile_picture: Option<String>,
+    pub status: MailboxStatus,
+    pub provider: ServiceProvider,
+    pub on_warmup: bool,
+    pub created: OffsetDateTime,
+    pub provisioning_since: Option<Instant>,
+}
+
+pub(crate) struct SubscriptionRec {
+    pub id: String,
+    pub user_id: String,
+    pub domain_id: String,
+    pub domain: String,
+    pub status: SubscriptionStatus,
+    pub price_per_mailbox: i64,
+    pub period_start: OffsetDateTime,
+    pub period_end: OffsetDateTime,
+    pub provider: ServiceProvider,
+    pub auto_renew: bool,
+    pub renewing_since: Option<Instant>,
+}
+
+/// What an order will create once processed.
+#[derive(Clone)]
+pub(crate) struct OrderPlan {
+    /// New domains: (name, years, forwardTo).
+    pub domains: Vec<(String, u32, Option<String>)>,
+    /// Mailboxes keyed by domain name.
+    pub mailboxes: BTreeMap<String, Vec<OrderMailbox>>,
+    /// For mailbox orders: the subscription to add to (else one is created per domain).
+    pub subscription_id: Option<String>,
+    pub provider: ServiceProvider,
+    pub auto_renew: bool,
+}
+
+pub(crate) struct OrderRec {
+    pub id: String,
+    pub user_id: String,
+    pub status: OrderStatus,
+    pub created: OffsetDateTime,
+    pub total: i64,
+    pub plan: OrderPlan,
+    /// `false` until processed (`confirm: true` or the process call).
+    pub processed: bool,
+    pub processing_since: Option<Instant>,
+}
+
+/// Everything the sandbox knows. Guarded by one `std::sync::Mutex`, never held across `.await`.
+pub(crate) struct World {
+    pub users: Vec<UserRec>,
+    pub domains: Vec<DomainRec>,
+    pub dns: Vec<DnsRec>,
+    pub mailboxes: Vec<MailboxRec>,
+    pub subscriptions: Vec<SubscriptionRec>,
+    pub orders: Vec<OrderRec>,
+    /// Partner wallet in cents.
+    pub wallet: i64,
+    pub currency: String,
+    pub timings: LifecycleTimings,
+    pub ids: IdGen,
+}
+
+/// Prices in cents.
+pub(crate) const MAILBOX_PRICE: i64 = 300;
+pub(crate) const WARMUP_PRICE: i64 = 200;
+
+impl World {
+    pub(crate) fn empty() -> World {
+        World {
+            users: Vec::new(),
+            domains: Vec::new(),
+            dns: Vec::new(),
+            mailboxes: Vec::new(),
+            subscriptions: Vec::new(),
+            orders: Vec::new(),
+            wallet: 0,
+            currency: "USD".to_owned(),
+            timings: LifecycleTimings::default(),
+            ids: IdGen::new(0x0000_C01D_3A11),
+        }
+    }
+
+    pub(crate) fn user(&self, id: &str) -> Option<&UserRec> {
+        self.users.iter().find(|u| u.id == id)
+    }
+
+    pub(crate) fn domain_named(&self, name: &str) -> Option<&DomainRec> {
+        self.domains
+            .iter()
+            .find(|d| d.name.eq_ignore_ascii_case(name))
+    }
+
+    /// Registration/renewal price of a domain by TLD.
+    pub(crate) fn domain_price(name: &str) -> i64 {
+        match name.rsplit('.').next().unwrap_or_default() {
+            "com" => 1450,
+            "net" => 1600,
+            "org" => 1325,
+            "io" => 4200,
+            "co" => 2800,
+            _ => 1800,
+        }
+    }
+
+    /// Debits the wallet, or explains why it cannot.
+    pub(crate) fn debit(&mut self, cents: i64) -> Result<(), i64> {
+        if cents > self.wallet {
+            return Err(self.wallet);
+        }
+        self.wallet -= cents;
+        Ok(())
+    }
+
+    /// Advances every time-driven lifecycle to `now`.
+    pub(crate) fn settle(&mut self, now: Instant) {
+        let t = self.timings;
+        for order in &mut self.orders {
+            let Some(since) = order.processing_since else {
+                continue;
+            };
+            let stage = steps_done(now, since, t.order_step);
+            order.status = match stage {
+                0 => OrderStatus::Pending,
+                1 => OrderStatus::Processing,
+                _ => OrderStatus::Completed,
+            };
+            if stage >= 2 {
+                order.processing_since = None;
+            }
+        }
+        let today = OffsetDateTime::now_utc();
+        for domain in &mut self.domains {
+            match domain.change {
+                Some(DomainChange::Registering { ready_at }) if now >= ready_at => {
+                    domain.status = DomainStatus::Active;
+                    domain.change = None;
+                }
+                Some(DomainChange::Renewing { since, years }) if now >= since + t.renewal_step => {
+                    // Renewal extends from the old expiry, or from today if already past it.
+                    let from = domain.expiry.max(today);
+                    domain.expiry = add_years(from, years);
+                    domain.status = DomainStatus::Active;
+                    domain.change = None;
+                }
+                _ => {}
+            }
+        }
+        for mailbox in &mut self.mailboxes {
+            let Some(since) = mailbox.provisioning_since else {
+                continue;
+            };
+            let stage = steps_done(now, since, t.mailbox_step);
+            mailbox.status = match stage {
+                0 => MailboxStatus::InProgress,
+                1 => MailboxStatus::CreatingPassword,
+                _ => MailboxStatus::Active,
+            };
+            if stage >= 2 {
+                mailbox.provisioning_since = None;
+            }
+        }
+        for sub in &mut self.subscriptions {
+            if let Some(since) = sub.renewing_since {
+                if now >= since + t.renewal_step {
+                    sub.period_start = sub.period_end.max(today);
+                    sub.period_end = sub.period_start + Duration::from_secs(30 * 86_400);
+                    sub.status = SubscriptionStatus::Active;
+                    sub.renewing_since = None;
+                }
+            }
+        }
+    }
+}
+
+fn steps_done(now: Instant, since: Instant, step: Duration) -> u32 {
+    let elapsed = now.saturating_duration_since(since);
+    if step.is_zero() {
+        return u32::MAX;
+    }
+    u32::try_from(elapsed.as_nanos() / step.as_nanos()).unwrap_or(u32::MAX)
+}
+
+/// `years` later on the same calendar day (Feb 29 → Feb 28).
+pub(crate) fn add_years(at: OffsetDateTime, years: u32) -> OffsetDateTime {
+    let target = at.year() + i32::try_from(years).unwrap_or(0);
+    at.replace_year(target)
+        .or_else(|_| at.replace_day(28).and_then(|d| d.replace_year(target)))
+        .unwrap_or(at)
+}
+
+/// RFC 3339 in UTC, as CMR's ISO timestamps.
+pub(crate) fn iso(at: OffsetDateTime) -> String {
+    at.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}

@@ -1,0 +1,38 @@
+//! Request and response shapes of the CMR integration API.
+//!
+//! Serde only, so the browser half of the app can use them too. Decoding is forgiving on
+//! purpose: unknown fields are kept in `extra` or ignored, missing optional fields default,
+//! `null` reads as empty, numbers may be strings, and unknown enum values are kept in `Other`.
+//! Wire names are exactly CMR's (camelCase).
+
+pub mod lenient;
+
+mod dns;
+mod domains;
+mod geo;
+mod mailboxes;
+mod money;
+mod orders;
+mod reply;
+mod status;
+mod subscriptions;
+mod users;
+mod wallet;
+
+pub use dns::{DnsRecord, DnsRecordUpdate, DnsRecords, NewDnsRecord};
+pub use domains::{Domain, DomainAutoRenew, RenewalPrice};
+pub use geo::{Countries, GeoEntry, GeoList, States};
+pub use mailboxes::{Mailbox, MailboxAdminDetails, MailboxUpdate, MailboxUpdateResult};
+pub use money::{Money, ParseMoneyError};
+pub use orders::{
+    GoogleOauth, MailboxOrder, MailboxOrderTarget, MailboxesByDomain, NewOrder, Order,
+    OrderCreated, OrderDomain, OrderDomainLine, OrderMailbox, OrderStatusReport,
+};
+pub use reply::{Page, PageQuery, Pagination, Reply};
+pub use status::{
+    BillingCycle, DomainStatus, MailboxStatus, OrderStatus, RecordType, ServiceProvider,
+    SubscriptionStatus,
+};
+pub use subscriptions::{CancelTarget, Subscription, SubscriptionQuery};
+pub use users::{CreatedUser, NewUser, User, UserListQuery, UserProfile};
+pub use wallet::Wallet;

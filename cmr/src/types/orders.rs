@@ -1,0 +1,196 @@
+//! Orders: new domains with mailboxes, or mailboxes on an existing domain (reference §4.5).
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use super::{lenient, BillingCycle, Money, OrderStatus, ServiceProvider};
+
+/// Mailboxes to create, keyed by **domain name** (not id); each mailbox listed individually.
+pub type MailboxesByDomain = BTreeMap<String, Vec<OrderMailbox>>;
+
+/// One domain of `POST /orders/json`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OrderDomain {
+    pub domain: String,
+    pub years: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub forward_to: Option<String>,
+}
+
+/// One mailbox of an order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OrderMailbox {
+    /// Local part.
+    pub username: String,
+    pub first_name: String,
+    pub last_name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile_picture: Option<String>,
+    /// Warmup is billed with the mailbox.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_warmup: Option<bool>,
+}
+
+/// Google OAuth settings for exporting Google mailboxes.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GoogleOauth {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub google_oauth_route: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app_name: Option<String>,
+}
+
+/// Body of `POST /orders/json?userId=` (documented).
+///
+/// `confirm: true` processes at once and debits the wallet; `false` only creates the order,
+/// to be processed later. Never resubmit while waiting: duplicates register and charge twice.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NewOrder {
+    pub domains: Vec<OrderDomain>,
+    pub mailboxes: MailboxesByDomain,
+    pub billing_cycle: BillingCycle,
+    pub confirm: bool,
+    pub service_provider: ServiceProvider,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub microsoft_oauth_route: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub google: Option<GoogleOauth>,
+    /// Mailbox subscription renewal only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auto_renew: Option<bool>,
+}
+
+/// Where `POST /orders/create-mailbox-order/json` puts the mailboxes: exactly one of the two.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum MailboxOrderTarget {
+    /// Add to an active subscription.
+    #[serde(rename = "subscriptionId")]
+    Subscription(String),
+    /// The domain's previous subscription was cancelled: CMR creates a new one.
+    #[serde(rename = "domainId")]
+    Domain(String),
+}
+
+/// Body of `POST /orders/create-mailbox-order/json?userId=` (guide).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MailboxOrder {
+    #[serde(flatten)]
+    pub target: MailboxOrderTarget,
+    pub billing_cycle: BillingCycle,
+    pub mailboxes: MailboxesByDomain,
+    pub confirm: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auto_renew: Option<bool>,
+}
+
+/// `data` of a created order.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OrderCreated {
+    #[serde(default, alias = "id", deserialize_with = "lenient::string")]
+    pub order_id: String,
+    #[serde(default, deserialize_with = "lenient::names")]
+    pub unavailable_domains: Vec<String>,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// `data` of `GET /orders/status` (shape inferred, cmr-api.md §4.5).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OrderStatusReport {
+    #[serde(default, alias = "id", deserialize_with = "lenient::string")]
+    pub order_id: String,
+    #[serde(default, alias = "orderStatus")]
+    pub status: OrderStatus,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// One domain line of an order's details.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OrderDomainLine {
+    #[serde(default, alias = "domainName", deserialize_with = "lenient::string")]
+    pub domain: String,
+    #[serde(default, deserialize_with = "lenient::u32")]
+    pub years: u32,
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub status: Option<String>,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// `data` of the order-details call (path and shape inferred, cmr-api.md §4.5).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Order {
+    #[serde(default, alias = "id", deserialize_with = "lenient::string")]
+    pub order_id: String,
+    #[serde(default, alias = "orderStatus")]
+    pub status: OrderStatus,
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub user_id: Option<String>,
+    #[serde(default, alias = "createdAt", deserialize_with = "lenient::opt_string")]
+    pub creation_time: Option<String>,
+    #[serde(default, alias = "total", alias = "price")]
+    pub total_price: Option<Money>,
+    #[serde(default, alias = "workspaceType")]
+    pub service_provider: Option<ServiceProvider>,
+    #[serde(default)]
+    pub domains: Vec<OrderDomainLine>,
+    #[serde(default, alias = "quantity", deserialize_with = "lenient::u32")]
+    pub mailbox_count: u32,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_mailbox_order_carries_exactly_one_target_key() {
+        let order = MailboxOrder {
+            target: MailboxOrderTarget::Subscription("SUB1".into()),
+            billing_cycle: BillingCycle::Monthly,
+            mailboxes: MailboxesByDomain::new(),
+            confirm: true,
+            auto_renew: None,
+        };
+        let json = serde_json::to_value(&order).unwrap();
+        assert_eq!(json["subscriptionId"], "SUB1");
+        assert!(json.get("domainId").is_none());
+        assert_eq!(json["billingCycle"], "MONTHLY");
+        let back: MailboxOrder = serde_json::from_value(json).unwrap();
+        assert_eq!(back, order);
+    }
+
+    #[test]
+    fn the_documented_order_created_sample_decodes() {
+        let c: OrderCreated =
+            serde_json::from_str(r#"{"orderId":"ORD1","unavailableDomains":[]}"#).unwrap();
+        assert_eq!(c.order_id, "ORD1");
+        assert!(c.unavailable_domains.is_empty());
+    }
+
+    #[test]
+    fn an_order_with_a_numeric_total_decodes() {
+        let o: Order = serde_json::from_str(
+            r#"{"orderId":"O","status":"COMPLETED","totalPrice":27.5,"domains":[{"domain":"a.com","years":1}]}"#,
+        )
+        .unwrap();
+        assert_eq!(o.total_price, Some(Money::from_cents(2750)));
+        assert_eq!(o.status, OrderStatus::Completed);
+        assert_eq!(o.domains[0].domain, "a.com");
+    }
+}

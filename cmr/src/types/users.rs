@@ -1,0 +1,273 @@
+//! Customers ("users" in CMR's words): reference §4.1.
+
+use serde::de::Error as _;
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::{Map, Value};
+
+use super::lenient;
+
+/// The 14 profile fields of `PUT /users?userId=`, spelled as CMR spells them.
+///
+/// Always serialised whole: the docs call every field optional, the guide says a partial body
+/// can fail validation, and other vendors erase omitted fields. Sending the merged profile is
+/// safe under every reading.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserProfile {
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub first_name: String,
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub last_name: String,
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub company: String,
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub email: String,
+    /// Calling code, digits only, no `+` (e.g. `"1"`).
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub phone_cc: String,
+    /// Number without the calling code.
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub phone: String,
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub address_line_one: String,
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub address_line_two: String,
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub address_line_three: String,
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub city: String,
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub state: String,
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub postal_code: String,
+    /// ISO 3166-1 alpha-2.
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub country: String,
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub language_preference: String,
+}
+
+impl UserProfile {
+    /// The wire names of the 14 fields, in the reference's order.
+    pub const FIELDS: [&'static str; 14] = [
+        "firstName",
+        "lastName",
+        "company",
+        "email",
+        "phoneCc",
+        "phone",
+        "addressLineOne",
+        "addressLineTwo",
+        "addressLineThree",
+        "city",
+        "state",
+        "postalCode",
+        "country",
+        "languagePreference",
+    ];
+
+    pub fn full_name(&self) -> String {
+        format!("{} {}", self.first_name, self.last_name)
+            .trim()
+            .to_owned()
+    }
+}
+
+/// A CMR customer: its id, the profile, and whatever else CMR sent (kept in `extra`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct User {
+    pub id: String,
+    #[serde(flatten)]
+    pub profile: UserProfile,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// Keys CMR might use for a user's id; the first present wins.
+const USER_ID_KEYS: [&str; 3] = ["id", "userId", "_id"];
+
+impl<'de> Deserialize<'de> for User {
+    // Hand-written so that `id` *and* `userId` may both be present (derive + alias would call
+    // that a duplicate field), and so unknown keys land in `extra` rather than being lost.
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<User, D::Error> {
+        let mut map = Map::<String, Value>::deserialize(d)?;
+        let id = USER_ID_KEYS
+            .iter()
+            .filter_map(|key| map.remove(*key))
+            .find_map(|value| match value {
+                Value::String(s) if !s.is_empty() => Some(s),
+                Value::Number(n) => Some(n.to_string()),
+                _ => None,
+            })
+            .ok_or_else(|| D::Error::missing_field("id"))?;
+        let mut profile_fields = Map::new();
+        for key in UserProfile::FIELDS {
+            if let Some(value) = map.remove(key) {
+                profile_fields.insert(key.to_owned(), value);
+            }
+        }
+        let profile =
+            UserProfile::deserialize(Value::Object(profile_fields)).map_err(D::Error::custom)?;
+        Ok(User {
+            id,
+            profile,
+            extra: map,
+        })
+    }
+}
+
+/// The body of `POST /users`: every field required except address lines two and three.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NewUser {
+    pub email: String,
+    pub company: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub country: String,
+    pub city: String,
+    pub address_line_one: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address_line_two: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address_line_three: Option<String>,
+    pub language_preference: String,
+    pub postal_code: String,
+    pub state: String,
+    pub phone_cc: String,
+    pub phone: String,
+}
+
+impl From<UserProfile> for NewUser {
+    /// Empty optional address lines are left out of the body rather than sent as `""`.
+    fn from(p: UserProfile) -> NewUser {
+        let optional = |s: String| (!s.trim().is_empty()).then_some(s);
+        NewUser {
+            email: p.email,
+            company: p.company,
+            first_name: p.first_name,
+            last_name: p.last_name,
+            country: p.country,
+            city: p.city,
+            address_line_one: p.address_line_one,
+            address_line_two: optional(p.address_line_two),
+            address_line_three: optional(p.address_line_three),
+            language_preference: p.language_preference,
+            postal_code: p.postal_code,
+            state: p.state,
+            phone_cc: p.phone_cc,
+            phone: p.phone,
+        }
+    }
+}
+
+impl From<NewUser> for UserProfile {
+    fn from(u: NewUser) -> UserProfile {
+        UserProfile {
+            first_name: u.first_name,
+            last_name: u.last_name,
+            company: u.company,
+            email: u.email,
+            phone_cc: u.phone_cc,
+            phone: u.phone,
+            address_line_one: u.address_line_one,
+            address_line_two: u.address_line_two.unwrap_or_default(),
+            address_line_three: u.address_line_three.unwrap_or_default(),
+            city: u.city,
+            state: u.state,
+            postal_code: u.postal_code,
+            country: u.country,
+            language_preference: u.language_preference,
+        }
+    }
+}
+
+/// `data` of a successful `POST /users`: the CMR user id to persist.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CreatedUser {
+    #[serde(alias = "userId")]
+    pub id: String,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// Query of `GET /users/list`. Parameter names are inferred (cmr-api.md §4.1).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserListQuery {
+    pub page: Option<u32>,
+    pub limit: Option<u32>,
+    pub search: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_user_accepts_user_id_as_its_id_key() {
+        let u: User =
+            serde_json::from_str(r#"{"userId":"PWM7Y25RYZ450YNM8K8FX9GK5AHX","firstName":"Ada"}"#)
+                .unwrap();
+        assert_eq!(u.id, "PWM7Y25RYZ450YNM8K8FX9GK5AHX");
+        assert_eq!(u.profile.first_name, "Ada");
+        assert_eq!(u.profile.address_line_two, "");
+    }
+
+    #[test]
+    fn a_user_with_both_id_keys_decodes() {
+        let u: User = serde_json::from_str(r#"{"id":"A","userId":"A"}"#).unwrap();
+        assert_eq!(u.id, "A");
+    }
+
+    #[test]
+    fn unknown_user_fields_are_kept_and_nulls_are_empty() {
+        let u: User = serde_json::from_str(
+            r#"{"id":"A","addressLineTwo":null,"phone":2125551234,"createdAt":"2026-01-01"}"#,
+        )
+        .unwrap();
+        assert_eq!(u.profile.address_line_two, "");
+        assert_eq!(u.profile.phone, "2125551234");
+        assert_eq!(u.extra["createdAt"], "2026-01-01");
+    }
+
+    #[test]
+    fn a_user_without_an_id_is_rejected() {
+        assert!(serde_json::from_str::<User>(r#"{"firstName":"Ada"}"#).is_err());
+    }
+
+    #[test]
+    fn a_profile_always_serialises_all_fourteen_fields() {
+        let json = serde_json::to_value(UserProfile::default()).unwrap();
+        let keys: Vec<&str> = json
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        let mut expected = UserProfile::FIELDS.to_vec();
+        expected.sort_unstable();
+        let mut keys_sorted = keys.clone();
+        keys_sorted.sort_unstable();
+        assert_eq!(keys_sorted, expected);
+    }
+
+    #[test]
+    fn a_user_serialises_flat_with_its_id() {
+        let u = User {
+            id: "A".into(),
+            ..User::default()
+        };
+        let json = serde_json::to_value(&u).unwrap();
+        assert_eq!(json["id"], "A");
+        assert_eq!(json["firstName"], "");
+        let back: User = serde_json::from_value(json).unwrap();
+        assert_eq!(back, u);
+    }
+
+    #[test]
+    fn a_new_user_leaves_out_empty_optional_lines() {
+        let json = serde_json::to_value(NewUser::from(UserProfile::default())).unwrap();
+        assert!(json.get("addressLineTwo").is_none());
+        assert_eq!(json["addressLineOne"], "");
+    }
+}
