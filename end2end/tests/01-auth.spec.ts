@@ -5,7 +5,7 @@ import { test, expect, admin, viewer, lockMe, open, signIn } from './helpers';
 test.describe.serial('staff sign-in', () => {
   test('the first admin is created through the one-time setup URL', async ({ page, consoleErrors }) => {
     await open(page, process.env.SETUP_URL!);
-    await page.getByLabel('Email').fill(admin.email);
+    await page.getByLabel('Email', { exact: true }).fill(admin.email);
     await page.getByLabel('Your name').fill(admin.name);
     await page.getByLabel('Password (at least 12 characters)').fill(admin.password);
     await page.getByLabel('Repeat the password').fill(admin.password);
@@ -22,7 +22,7 @@ test.describe.serial('staff sign-in', () => {
 
   test('the setup URL does not work a second time', async ({ page, consoleErrors }) => {
     await open(page, process.env.SETUP_URL!);
-    await page.getByLabel('Email').fill('second@e2e.test');
+    await page.getByLabel('Email', { exact: true }).fill('second@e2e.test');
     await page.getByLabel('Your name').fill('Second');
     await page.getByLabel('Password (at least 12 characters)').fill(admin.password);
     await page.getByLabel('Repeat the password').fill(admin.password);
@@ -48,7 +48,7 @@ test.describe.serial('staff sign-in', () => {
     await expect(page.getByRole('heading', { name: 'Home' })).toBeVisible();
     for (const account of [viewer, lockMe]) {
       await open(page, '/staff');
-      await page.getByLabel('Email').fill(account.email);
+      await page.getByLabel('Email', { exact: true }).fill(account.email);
       await page.getByLabel('Name', { exact: true }).fill(account.name);
       await page.getByLabel('Role').selectOption(account.role);
       await page.getByLabel('Initial password (at least 12 characters)').fill(account.password);

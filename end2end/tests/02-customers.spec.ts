@@ -119,7 +119,7 @@ test.describe.serial('customers', () => {
     await openCustomer(page, 'Bennett', 'Olivia Bennett');
     await page.getByRole('link', { name: 'Edit profile' }).click();
     await page.locator('html[data-hydrated="true"]').waitFor();
-    await page.getByLabel('Email').fill('marcus@brightlineoutreach.com');
+    await page.getByLabel('Email', { exact: true }).fill('marcus@brightlineoutreach.com');
     await page.getByRole('button', { name: 'Save changes' }).click();
     await expect(page.locator('#field-email-error')).toHaveText(/already exists/i);
     await open(page, page.url().replace(/\/edit$/, ''));

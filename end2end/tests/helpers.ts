@@ -55,7 +55,7 @@ export async function open(page: Page, url: string) {
 
 export async function signIn(page: Page, email: string, password: string) {
   await open(page, '/sign-in');
-  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Email', { exact: true }).fill(email);
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
 }

@@ -17,6 +17,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use time::{OffsetDateTime, Time};
 
 mod control;
+mod inspect;
 mod faults;
 mod geo_data;
 mod ids;

@@ -118,6 +118,8 @@ pub(crate) fn router(shared: Shared) -> Router {
             shared.clone(),
             super::request_log::record,
         ))
+        // Merged after the layers: the inspection route is neither logged nor key-checked.
+        .merge(super::inspect::router())
         .with_state(shared)
 }
 
