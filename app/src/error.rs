@@ -83,9 +83,9 @@ impl FromServerFnError for AppError {
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         match value {
             // The request itself was malformed (bad form data, wrong types).
-            ServerFnErrorErr::Args(_) | ServerFnErrorErr::Deserialization(_) => {
-                AppError::Rejected("The request was malformed; reload the page and try again.".into())
-            }
+            ServerFnErrorErr::Args(_) | ServerFnErrorErr::Deserialization(_) => AppError::Rejected(
+                "The request was malformed; reload the page and try again.".into(),
+            ),
             ServerFnErrorErr::Request(_) | ServerFnErrorErr::Response(_) => AppError::Unavailable,
             _ => AppError::Internal("client".into()),
         }
@@ -99,7 +99,10 @@ mod tests {
     #[test]
     fn an_invalid_field_is_found_by_its_name() {
         let err = AppError::invalid("email", "Enter an email address.");
-        assert_eq!(err.field("email").as_deref(), Some("Enter an email address."));
+        assert_eq!(
+            err.field("email").as_deref(),
+            Some("Enter an email address.")
+        );
         assert_eq!(err.to_string(), "Enter an email address.");
         assert_eq!(err.field("password"), None);
     }

@@ -21,7 +21,10 @@ const PUBLIC_FUNCTIONS: [&str; 2] = ["/api/auth/sign_in", "/api/setup/complete"]
 async fn every_server_function_except_sign_in_and_setup_refuses_anonymous_callers(db: PgPool) {
     let app = spawn(db).await;
     let registered: Vec<_> = server_fn::axum::server_fn_paths().collect();
-    assert!(registered.len() >= 6, "the registry lists the app's functions: {registered:?}");
+    assert!(
+        registered.len() >= 6,
+        "the registry lists the app's functions: {registered:?}"
+    );
     let mut answered = BTreeSet::new();
     for (path, _method) in &registered {
         let answer = app.call(path, None, &[]).await;
@@ -39,7 +42,11 @@ async fn every_server_function_except_sign_in_and_setup_refuses_anonymous_caller
 async fn no_server_function_is_reachable_by_get(db: PgPool) {
     let _app = spawn(db).await;
     for (path, method) in server_fn::axum::server_fn_paths() {
-        assert_eq!(method, http::Method::POST, "{path} must not change state over GET");
+        assert_eq!(
+            method,
+            http::Method::POST,
+            "{path} must not change state over GET"
+        );
     }
 }
 
@@ -111,9 +118,15 @@ async fn an_idle_session_expires_after_thirty_minutes(db: PgPool) {
     app.staff("ann@example.com", Role::Viewer).await;
     let cookie = app.sign_in("ann@example.com", PASSWORD).await;
     app.clock.advance(29 * MINUTE);
-    assert!(app.is_signed_in(&cookie).await, "activity before the limit keeps it alive");
+    assert!(
+        app.is_signed_in(&cookie).await,
+        "activity before the limit keeps it alive"
+    );
     app.clock.advance(29 * MINUTE);
-    assert!(app.is_signed_in(&cookie).await, "the idle clock restarted at the last request");
+    assert!(
+        app.is_signed_in(&cookie).await,
+        "the idle clock restarted at the last request"
+    );
     app.clock.advance(30 * MINUTE);
     assert!(!app.is_signed_in(&cookie).await, "30 idle minutes end it");
 }
@@ -137,10 +150,14 @@ async fn an_unknown_email_and_a_wrong_password_get_the_same_answer(db: PgPool) {
     app.staff("ann@example.com", Role::Viewer).await;
     let form = |email| [("email", email), ("password", "wrong password here")];
     let started = std::time::Instant::now();
-    let unknown = app.call("/api/auth/sign_in", None, &form("nobody@example.com")).await;
+    let unknown = app
+        .call("/api/auth/sign_in", None, &form("nobody@example.com"))
+        .await;
     let unknown_took = started.elapsed();
     let started = std::time::Instant::now();
-    let wrong = app.call("/api/auth/sign_in", None, &form("ann@example.com")).await;
+    let wrong = app
+        .call("/api/auth/sign_in", None, &form("ann@example.com"))
+        .await;
     let wrong_took = started.elapsed();
     assert_eq!(unknown.error(), AppError::Rejected(BAD_CREDENTIALS.into()));
     assert_eq!(wrong.error(), unknown.error());
@@ -159,7 +176,11 @@ async fn ten_failures_lock_the_account_for_fifteen_minutes(db: PgPool) {
     app.staff("ann@example.com", Role::Viewer).await;
     for _ in 0..10 {
         let answer = app
-            .call("/api/auth/sign_in", None, &[("email", "ann@example.com"), ("password", "nope")])
+            .call(
+                "/api/auth/sign_in",
+                None,
+                &[("email", "ann@example.com"), ("password", "nope")],
+            )
             .await;
         assert_eq!(answer.error(), AppError::Rejected(BAD_CREDENTIALS.into()));
     }
@@ -186,19 +207,30 @@ async fn failures_spread_beyond_fifteen_minutes_do_not_lock(db: PgPool) {
     let app = spawn(db).await;
     app.staff("ann@example.com", Role::Viewer).await;
     for _ in 0..9 {
-        app.call("/api/auth/sign_in", None, &[("email", "ann@example.com"), ("password", "x")])
-            .await;
+        app.call(
+            "/api/auth/sign_in",
+            None,
+            &[("email", "ann@example.com"), ("password", "x")],
+        )
+        .await;
     }
     app.clock.advance(16 * MINUTE);
-    app.call("/api/auth/sign_in", None, &[("email", "ann@example.com"), ("password", "x")])
-        .await;
+    app.call(
+        "/api/auth/sign_in",
+        None,
+        &[("email", "ann@example.com"), ("password", "x")],
+    )
+    .await;
     app.sign_in("ann@example.com", PASSWORD).await;
 }
 
 #[sqlx::test(migrations = "../migrations")]
 async fn the_setup_token_creates_only_the_first_admin(db: PgPool) {
     let app = spawn(db).await;
-    let url = bootstrap::announce_if_needed(&app.state).await.unwrap().expect("setup is open");
+    let url = bootstrap::announce_if_needed(&app.state)
+        .await
+        .unwrap()
+        .expect("setup is open");
     let token = url.split("token=").nth(1).unwrap().to_string();
     let setup = |token: String| {
         let app = &app;
@@ -214,7 +246,10 @@ async fn the_setup_token_creates_only_the_first_admin(db: PgPool) {
         }
     };
     let answer = setup("0".repeat(64)).await;
-    assert!(matches!(answer.error(), AppError::Rejected(_)), "a wrong token is refused");
+    assert!(
+        matches!(answer.error(), AppError::Rejected(_)),
+        "a wrong token is refused"
+    );
 
     let answer = setup(token.clone()).await;
     assert!(answer.is_ok(), "{}", answer.body);
@@ -223,8 +258,14 @@ async fn the_setup_token_creates_only_the_first_admin(db: PgPool) {
     assert!(me.body.contains("\"role\":\"admin\""), "{}", me.body);
 
     let again = setup(token).await;
-    assert!(matches!(again.error(), AppError::Rejected(_)), "the token is spent");
-    assert_eq!(bootstrap::announce_if_needed(&app.state).await.unwrap(), None);
+    assert!(
+        matches!(again.error(), AppError::Rejected(_)),
+        "the token is spent"
+    );
+    assert_eq!(
+        bootstrap::announce_if_needed(&app.state).await.unwrap(),
+        None
+    );
 }
 
 #[sqlx::test(migrations = "../migrations")]
@@ -235,7 +276,10 @@ async fn the_stored_hash_is_argon2id_at_owasp_parameters(db: PgPool) {
         .fetch_one(&app.state.db)
         .await
         .unwrap();
-    assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{hash}");
+    assert!(
+        hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+        "{hash}"
+    );
 }
 
 #[sqlx::test(migrations = "../migrations")]
@@ -251,14 +295,22 @@ async fn changing_the_password_ends_other_sessions(db: PgPool) {
         ("confirm_password", new),
     ];
     app.clock.advance(Duration::from_secs(2));
-    let answer = app.call("/api/auth/change_password", Some(&here), &form).await;
+    let answer = app
+        .call("/api/auth/change_password", Some(&here), &form)
+        .await;
     assert!(answer.is_ok(), "{}", answer.body);
     assert!(app.is_signed_in(&here).await);
     assert!(!app.is_signed_in(&elsewhere).await);
     app.sign_in("ann@example.com", new).await;
 
-    let wrong = [("current_password", "bad"), ("new_password", new), ("confirm_password", new)];
-    let answer = app.call("/api/auth/change_password", Some(&here), &wrong).await;
+    let wrong = [
+        ("current_password", "bad"),
+        ("new_password", new),
+        ("confirm_password", new),
+    ];
+    let answer = app
+        .call("/api/auth/change_password", Some(&here), &wrong)
+        .await;
     assert!(answer.error().field("current_password").is_some());
 }
 
@@ -266,22 +318,35 @@ async fn changing_the_password_ends_other_sessions(db: PgPool) {
 async fn sign_in_events_are_audited_without_the_password(db: PgPool) {
     let app = spawn(db).await;
     app.staff("ann@example.com", Role::Viewer).await;
-    app.call("/api/auth/sign_in", None, &[("email", "ann@example.com"), ("password", "typo typo")])
-        .await;
+    app.call(
+        "/api/auth/sign_in",
+        None,
+        &[("email", "ann@example.com"), ("password", "typo typo")],
+    )
+    .await;
     let cookie = app.sign_in("ann@example.com", PASSWORD).await;
     app.call("/api/auth/sign_out", Some(&cookie), &[]).await;
-    let rows: Vec<(String, String, String)> = sqlx::query_as(
-        "SELECT action, outcome, audit_log::text FROM audit_log ORDER BY id",
-    )
-    .fetch_all(&app.state.db)
-    .await
-    .unwrap();
-    let actions: Vec<_> = rows.iter().map(|(a, o, _)| (a.as_str(), o.as_str())).collect();
+    let rows: Vec<(String, String, String)> =
+        sqlx::query_as("SELECT action, outcome, audit_log::text FROM audit_log ORDER BY id")
+            .fetch_all(&app.state.db)
+            .await
+            .unwrap();
+    let actions: Vec<_> = rows
+        .iter()
+        .map(|(a, o, _)| (a.as_str(), o.as_str()))
+        .collect();
     assert_eq!(
         actions,
-        [("auth.sign_in", "error"), ("auth.sign_in", "ok"), ("auth.sign_out", "ok")]
+        [
+            ("auth.sign_in", "error"),
+            ("auth.sign_in", "ok"),
+            ("auth.sign_out", "ok")
+        ]
     );
     for (_, _, row) in &rows {
-        assert!(!row.contains("typo typo") && !row.contains(PASSWORD), "{row}");
+        assert!(
+            !row.contains("typo typo") && !row.contains(PASSWORD),
+            "{row}"
+        );
     }
 }

@@ -34,10 +34,24 @@ async fn page_latency_with_100_ms_per_cmr_call(db: PgPool) {
     let app = spawn(db).await;
     app.staff("bench@example.com", Role::Viewer).await;
     let cookie = app.sign_in("bench@example.com", PASSWORD).await;
-    let user = app.state.cmr.list_users(&UserListQuery::default()).await.unwrap().data.items[0].id.clone();
-    app.sandbox.control.set_latency(None, Duration::from_millis(100));
+    let user = app
+        .state
+        .cmr
+        .list_users(&UserListQuery::default())
+        .await
+        .unwrap()
+        .data
+        .items[0]
+        .id
+        .clone();
+    app.sandbox
+        .control
+        .set_latency(None, Duration::from_millis(100));
 
-    for (name, path) in [("home", "/".to_string()), ("profile", format!("/customers/{user}"))] {
+    for (name, path) in [
+        ("home", "/".to_string()),
+        ("profile", format!("/customers/{user}")),
+    ] {
         let mut times = Vec::new();
         for _ in 0..RUNS {
             let started = Instant::now();

@@ -13,7 +13,10 @@ async fn a_cross_site_post_is_refused(db: PgPool) {
     app.staff("ann@example.com", Role::Viewer).await;
     let form = [("email", "ann@example.com"), ("password", PASSWORD)];
     let post = |headers: Vec<(&'static str, &'static str)>| {
-        let mut req = app.http().post(format!("{}/api/auth/sign_in", app.url)).form(&form);
+        let mut req = app
+            .http()
+            .post(format!("{}/api/auth/sign_in", app.url))
+            .form(&form);
         for (k, v) in headers {
             req = req.header(k, v);
         }
@@ -21,10 +24,16 @@ async fn a_cross_site_post_is_refused(db: PgPool) {
     };
     let res = post(vec![("sec-fetch-site", "cross-site")]).await.unwrap();
     assert_eq!(res.status(), 403);
-    let res = post(vec![("origin", "https://evil.example")]).await.unwrap();
+    let res = post(vec![("origin", "https://evil.example")])
+        .await
+        .unwrap();
     assert_eq!(res.status(), 403);
     let res = post(vec![("sec-fetch-site", "same-origin")]).await.unwrap();
-    assert_eq!(res.status(), 200, "the same request from our own page works");
+    assert_eq!(
+        res.status(),
+        200,
+        "the same request from our own page works"
+    );
 }
 
 fn assert_security_headers(what: &str, headers: &reqwest::header::HeaderMap) {
@@ -54,9 +63,21 @@ async fn security_headers_are_on_pages_static_files_and_server_functions(db: PgP
     assert!(page.body.contains("<nav"), "the shell rendered");
     assert_security_headers("HTML page", &page.headers);
     let csp = page.headers["content-security-policy"].to_str().unwrap();
-    assert!(csp.contains("'wasm-unsafe-eval'"), "hydration can compile wasm: {csp}");
-    let nonce = csp.split("'nonce-").nth(1).unwrap().split('\'').next().unwrap();
-    assert!(page.body.contains(&format!("nonce=\"{nonce}\"")), "scripts carry the nonce");
+    assert!(
+        csp.contains("'wasm-unsafe-eval'"),
+        "hydration can compile wasm: {csp}"
+    );
+    let nonce = csp
+        .split("'nonce-")
+        .nth(1)
+        .unwrap()
+        .split('\'')
+        .next()
+        .unwrap();
+    assert!(
+        page.body.contains(&format!("nonce=\"{nonce}\"")),
+        "scripts carry the nonce"
+    );
     assert_eq!(page.headers["cache-control"], "no-store");
 
     let sign_in_page = app.get("/sign-in", None).await;
@@ -73,7 +94,9 @@ async fn security_headers_are_on_pages_static_files_and_server_functions(db: PgP
     let refused = app.call("/api/auth/whoami", None, &[]).await;
     assert_security_headers("refused server function", &refused.headers);
     assert!(
-        !sign_in_page.headers.contains_key("strict-transport-security"),
+        !sign_in_page
+            .headers
+            .contains_key("strict-transport-security"),
         "no HSTS over plain http"
     );
 }
@@ -83,7 +106,10 @@ async fn anonymous_page_requests_go_to_sign_in(db: PgPool) {
     let app = spawn(db).await;
     let answer = app.get("/customers?page=2", None).await;
     assert_eq!(answer.status, 303);
-    assert_eq!(answer.headers["location"], "/sign-in?next=%2Fcustomers%3Fpage%3D2");
+    assert_eq!(
+        answer.headers["location"],
+        "/sign-in?next=%2Fcustomers%3Fpage%3D2"
+    );
     assert_eq!(app.get("/healthz", None).await.status, 200);
     assert_eq!(app.get("/sign-in", None).await.status, 200);
 }
@@ -115,11 +141,15 @@ async fn the_cmr_key_never_appears_in_a_response_or_a_log_line(db: PgPool) {
     }
     // The key really was used: the sandbox saw it on the wallet call.
     let requests = app.sandbox.control.requests();
-    assert!(requests
+    assert!(requests.iter().any(|r| r
+        .headers
         .iter()
-        .any(|r| r.headers.iter().any(|(k, v)| k == "cmr-x-api-key" && v == CMR_KEY)));
+        .any(|(k, v)| k == "cmr-x-api-key" && v == CMR_KEY)));
     for body in &bodies {
         assert!(!body.contains(CMR_KEY), "a response leaked the key: {body}");
     }
-    assert!(!captured_logs().contains(CMR_KEY), "a log line leaked the key");
+    assert!(
+        !captured_logs().contains(CMR_KEY),
+        "a log line leaked the key"
+    );
 }

@@ -25,7 +25,13 @@ impl Toasts {
     pub fn push(&self, kind: ToastKind, text: impl Into<String>) {
         let id = self.next_id.get_value();
         self.next_id.set_value(id + 1);
-        self.items.update(|items| items.push(Toast { id, kind, text: text.into() }));
+        self.items.update(|items| {
+            items.push(Toast {
+                id,
+                kind,
+                text: text.into(),
+            })
+        });
         let items = self.items;
         set_timeout(
             move || items.update(|items| items.retain(|t| t.id != id)),
@@ -47,7 +53,10 @@ impl Toasts {
 }
 
 pub fn provide_toasts() {
-    provide_context(Toasts { items: RwSignal::new(Vec::new()), next_id: StoredValue::new(0) });
+    provide_context(Toasts {
+        items: RwSignal::new(Vec::new()),
+        next_id: StoredValue::new(0),
+    });
 }
 
 pub fn use_toasts() -> Toasts {

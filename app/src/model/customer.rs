@@ -40,11 +40,17 @@ impl CustomerSort {
     ];
 
     pub fn parse(s: &str) -> CustomerSort {
-        Self::ALL.iter().find(|(_, n)| *n == s).map_or(CustomerSort::Name, |(k, _)| *k)
+        Self::ALL
+            .iter()
+            .find(|(_, n)| *n == s)
+            .map_or(CustomerSort::Name, |(k, _)| *k)
     }
 
     pub fn as_str(self) -> &'static str {
-        Self::ALL.iter().find(|(k, _)| *k == self).map_or("name", |(_, n)| n)
+        Self::ALL
+            .iter()
+            .find(|(k, _)| *k == self)
+            .map_or("name", |(_, n)| n)
     }
 
     pub fn key(self, row: &CustomerRow) -> String {

@@ -27,7 +27,10 @@ pub const FIELDS: [(&str, &str); 14] = [
 pub const OPTIONAL: [&str; 2] = ["addressLineTwo", "addressLineThree"];
 
 pub fn label(field: &str) -> &'static str {
-    FIELDS.iter().find(|(f, _)| *f == field).map_or("Field", |(_, l)| l)
+    FIELDS
+        .iter()
+        .find(|(f, _)| *f == field)
+        .map_or("Field", |(_, l)| l)
 }
 
 /// The label of a profile field, or the name itself for other fields (audit entries).
@@ -106,30 +109,51 @@ pub fn validate(p: &UserProfile) -> BTreeMap<String, String> {
         if value.is_empty() && !OPTIONAL.contains(&field) {
             fail(field, format!("{label} is required."));
         } else if value.chars().count() > 200 {
-            fail(field, format!("{label} is too long (at most 200 characters)."));
+            fail(
+                field,
+                format!("{label} is too long (at most 200 characters)."),
+            );
         } else if value.chars().any(char::is_control) {
-            fail(field, format!("{label} contains characters that cannot be used."));
+            fail(
+                field,
+                format!("{label} contains characters that cannot be used."),
+            );
         }
     }
     if !p.email.is_empty() && super::validate::email(&p.email).is_err() {
-        fail("email", "Enter an email address like name@example.com.".into());
+        fail(
+            "email",
+            "Enter an email address like name@example.com.".into(),
+        );
     }
-    let digits = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_digit());
-    if !p.phone_cc.is_empty() && !(digits(&p.phone_cc) && p.phone_cc.len() <= 4) {
-        fail("phoneCc", "Use 1–4 digits for the country code, without +.".into());
+    let digits = |s: &str| s.chars().all(|c| c.is_ascii_digit());
+    let cc_ok = digits(&p.phone_cc) && p.phone_cc.len() <= 4;
+    if !p.phone_cc.is_empty() && !cc_ok {
+        fail(
+            "phoneCc",
+            "Use 1–4 digits for the country code, without +.".into(),
+        );
     }
-    if !p.phone.is_empty() && !(digits(&p.phone) && (4..=15).contains(&p.phone.len())) {
-        fail("phone", "Use 4–15 digits for the phone number, without spaces.".into());
+    let phone_ok = digits(&p.phone) && (4..=15).contains(&p.phone.len());
+    if !p.phone.is_empty() && !phone_ok {
+        fail(
+            "phone",
+            "Use 4–15 digits for the phone number, without spaces.".into(),
+        );
     }
-    if !p.country.is_empty()
-        && !(p.country.len() == 2 && p.country.chars().all(|c| c.is_ascii_uppercase()))
-    {
-        fail("country", "Choose a country (two-letter ISO code such as US).".into());
+    let country_ok = p.country.len() == 2 && p.country.chars().all(|c| c.is_ascii_uppercase());
+    if !p.country.is_empty() && !country_ok {
+        fail(
+            "country",
+            "Choose a country (two-letter ISO code such as US).".into(),
+        );
     }
-    if !p.language_preference.is_empty()
-        && !(2..=8).contains(&p.language_preference.len())
-    {
-        fail("languagePreference", "Use a language code such as en.".into());
+    let language_ok = (2..=8).contains(&p.language_preference.len());
+    if !p.language_preference.is_empty() && !language_ok {
+        fail(
+            "languagePreference",
+            "Use a language code such as en.".into(),
+        );
     }
     errors
 }
@@ -152,7 +176,7 @@ pub enum Merge {
     Unchanged,
     /// Send `profile`; `changed` lists (field, before, after) against CMR's current values.
     Save {
-        profile: UserProfile,
+        profile: Box<UserProfile>,
         changed: Vec<(String, String, String)>,
     },
     /// Someone else changed these fields differently; nothing is sent.
@@ -189,12 +213,21 @@ pub fn merge(seen: &UserProfile, edited: &UserProfile, current: &UserProfile) ->
     let changed: Vec<_> = FIELDS
         .iter()
         .filter(|(f, _)| get(&merged, f) != get(current, f))
-        .map(|(f, _)| (f.to_string(), get(current, f).to_string(), get(&merged, f).to_string()))
+        .map(|(f, _)| {
+            (
+                f.to_string(),
+                get(current, f).to_string(),
+                get(&merged, f).to_string(),
+            )
+        })
         .collect();
     if changed.is_empty() {
         Merge::Unchanged
     } else {
-        Merge::Save { profile: merged, changed }
+        Merge::Save {
+            profile: Box::new(merged),
+            changed,
+        }
     }
 }
 
@@ -232,11 +265,18 @@ mod tests {
         let seen = profile();
         let mut edited = seen.clone();
         edited.city = "Bath".into();
-        let Merge::Save { profile: sent, changed } = merge(&seen, &edited, &seen) else {
+        let Merge::Save {
+            profile: sent,
+            changed,
+        } = merge(&seen, &edited, &seen)
+        else {
             panic!("expected a save");
         };
         assert_eq!(sent.city, "Bath");
-        assert_eq!(sent.company, "Engines Ltd", "the rest of the profile goes along");
+        assert_eq!(
+            sent.company, "Engines Ltd",
+            "the rest of the profile goes along"
+        );
         assert_eq!(changed, [("city".into(), "London".into(), "Bath".into())]);
     }
 
@@ -247,12 +287,20 @@ mod tests {
         current.phone = "2070000000".into();
         let mut edited = seen.clone();
         edited.city = "Bath".into();
-        let Merge::Save { profile: sent, changed } = merge(&seen, &edited, &current) else {
+        let Merge::Save {
+            profile: sent,
+            changed,
+        } = merge(&seen, &edited, &current)
+        else {
             panic!("expected a save");
         };
         assert_eq!(sent.phone, "2070000000", "someone else's change survives");
         assert_eq!(sent.city, "Bath");
-        assert_eq!(changed.len(), 1, "only our field differs from CMR's current profile");
+        assert_eq!(
+            changed.len(),
+            1,
+            "only our field differs from CMR's current profile"
+        );
     }
 
     #[test]
@@ -298,11 +346,18 @@ mod tests {
         let seen = profile();
         let mut edited = seen.clone();
         edited.address_line_two = String::new();
-        let Merge::Save { profile: sent, changed } = merge(&seen, &edited, &seen) else {
+        let Merge::Save {
+            profile: sent,
+            changed,
+        } = merge(&seen, &edited, &seen)
+        else {
             panic!("expected a save");
         };
         assert_eq!(sent.address_line_two, "");
-        assert_eq!(changed, [("addressLineTwo".into(), "Floor 2".into(), String::new())]);
+        assert_eq!(
+            changed,
+            [("addressLineTwo".into(), "Floor 2".into(), String::new())]
+        );
     }
 
     #[test]
@@ -318,6 +373,13 @@ mod tests {
             assert!(errors.contains_key(field), "{field}: {errors:?}");
         }
         assert!(validate(&normalise(profile())).is_empty());
-        assert_eq!(normalise(UserProfile { phone_cc: " +1 ".into(), ..profile() }).phone_cc, "1");
+        assert_eq!(
+            normalise(UserProfile {
+                phone_cc: " +1 ".into(),
+                ..profile()
+            })
+            .phone_cc,
+            "1"
+        );
     }
 }

@@ -71,7 +71,16 @@ mod tests {
 
     #[test]
     fn malformed_emails_are_refused() {
-        for bad in ["", "ann", "ann@", "@x.com", "ann@x", "a b@x.com", "a@x..com", "a@@x.com"] {
+        for bad in [
+            "",
+            "ann",
+            "ann@",
+            "@x.com",
+            "ann@x",
+            "a b@x.com",
+            "a@x..com",
+            "a@@x.com",
+        ] {
             assert!(email(bad).is_err(), "{bad:?} should be refused");
         }
     }

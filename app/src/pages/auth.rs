@@ -264,7 +264,13 @@ mod tests {
     #[test]
     fn only_local_paths_are_followed_after_sign_in() {
         assert_eq!(safe_next(Some("/customers?page=2")), "/customers?page=2");
-        for hostile in ["//evil.example", "https://evil.example", "/\\evil", "evil", ""] {
+        for hostile in [
+            "//evil.example",
+            "https://evil.example",
+            "/\\evil",
+            "evil",
+            "",
+        ] {
             assert_eq!(safe_next(Some(hostile)), "/", "{hostile}");
         }
         assert_eq!(safe_next(None), "/");

@@ -9,7 +9,10 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 #[cfg(feature = "ssr")]
-use crate::{model::Role, server::{auth::service, ctx, db, require_role}};
+use crate::{
+    model::Role,
+    server::{auth::service, ctx, db, require_role},
+};
 
 #[server(prefix = "/api", endpoint = "staff/list")]
 pub async fn list_staff() -> Result<Vec<StaffView>, AppError> {

@@ -15,7 +15,9 @@ const REFRESH: Duration = Duration::from_secs(60);
 pub async fn wallet_summary() -> Result<WalletView, AppError> {
     require_role(Role::Viewer).await?;
     let wallet = ctx::state().cmr.wallet().await?.data;
-    Ok(WalletView { balance: format!("{} {}", wallet.balance, wallet.currency) })
+    Ok(WalletView {
+        balance: format!("{} {}", wallet.balance, wallet.currency),
+    })
 }
 
 /// The balance in the header. Loaded with the page, then refreshed every minute without

@@ -11,7 +11,9 @@ use serde_json::Value;
 pub enum Actor<'a> {
     Staff(&'a StaffView),
     /// A sign-in attempt or the first-run setup: the email that was typed.
-    Anonymous { email: &'a str },
+    Anonymous {
+        email: &'a str,
+    },
 }
 
 /// One changed field, before → after.
@@ -24,14 +26,21 @@ pub struct Change {
 
 impl Change {
     pub fn new(field: &str, before: impl Into<Value>, after: impl Into<Value>) -> Self {
-        Change { field: field.to_string(), before: before.into(), after: after.into() }
+        Change {
+            field: field.to_string(),
+            before: before.into(),
+            after: after.into(),
+        }
     }
 }
 
 /// How it ended: fine, or refused (by us or by CMR, with CMR's HTTP status when it answered).
 pub enum Outcome<'a> {
     Ok,
-    Failed { upstream_status: Option<u16>, message: &'a str },
+    Failed {
+        upstream_status: Option<u16>,
+        message: &'a str,
+    },
 }
 
 pub struct Entry<'a> {
@@ -66,9 +75,10 @@ pub async fn record(state: &AppState, entry: Entry<'_>) -> Result<(), AppError> 
     };
     let (outcome, upstream_status, message) = match entry.outcome {
         Outcome::Ok => ("ok", None, None),
-        Outcome::Failed { upstream_status, message } => {
-            ("error", upstream_status.map(i32::from), Some(message))
-        }
+        Outcome::Failed {
+            upstream_status,
+            message,
+        } => ("error", upstream_status.map(i32::from), Some(message)),
     };
     let changes: Vec<Change> = entry.changes.into_iter().map(redact).collect();
     let (target_kind, target_id) = entry.target.unzip();

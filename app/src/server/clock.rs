@@ -26,7 +26,9 @@ impl ManualClock {
     pub fn starting_now() -> Self {
         // Whole seconds, so values survive the round trip through the session store.
         let now = OffsetDateTime::now_utc();
-        ManualClock(Arc::new(Mutex::new(now.replace_nanosecond(0).unwrap_or(now))))
+        ManualClock(Arc::new(Mutex::new(
+            now.replace_nanosecond(0).unwrap_or(now),
+        )))
     }
 
     pub fn advance(&self, by: Duration) {

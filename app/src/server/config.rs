@@ -55,8 +55,7 @@ impl Config {
             variable: "DATABASE_URL",
             problem: "is not set (e.g. postgres://postgres@127.0.0.1:5432/cmr_admin)".into(),
         })?;
-        if !(database_url.starts_with("postgres://") || database_url.starts_with("postgresql://"))
-        {
+        if !(database_url.starts_with("postgres://") || database_url.starts_with("postgresql://")) {
             return Err(ConfigError {
                 variable: "DATABASE_URL",
                 problem: "must start with postgres:// or postgresql://".into(),
@@ -141,8 +140,10 @@ mod tests {
     use std::collections::HashMap;
 
     fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        let vars: HashMap<String, String> =
-            vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let vars: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         Config::from_lookup(|name| vars.get(name).cloned())
     }
 
@@ -163,7 +164,9 @@ mod tests {
     fn a_missing_database_url_names_the_variable() {
         let err = config(&[]).unwrap_err();
         assert_eq!(err.variable, "DATABASE_URL");
-        assert!(err.to_string().starts_with("configuration error: DATABASE_URL"));
+        assert!(err
+            .to_string()
+            .starts_with("configuration error: DATABASE_URL"));
     }
 
     #[test]

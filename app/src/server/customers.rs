@@ -47,19 +47,35 @@ pub async fn list(
 
 /// A part of the profile page: shown as "could not load: …" on failure, never failing the page.
 fn section<T, U>(result: Result<Vec<T>, CmrError>, map: impl Fn(T) -> U) -> Section<U> {
-    result.map(|items| items.into_iter().map(map).collect()).map_err(|e| AppError::from(e).to_string())
+    result
+        .map(|items| items.into_iter().map(map).collect())
+        .map_err(|e| AppError::from(e).to_string())
 }
 
 /// Subscriptions list no user filter, so the profile reads the partner's first page (up to
 /// 100) and keeps this customer's.
-async fn user_subscriptions(state: &AppState, user_id: &str) -> Result<Vec<cmr::types::Subscription>, CmrError> {
-    let query = SubscriptionQuery { limit: Some(100), ..Default::default() };
+async fn user_subscriptions(
+    state: &AppState,
+    user_id: &str,
+) -> Result<Vec<cmr::types::Subscription>, CmrError> {
+    let query = SubscriptionQuery {
+        limit: Some(100),
+        ..Default::default()
+    };
     let page = state.cmr.subscriptions(&query).await?.data;
-    Ok(page.items.into_iter().filter(|s| s.user_id == user_id).collect())
+    Ok(page
+        .items
+        .into_iter()
+        .filter(|s| s.user_id == user_id)
+        .collect())
 }
 
 /// The profile with its domains, mailboxes, subscriptions and audit history, loaded together.
-pub async fn detail(state: &AppState, staff: &StaffView, id: &str) -> Result<CustomerDetail, AppError> {
+pub async fn detail(
+    state: &AppState,
+    staff: &StaffView,
+    id: &str,
+) -> Result<CustomerDetail, AppError> {
     let (user, domains, mailboxes, subscriptions, history) = tokio::join!(
         state.cmr.get_user(id),
         state.cmr.user_domains(id),
@@ -78,7 +94,9 @@ pub async fn detail(state: &AppState, staff: &StaffView, id: &str) -> Result<Cus
             auto_renew: d.auto_renew,
         }),
         mailboxes: section(mailboxes.map(|r| r.data.items), |m| MailboxSummary {
-            name: format!("{} {}", m.first_name, m.last_name).trim().to_string(),
+            name: format!("{} {}", m.first_name, m.last_name)
+                .trim()
+                .to_string(),
             email: m.email,
             status: m.status.as_str().to_string(),
         }),
@@ -97,7 +115,9 @@ pub async fn detail(state: &AppState, staff: &StaffView, id: &str) -> Result<Cus
     })
 }
 
-fn invalid_unless_empty(errors: std::collections::BTreeMap<String, String>) -> Result<(), AppError> {
+fn invalid_unless_empty(
+    errors: std::collections::BTreeMap<String, String>,
+) -> Result<(), AppError> {
     if errors.is_empty() {
         Ok(())
     } else {
@@ -114,11 +134,17 @@ async fn audited<T>(
     changes: Vec<Change>,
     result: Result<cmr::types::Reply<T>, CmrError>,
 ) -> Result<cmr::types::Reply<T>, AppError> {
-    let failure = result.as_ref().err().map(|e| (e.status(), e.message().unwrap_or("no answer").to_string()));
+    let failure = result
+        .as_ref()
+        .err()
+        .map(|e| (e.status(), e.message().unwrap_or("no answer").to_string()));
     let action_id = result.as_ref().ok().and_then(|r| r.action_id.clone());
     let outcome = match &failure {
         None => Outcome::Ok,
-        Some((status, message)) => Outcome::Failed { upstream_status: *status, message },
+        Some((status, message)) => Outcome::Failed {
+            upstream_status: *status,
+            message,
+        },
     };
     audit::record(
         state,
@@ -148,7 +174,10 @@ pub async fn create(
         .map(|(f, _)| Change::new(f, serde_json::Value::Null, profile::get(&profile, f)))
         .collect();
     let result = state.cmr.create_user(&NewUser::from(profile)).await;
-    let target = result.as_ref().map(|r| r.data.id.clone()).unwrap_or_default();
+    let target = result
+        .as_ref()
+        .map(|r| r.data.id.clone())
+        .unwrap_or_default();
     let reply = audited(state, staff, "customer.create", &target, changes, result).await?;
     Ok(reply.data.id)
 }
@@ -168,12 +197,17 @@ pub async fn update(
     let (merged, changed) = match profile::merge(&profile::normalise(seen), &edited, &current) {
         Merge::Unchanged => return Ok(SaveOutcome::NothingChanged),
         Merge::Conflicts(conflicts) => return Err(AppError::EditConflict(conflicts)),
-        Merge::Save { profile, changed } => (profile, changed),
+        Merge::Save { profile, changed } => (*profile, changed),
     };
-    let changes = changed.iter().map(|(f, before, after)| Change::new(f, before.as_str(), after.as_str())).collect();
+    let changes = changed
+        .iter()
+        .map(|(f, before, after)| Change::new(f, before.as_str(), after.as_str()))
+        .collect();
     let result = state.cmr.update_user(id, &merged).await;
     audited(state, staff, "customer.update", id, changes, result).await?;
-    Ok(SaveOutcome::Saved(changed.into_iter().map(|(f, _, _)| f).collect()))
+    Ok(SaveOutcome::Saved(
+        changed.into_iter().map(|(f, _, _)| f).collect(),
+    ))
 }
 
 /// Deletes a customer after the staff member typed their email. CMR refuses while domains or
@@ -186,21 +220,41 @@ pub async fn delete(
 ) -> Result<(), AppError> {
     let user = state.cmr.get_user(id).await?.data;
     if !typed_email.trim().eq_ignore_ascii_case(&user.profile.email) {
-        return Err(AppError::invalid("confirm_email", "Type the customer's email exactly to confirm."));
+        return Err(AppError::invalid(
+            "confirm_email",
+            "Type the customer's email exactly to confirm.",
+        ));
     }
-    let changes = vec![Change::new("email", user.profile.email.as_str(), serde_json::Value::Null)];
+    let changes = vec![Change::new(
+        "email",
+        user.profile.email.as_str(),
+        serde_json::Value::Null,
+    )];
     let result = state.cmr.delete_user(id).await;
     let blocked = match &result {
-        Err(CmrError::Conflict { details: Some(details), .. }) => Some((
-            details.get("domainCount").and_then(|v| v.as_u64()).unwrap_or(0),
-            details.get("mailboxCount").and_then(|v| v.as_u64()).unwrap_or(0),
+        Err(CmrError::Conflict {
+            details: Some(details),
+            ..
+        }) => Some((
+            details
+                .get("domainCount")
+                .and_then(|v| v.as_u64())
+                .unwrap_or(0),
+            details
+                .get("mailboxCount")
+                .and_then(|v| v.as_u64())
+                .unwrap_or(0),
         )),
         _ => None,
     };
     match audited(state, staff, "customer.delete", id, changes, result).await {
         Err(_) if blocked.is_some() => {
             let (domains, mailboxes) = blocked.unwrap_or_default();
-            Err(AppError::Rejected(blocked_message(&user.profile.full_name(), domains, mailboxes)))
+            Err(AppError::Rejected(blocked_message(
+                &user.profile.full_name(),
+                domains,
+                mailboxes,
+            )))
         }
         other => other.map(|_| ()),
     }
@@ -226,7 +280,11 @@ pub async fn lookup(state: &AppState, input: &str) -> Result<String, AppError> {
         return Err(AppError::invalid("q", "Paste an email or a CMR user id."));
     }
     if input.contains('@') {
-        let query = UserListQuery { page: Some(1), limit: Some(PAGE_SIZE), search: Some(input.to_string()) };
+        let query = UserListQuery {
+            page: Some(1),
+            limit: Some(PAGE_SIZE),
+            search: Some(input.to_string()),
+        };
         let found = state.cmr.list_users(&query).await?.data.items;
         return found
             .into_iter()
@@ -245,9 +303,19 @@ pub async fn lookup(state: &AppState, input: &str) -> Result<String, AppError> {
 
 /// The home page: wallet, counts and health from partner-level calls, all at once.
 pub async fn home(state: &AppState) -> Result<HomeSummary, AppError> {
-    let first = cmr::types::PageQuery { page: Some(1), limit: Some(1) };
-    let first_user = UserListQuery { page: Some(1), limit: Some(1), search: None };
-    let first_subscription = SubscriptionQuery { limit: Some(1), ..Default::default() };
+    let first = cmr::types::PageQuery {
+        page: Some(1),
+        limit: Some(1),
+    };
+    let first_user = UserListQuery {
+        page: Some(1),
+        limit: Some(1),
+        search: None,
+    };
+    let first_subscription = SubscriptionQuery {
+        limit: Some(1),
+        ..Default::default()
+    };
     let (wallet, users, subscriptions, mailboxes, recent) = tokio::join!(
         state.cmr.wallet(),
         state.cmr.list_users(&first_user),
@@ -257,9 +325,13 @@ pub async fn home(state: &AppState) -> Result<HomeSummary, AppError> {
     );
     let shown = |e: CmrError| AppError::from(e).to_string();
     Ok(HomeSummary {
-        wallet: wallet.map(|w| format!("{} {}", w.data.balance, w.data.currency)).map_err(shown),
+        wallet: wallet
+            .map(|w| format!("{} {}", w.data.balance, w.data.currency))
+            .map_err(shown),
         customers: users.map(|r| r.data.pagination.total).map_err(shown),
-        subscriptions: subscriptions.map(|r| r.data.pagination.total).map_err(shown),
+        subscriptions: subscriptions
+            .map(|r| r.data.pagination.total)
+            .map_err(shown),
         mailboxes: mailboxes.map(|r| r.data.pagination.total).map_err(shown),
         recent: recent?,
         cmr: state.cmr.last_call().map(|c| CmrHealth {

@@ -35,10 +35,16 @@ impl From<cmr::CmrError> for AppError {
             }
             E::Forbidden { message } => AppError::Rejected(message),
             E::NotFound { .. } => AppError::NotFound,
-            E::Conflict { message, field: Some(field), .. }
-            | E::Validation { message, field: Some(field), .. } => {
-                AppError::invalid(&field, message)
+            E::Conflict {
+                message,
+                field: Some(field),
+                ..
             }
+            | E::Validation {
+                message,
+                field: Some(field),
+                ..
+            } => AppError::invalid(&field, message),
             E::Conflict { message, .. } | E::Validation { message, .. } => {
                 AppError::Rejected(message)
             }

@@ -16,7 +16,9 @@ pub struct GeoCache {
 }
 
 fn fresh<T: Clone>(entry: Option<&(Instant, T)>) -> Option<T> {
-    entry.filter(|(at, _)| at.elapsed() < TTL).map(|(_, v)| v.clone())
+    entry
+        .filter(|(at, _)| at.elapsed() < TTL)
+        .map(|(_, v)| v.clone())
 }
 
 fn sorted(mut options: Vec<GeoOption>) -> Vec<GeoOption> {
@@ -26,14 +28,22 @@ fn sorted(mut options: Vec<GeoOption>) -> Vec<GeoOption> {
 
 impl GeoCache {
     pub async fn countries(&self, cmr: &CmrClient) -> Result<Vec<GeoOption>, cmr::CmrError> {
-        if let Some(hit) = fresh(self.countries.lock().unwrap_or_else(|e| e.into_inner()).as_ref()) {
+        if let Some(hit) = fresh(
+            self.countries
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .as_ref(),
+        ) {
             return Ok(hit);
         }
         let list = cmr.countries().await?.data;
         let options = sorted(
             list.entries()
                 .iter()
-                .map(|e| GeoOption { code: e.code.clone(), name: e.name.clone() })
+                .map(|e| GeoOption {
+                    code: e.code.clone(),
+                    name: e.name.clone(),
+                })
                 .collect(),
         );
         *self.countries.lock().unwrap_or_else(|e| e.into_inner()) =
@@ -46,14 +56,22 @@ impl GeoCache {
         cmr: &CmrClient,
         country: &str,
     ) -> Result<Vec<GeoOption>, cmr::CmrError> {
-        if let Some(hit) = fresh(self.states.lock().unwrap_or_else(|e| e.into_inner()).get(country)) {
+        if let Some(hit) = fresh(
+            self.states
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .get(country),
+        ) {
             return Ok(hit);
         }
         let list = cmr.states(country).await?.data;
         let options = sorted(
             list.entries()
                 .iter()
-                .map(|e| GeoOption { code: e.code.clone(), name: e.name.clone() })
+                .map(|e| GeoOption {
+                    code: e.code.clone(),
+                    name: e.name.clone(),
+                })
                 .collect(),
         );
         self.states

@@ -63,7 +63,10 @@ pub fn build(state: AppState, store: PostgresStore, leptos_options: LeptosOption
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .nest_service(&format!("/{}", leptos_options.site_pkg_dir), pkg)
-        .route_service("/favicon.ico", ServeFile::new(site_root.join("favicon.ico")))
+        .route_service(
+            "/favicon.ico",
+            ServeFile::new(site_root.join("favicon.ico")),
+        )
         .leptos_routes_with_context(
             &leptos_options,
             routes,
@@ -78,8 +81,14 @@ pub fn build(state: AppState, store: PostgresStore, leptos_options: LeptosOption
         .layer(axum::middleware::from_fn(app_error_status))
         .layer(axum::middleware::from_fn_with_state(state, authenticate))
         .layer(sessions)
-        .layer(axum::middleware::from_fn_with_state(own_origin, reject_cross_site))
-        .layer(axum::middleware::from_fn_with_state(Https(https), security_headers))
+        .layer(axum::middleware::from_fn_with_state(
+            own_origin,
+            reject_cross_site,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            Https(https),
+            security_headers,
+        ))
 }
 
 /// Deletes expired sessions from the store every minute, logging (not dying on) failures.

@@ -22,7 +22,8 @@ pub async fn prepare(
         .map_err(|e| format!("database: {e}"))?;
     let (cmr, sandbox) = match &config.cmr_api_key {
         Some(key) => {
-            let client = CmrClient::new(ClientConfig::new(config.cmr_base_url.clone(), key.clone()))?;
+            let client =
+                CmrClient::new(ClientConfig::new(config.cmr_base_url.clone(), key.clone()))?;
             (client, None)
         }
         None => {

@@ -109,7 +109,14 @@ pub async fn spawn(db: PgPool) -> TestApp {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
-    TestApp { url: format!("http://{addr}"), state, clock, sandbox, site_root, http }
+    TestApp {
+        url: format!("http://{addr}"),
+        state,
+        clock,
+        sandbox,
+        site_root,
+        http,
+    }
 }
 
 /// A server function's answer: status, the session cookie it set (if any), the body.
@@ -146,8 +153,16 @@ impl TestApp {
             password_hash: &hash,
             now: self.state.clock.now(),
         };
-        let id = db::staff::insert(&self.state.db, new).await.unwrap().unwrap();
-        StaffView { id, email: email.into(), display_name: "Test Person".into(), role }
+        let id = db::staff::insert(&self.state.db, new)
+            .await
+            .unwrap()
+            .unwrap();
+        StaffView {
+            id,
+            email: email.into(),
+            display_name: "Test Person".into(),
+            role,
+        }
     }
 
     /// POSTs a server function the way the browser does (same origin, form-encoded).
@@ -175,9 +190,18 @@ impl TestApp {
     /// Signs in and returns the session cookie's value.
     pub async fn sign_in(&self, email: &str, password: &str) -> String {
         let answer = self
-            .call("/api/auth/sign_in", None, &[("email", email), ("password", password)])
+            .call(
+                "/api/auth/sign_in",
+                None,
+                &[("email", email), ("password", password)],
+            )
             .await;
-        assert!(answer.is_ok(), "sign-in failed: {} {}", answer.status, answer.body);
+        assert!(
+            answer.is_ok(),
+            "sign-in failed: {} {}",
+            answer.status,
+            answer.body
+        );
         answer.cookie.expect("sign-in sets the session cookie")
     }
 
@@ -203,5 +227,10 @@ async fn answer(res: reqwest::Response) -> Answer {
         .map(|v| v.split(';').next().unwrap_or_default().to_string())
         .filter(|v| !v.is_empty());
     let body = res.text().await.unwrap();
-    Answer { status, cookie, headers, body }
+    Answer {
+        status,
+        cookie,
+        headers,
+        body,
+    }
 }

@@ -20,7 +20,9 @@ async fn requests(State(shared): State<Shared>) -> Json<Vec<Value>> {
     let log = shared.lock_log().clone();
     Json(
         log.into_iter()
-            .map(|r| json!({ "method": r.method, "path": r.path, "query": r.query, "body": r.body }))
+            .map(
+                |r| json!({ "method": r.method, "path": r.path, "query": r.query, "body": r.body }),
+            )
             .collect(),
     )
 }

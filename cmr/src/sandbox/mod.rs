@@ -17,10 +17,10 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use time::{OffsetDateTime, Time};
 
 mod control;
-mod inspect;
 mod faults;
 mod geo_data;
 mod ids;
+mod inspect;
 mod request_log;
 mod routes;
 mod seed;

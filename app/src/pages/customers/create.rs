@@ -11,7 +11,10 @@ use leptos_router::components::A;
 pub fn NewCustomerPage() -> impl IntoView {
     let create = ServerAction::<CreateCustomer>::new();
     let error = Signal::derive(move || create.value().get().and_then(|r| r.err()));
-    let defaults = UserProfile { language_preference: "en".into(), ..Default::default() };
+    let defaults = UserProfile {
+        language_preference: "en".into(),
+        ..Default::default()
+    };
     let values = ProfileSignals::new(&defaults);
     view! {
         <Title text="New customer" />

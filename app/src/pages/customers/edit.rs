@@ -58,7 +58,9 @@ fn EditForm(id: String, profile: UserProfile) -> impl IntoView {
                 profile::set(s, &c.field, c.theirs.clone());
             }
         }),
-        Some(Ok(SaveOutcome::NothingChanged)) => toasts.success("Nothing changed, so nothing was sent to CMR."),
+        Some(Ok(SaveOutcome::NothingChanged)) => {
+            toasts.success("Nothing changed, so nothing was sent to CMR.")
+        }
         Some(Ok(SaveOutcome::Saved(fields))) => toasts.success(format!(
             "Saved {} change{}.",
             fields.len(),

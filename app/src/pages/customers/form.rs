@@ -14,13 +14,20 @@ pub struct ProfileSignals(StoredValue<Vec<(&'static str, RwSignal<String>)>>);
 impl ProfileSignals {
     pub fn new(p: &UserProfile) -> Self {
         ProfileSignals(StoredValue::new(
-            FIELDS.iter().map(|(f, _)| (*f, RwSignal::new(profile::get(p, f).to_string()))).collect(),
+            FIELDS
+                .iter()
+                .map(|(f, _)| (*f, RwSignal::new(profile::get(p, f).to_string())))
+                .collect(),
         ))
     }
 
     pub fn field(&self, name: &str) -> RwSignal<String> {
         self.0.with_value(|fields| {
-            fields.iter().find(|(f, _)| *f == name).map(|(_, s)| *s).expect("a profile field")
+            fields
+                .iter()
+                .find(|(f, _)| *f == name)
+                .map(|(_, s)| *s)
+                .expect("a profile field")
         })
     }
 
@@ -67,10 +74,10 @@ pub fn ProfileFields(
         let name = format!("{prefix}[{field}]");
         let error_id = format!("{id}-error");
         let message = move || error.get().and_then(|e| e.field(field));
-        let changed = move || original.is_some_and(|o| profile::get(&o.get(), field) != value.get());
-        let conflict = move || {
-            conflicts.and_then(|c| c.get().into_iter().find(|c| c.field == field))
-        };
+        let changed =
+            move || original.is_some_and(|o| profile::get(&o.get(), field) != value.get());
+        let conflict =
+            move || conflicts.and_then(|c| c.get().into_iter().find(|c| c.field == field));
         let required = !OPTIONAL.contains(&field);
         let state_ids = (id.clone(), name.clone(), error_id.clone());
         let control = match field {

@@ -31,9 +31,15 @@ pub fn CustomersPage() -> impl IntoView {
     let query = use_query_map();
     let q = Memo::new(move |_| query.read().get("q").unwrap_or_default());
     let page = Memo::new(move |_| {
-        query.read().get("page").and_then(|p| p.parse::<u32>().ok()).unwrap_or(1).max(1)
+        query
+            .read()
+            .get("page")
+            .and_then(|p| p.parse::<u32>().ok())
+            .unwrap_or(1)
+            .max(1)
     });
-    let sort = Memo::new(move |_| CustomerSort::parse(&query.read().get("sort").unwrap_or_default()));
+    let sort =
+        Memo::new(move |_| CustomerSort::parse(&query.read().get("sort").unwrap_or_default()));
     let customers = Resource::new(
         move || (q.get(), page.get(), sort.get()),
         |(q, page, sort)| list_customers(q, page, sort.as_str().to_string()),
@@ -49,7 +55,10 @@ pub fn CustomersPage() -> impl IntoView {
         let navigate = navigate.clone();
         let handle = set_timeout_with_handle(
             move || {
-                let options = NavigateOptions { replace: true, ..Default::default() };
+                let options = NavigateOptions {
+                    replace: true,
+                    ..Default::default()
+                };
                 navigate(&list_url(&text, 1, sort.get_untracked()), options);
             },
             DEBOUNCE,

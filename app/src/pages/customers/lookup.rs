@@ -5,7 +5,13 @@ use leptos::prelude::*;
 #[component]
 pub fn LookupBox() -> impl IntoView {
     let lookup = ServerAction::<LookupCustomer>::new();
-    let error = move || lookup.value().get().and_then(|r| r.err()).map(|e| e.to_string());
+    let error = move || {
+        lookup
+            .value()
+            .get()
+            .and_then(|r| r.err())
+            .map(|e| e.to_string())
+    };
     view! {
         <ActionForm action=lookup attr:class="lookup" attr:role="search">
             <label for="lookup-q" class="visually-hidden">

@@ -47,7 +47,11 @@ pub async fn announce_if_needed(state: &AppState) -> Result<Option<String>, sqlx
         return Ok(None);
     }
     let token = state.setup.issue();
-    let mut url = state.config.public_url.join("/setup").expect("a valid path");
+    let mut url = state
+        .config
+        .public_url
+        .join("/setup")
+        .expect("a valid path");
     url.query_pairs_mut().append_pair("token", &token);
     // Printed, not logged: the operator needs it once, log shippers need not keep it.
     println!("No staff account exists yet. Create the first admin at: {url}");

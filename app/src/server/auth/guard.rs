@@ -23,7 +23,10 @@ pub struct CurrentStaff(pub Option<StaffView>);
 /// Pages and endpoints that answer without a session. Everything else needs one.
 fn is_public(path: &str) -> bool {
     const PAGES: [&str; 4] = ["/sign-in", "/setup", "/healthz", "/favicon.ico"];
-    let public_fns = [crate::pages::auth::SignIn::PATH, crate::pages::auth::CompleteSetup::PATH];
+    let public_fns = [
+        crate::pages::auth::SignIn::PATH,
+        crate::pages::auth::CompleteSetup::PATH,
+    ];
     PAGES.contains(&path) || path.starts_with("/pkg/") || public_fns.contains(&path)
 }
 
@@ -46,7 +49,10 @@ pub async fn authenticate(
             return error_response(&AppError::Unauthorized);
         }
         let mut next_url = url::form_urlencoded::Serializer::new(String::new());
-        next_url.append_pair("next", req.uri().path_and_query().map_or("/", |p| p.as_str()));
+        next_url.append_pair(
+            "next",
+            req.uri().path_and_query().map_or("/", |p| p.as_str()),
+        );
         let location = format!("/sign-in?{}", next_url.finish());
         return (StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response();
     }
@@ -62,13 +68,15 @@ async fn resolve(state: &AppState, session: &Session) -> Result<Option<StaffView
     };
     let now = state.clock.now();
     let config = &state.config;
-    if auth.check(now, config.session_idle, config.session_absolute).is_err() {
+    if auth
+        .check(now, config.session_idle, config.session_absolute)
+        .is_err()
+    {
         session::end(session).await?;
         return Ok(None);
     }
     let staff = db::staff::by_id(&state.db, auth.staff_id).await?;
-    let Some(staff) = staff.filter(|s| s.password_changed_at.unix_timestamp() == auth.epoch)
-    else {
+    let Some(staff) = staff.filter(|s| s.password_changed_at.unix_timestamp() == auth.epoch) else {
         session::end(session).await?;
         return Ok(None);
     };
@@ -82,9 +90,15 @@ async fn resolve(state: &AppState, session: &Session) -> Result<Option<StaffView
 
 /// A server-function-shaped error response (the same JSON the server function would return).
 pub fn error_response(err: &AppError) -> Response {
-    let status = StatusCode::from_u16(err.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let status =
+        StatusCode::from_u16(err.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let body = serde_json::to_string(err).unwrap_or_default();
-    (status, [(header::CONTENT_TYPE, "application/json")], Body::from(body)).into_response()
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/json")],
+        Body::from(body),
+    )
+        .into_response()
 }
 
 /// The signed-in staff member, inside a server function or during server-side rendering.

@@ -37,7 +37,11 @@ pub async fn verify(password: String, stored: Option<String>) -> bool {
     tokio::task::spawn_blocking(move || {
         let phc = stored.as_deref().unwrap_or_else(|| dummy_hash());
         let matches = PasswordHash::new(phc)
-            .map(|parsed| argon2().verify_password(password.as_bytes(), &parsed).is_ok())
+            .map(|parsed| {
+                argon2()
+                    .verify_password(password.as_bytes(), &parsed)
+                    .is_ok()
+            })
             .unwrap_or(false);
         matches && stored.is_some()
     })

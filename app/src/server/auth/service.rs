@@ -43,7 +43,10 @@ pub async fn sign_in(
                 action: "auth.sign_in",
                 target: None,
                 changes: vec![],
-                outcome: Outcome::Failed { upstream_status: None, message: "locked out" },
+                outcome: Outcome::Failed {
+                    upstream_status: None,
+                    message: "locked out",
+                },
                 action_id: None,
             },
         )
@@ -68,7 +71,10 @@ pub async fn sign_in(
             action,
             target: None,
             changes: vec![],
-            outcome: Outcome::Failed { upstream_status: None, message: BAD_CREDENTIALS },
+            outcome: Outcome::Failed {
+                upstream_status: None,
+                message: BAD_CREDENTIALS,
+            },
             action_id: None,
         };
         audit::record(state, failed("auth.sign_in")).await?;
@@ -96,7 +102,11 @@ fn ok_entry<'a>(staff: &'a StaffView, action: &'a str, changes: Vec<Change>) -> 
     }
 }
 
-pub async fn sign_out(state: &AppState, session: &Session, staff: &StaffView) -> Result<(), AppError> {
+pub async fn sign_out(
+    state: &AppState,
+    session: &Session,
+    staff: &StaffView,
+) -> Result<(), AppError> {
     session::end(session).await?;
     audit::record(state, ok_entry(staff, "auth.sign_out", vec![])).await
 }
@@ -112,24 +122,37 @@ pub async fn change_password(
 ) -> Result<(), AppError> {
     validate::new_password(&new).map_err(|m| AppError::invalid("new_password", m))?;
     if new != confirm {
-        return Err(AppError::invalid("confirm_password", "The two new passwords differ."));
+        return Err(AppError::invalid(
+            "confirm_password",
+            "The two new passwords differ.",
+        ));
     }
-    let row = db::staff::by_id(&state.db, staff.id).await?.ok_or(AppError::Unauthorized)?;
+    let row = db::staff::by_id(&state.db, staff.id)
+        .await?
+        .ok_or(AppError::Unauthorized)?;
     if !password::verify(current, Some(row.password_hash.clone())).await {
         let entry = Entry {
             actor: Actor::Staff(staff),
             action: "auth.password_change",
             target: None,
             changes: vec![],
-            outcome: Outcome::Failed { upstream_status: None, message: "current password wrong" },
+            outcome: Outcome::Failed {
+                upstream_status: None,
+                message: "current password wrong",
+            },
             action_id: None,
         };
         audit::record(state, entry).await?;
-        return Err(AppError::invalid("current_password", "The current password is incorrect."));
+        return Err(AppError::invalid(
+            "current_password",
+            "The current password is incorrect.",
+        ));
     }
     let hash = password::hash(new).await?;
     db::staff::set_password(&state.db, staff.id, &hash, state.clock.now()).await?;
-    let row = db::staff::by_id(&state.db, staff.id).await?.ok_or(AppError::Unauthorized)?;
+    let row = db::staff::by_id(&state.db, staff.id)
+        .await?
+        .ok_or(AppError::Unauthorized)?;
     guard::renew_epoch(session, &row).await?;
     let changes = vec![Change::new("password", "", "")];
     audit::record(state, ok_entry(staff, "auth.password_change", changes)).await
@@ -155,17 +178,30 @@ pub async fn complete_setup(
     let (email, display_name) = validate_identity(email, display_name)?;
     validate::new_password(&new_password).map_err(|m| AppError::invalid("password", m))?;
     if new_password != confirm {
-        return Err(AppError::invalid("confirm_password", "The two passwords differ."));
+        return Err(AppError::invalid(
+            "confirm_password",
+            "The two passwords differ.",
+        ));
     }
     let hash = password::hash(new_password).await?;
     let now = state.clock.now();
-    let new = NewStaff { email: &email, display_name: &display_name, role: Role::Admin, password_hash: &hash, now };
+    let new = NewStaff {
+        email: &email,
+        display_name: &display_name,
+        role: Role::Admin,
+        password_hash: &hash,
+        now,
+    };
     let Some(id) = db::staff::insert_first(&state.db, new).await? else {
         state.setup.close();
-        return Err(AppError::Rejected("Setup is already complete: sign in instead.".into()));
+        return Err(AppError::Rejected(
+            "Setup is already complete: sign in instead.".into(),
+        ));
     };
     state.setup.close();
-    let row = db::staff::by_id(&state.db, id).await?.ok_or(AppError::NotFound)?;
+    let row = db::staff::by_id(&state.db, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     session::start(session, &row, now).await?;
     let view = row.view();
     let id_text = id.to_string();
@@ -173,7 +209,11 @@ pub async fn complete_setup(
         actor: Actor::Staff(&view),
         action: "staff.create_first_admin",
         target: Some(("staff", &id_text)),
-        changes: vec![Change::new("email", serde_json::Value::Null, email.as_str())],
+        changes: vec![Change::new(
+            "email",
+            serde_json::Value::Null,
+            email.as_str(),
+        )],
         outcome: Outcome::Ok,
         action_id: None,
     };
@@ -184,8 +224,8 @@ pub async fn complete_setup(
 fn validate_identity(email: &str, display_name: &str) -> Result<(String, String), AppError> {
     let mut errors = std::collections::BTreeMap::new();
     let email = validate::email(email).map_err(|m| errors.insert("email".into(), m.to_string()));
-    let name =
-        validate::display_name(display_name).map_err(|m| errors.insert("display_name".into(), m.to_string()));
+    let name = validate::display_name(display_name)
+        .map_err(|m| errors.insert("display_name".into(), m.to_string()));
     match (email, name) {
         (Ok(email), Ok(name)) => Ok((email, name)),
         _ => Err(AppError::Invalid(errors)),
@@ -213,10 +253,19 @@ pub async fn create_or_reset_admin(
     let (id, created) = db::staff::upsert(&state.db, new).await?;
     let id_text = id.to_string();
     let entry = Entry {
-        actor: Actor::Anonymous { email: "command line" },
-        action: if created { "staff.create_admin_cli" } else { "staff.reset_admin_cli" },
+        actor: Actor::Anonymous {
+            email: "command line",
+        },
+        action: if created {
+            "staff.create_admin_cli"
+        } else {
+            "staff.reset_admin_cli"
+        },
         target: Some(("staff", &id_text)),
-        changes: vec![Change::new("role", serde_json::Value::Null, "admin"), Change::new("password", "", "")],
+        changes: vec![
+            Change::new("role", serde_json::Value::Null, "admin"),
+            Change::new("password", "", ""),
+        ],
         outcome: Outcome::Ok,
         action_id: None,
     };
@@ -245,7 +294,10 @@ pub async fn create_staff(
         now: state.clock.now(),
     };
     let Some(id) = db::staff::insert(&state.db, new).await? else {
-        return Err(AppError::invalid("email", "A staff account with this email already exists."));
+        return Err(AppError::invalid(
+            "email",
+            "A staff account with this email already exists.",
+        ));
     };
     let id_text = id.to_string();
     let entry = Entry {
@@ -260,5 +312,10 @@ pub async fn create_staff(
         action_id: None,
     };
     audit::record(state, entry).await?;
-    Ok(StaffView { id, email, display_name, role })
+    Ok(StaffView {
+        id,
+        email,
+        display_name,
+        role,
+    })
 }

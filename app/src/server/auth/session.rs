@@ -56,22 +56,38 @@ impl SessionAuth {
 }
 
 pub async fn load(session: &Session) -> Result<Option<SessionAuth>, AppError> {
-    session.get(KEY).await.map_err(|e| internal("session load", e))
+    session
+        .get(KEY)
+        .await
+        .map_err(|e| internal("session load", e))
 }
 
 pub async fn store(session: &Session, auth: SessionAuth) -> Result<(), AppError> {
-    session.insert(KEY, auth).await.map_err(|e| internal("session store", e))
+    session
+        .insert(KEY, auth)
+        .await
+        .map_err(|e| internal("session store", e))
 }
 
 /// Signs `staff` in: a new session id (no fixation), then the auth record.
-pub async fn start(session: &Session, staff: &StaffRow, now: OffsetDateTime) -> Result<(), AppError> {
-    session.cycle_id().await.map_err(|e| internal("session cycle", e))?;
+pub async fn start(
+    session: &Session,
+    staff: &StaffRow,
+    now: OffsetDateTime,
+) -> Result<(), AppError> {
+    session
+        .cycle_id()
+        .await
+        .map_err(|e| internal("session cycle", e))?;
     store(session, SessionAuth::new(staff, now)).await
 }
 
 /// Deletes the session server-side; the cookie it had is dead from now on.
 pub async fn end(session: &Session) -> Result<(), AppError> {
-    session.flush().await.map_err(|e| internal("session flush", e))
+    session
+        .flush()
+        .await
+        .map_err(|e| internal("session flush", e))
 }
 
 #[cfg(test)]
@@ -80,7 +96,12 @@ mod tests {
     use std::time::Duration;
 
     fn auth(signed_in_at: i64, last_seen_at: i64) -> SessionAuth {
-        SessionAuth { staff_id: 1, signed_in_at, last_seen_at, epoch: 0 }
+        SessionAuth {
+            staff_id: 1,
+            signed_in_at,
+            last_seen_at,
+            epoch: 0,
+        }
     }
 
     #[test]
@@ -89,8 +110,14 @@ mod tests {
         let absolute = Duration::from_secs(12 * 3600);
         let at = |secs| OffsetDateTime::from_unix_timestamp(secs).unwrap();
         assert_eq!(auth(0, 0).check(at(29 * 60), idle, absolute), Ok(()));
-        assert_eq!(auth(0, 0).check(at(30 * 60), idle, absolute), Err(Expired::Idle));
+        assert_eq!(
+            auth(0, 0).check(at(30 * 60), idle, absolute),
+            Err(Expired::Idle)
+        );
         let busy = auth(0, 12 * 3600 - 60);
-        assert_eq!(busy.check(at(12 * 3600), idle, absolute), Err(Expired::Absolute));
+        assert_eq!(
+            busy.check(at(12 * 3600), idle, absolute),
+            Err(Expired::Absolute)
+        );
     }
 }

@@ -29,13 +29,18 @@ fn text(v: Option<&Value>) -> String {
 
 impl From<Row> for AuditView {
     fn from(r: Row) -> AuditView {
-        let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
+        let format =
+            time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
         let message = match (r.upstream_status, r.message) {
             (Some(status), Some(m)) => Some(format!("CMR {status}: {m}")),
             (_, m) => m,
         };
         AuditView {
-            at: r.at.to_offset(time::UtcOffset::UTC).format(&format).unwrap_or_default(),
+            at: r
+                .at
+                .to_offset(time::UtcOffset::UTC)
+                .format(&format)
+                .unwrap_or_default(),
             actor: r.actor_email.unwrap_or_else(|| "—".into()),
             action: r.action,
             target: match (r.target_kind, r.target_id) {
@@ -46,7 +51,13 @@ impl From<Row> for AuditView {
                 .changes
                 .0
                 .iter()
-                .map(|c| (text(c.get("field")), text(c.get("before")), text(c.get("after"))))
+                .map(|c| {
+                    (
+                        text(c.get("field")),
+                        text(c.get("before")),
+                        text(c.get("after")),
+                    )
+                })
                 .collect(),
             ok: r.outcome == "ok",
             message,
@@ -59,11 +70,12 @@ const COLUMNS: &str = "at, actor_email, action, target_kind, target_id, changes,
                        upstream_status, message, action_id";
 
 pub async fn latest(db: &PgPool, limit: i64) -> Result<Vec<AuditView>, sqlx::Error> {
-    let rows: Vec<Row> =
-        sqlx::query_as(&format!("SELECT {COLUMNS} FROM audit_log ORDER BY id DESC LIMIT $1"))
-            .bind(limit)
-            .fetch_all(db)
-            .await?;
+    let rows: Vec<Row> = sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM audit_log ORDER BY id DESC LIMIT $1"
+    ))
+    .bind(limit)
+    .fetch_all(db)
+    .await?;
     Ok(rows.into_iter().map(AuditView::from).collect())
 }
 

@@ -11,8 +11,8 @@ use std::str::FromStr;
 
 /// Connects, creating the database first when it does not exist, and applies the migrations.
 pub async fn connect_and_migrate(database_url: &str) -> Result<PgPool, sqlx::Error> {
-    let options = PgConnectOptions::from_str(database_url)?
-        .log_statements(tracing::log::LevelFilter::Trace);
+    let options =
+        PgConnectOptions::from_str(database_url)?.log_statements(tracing::log::LevelFilter::Trace);
     create_database_if_missing(&options).await?;
     let pool = PgPoolOptions::new()
         .max_connections(10)

@@ -33,7 +33,9 @@ impl StaffRow {
 const COLUMNS: &str = "id, email, display_name, role, password_hash, password_changed_at";
 
 pub async fn count(db: &PgPool) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("SELECT count(*) FROM staff").fetch_one(db).await
+    sqlx::query_scalar("SELECT count(*) FROM staff")
+        .fetch_one(db)
+        .await
 }
 
 pub async fn by_email(db: &PgPool, email: &str) -> Result<Option<StaffRow>, sqlx::Error> {
@@ -121,9 +123,11 @@ pub async fn set_password(
 
 /// Every account, for the staff page (no hashes leave this module's callers).
 pub async fn list(db: &PgPool) -> Result<Vec<StaffRow>, sqlx::Error> {
-    sqlx::query_as(&format!("SELECT {COLUMNS} FROM staff ORDER BY lower(email)"))
-        .fetch_all(db)
-        .await
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM staff ORDER BY lower(email)"
+    ))
+    .fetch_all(db)
+    .await
 }
 
 /// Creates an account. `Ok(None)` when the email is taken.

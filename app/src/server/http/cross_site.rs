@@ -29,21 +29,24 @@ pub fn is_cross_site(req: &Request, own_origin: &str) -> bool {
         // No browser sends a cross-site POST without Origin; scripts and curl are not CSRF.
         return false;
     };
-    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
     let same_host = ["http://", "https://"]
         .iter()
         .any(|scheme| origin.strip_prefix(scheme) == Some(host));
     !(origin == own_origin || same_host)
 }
 
-pub async fn reject_cross_site(
-    State(own): State<OwnOrigin>,
-    req: Request,
-    next: Next,
-) -> Response {
+pub async fn reject_cross_site(State(own): State<OwnOrigin>, req: Request, next: Next) -> Response {
     if is_cross_site(&req, &own.0) {
         tracing::warn!(path = %req.uri().path(), "refused a cross-site request");
-        return (StatusCode::FORBIDDEN, "Cross-site requests are not allowed.").into_response();
+        return (
+            StatusCode::FORBIDDEN,
+            "Cross-site requests are not allowed.",
+        )
+            .into_response();
     }
     next.run(req).await
 }
@@ -65,16 +68,31 @@ mod tests {
 
     #[test]
     fn a_cross_site_fetch_is_refused_and_a_same_origin_one_passes() {
-        assert!(is_cross_site(&post(&[("sec-fetch-site", "cross-site")]), OWN));
-        assert!(is_cross_site(&post(&[("sec-fetch-site", "same-site")]), OWN));
-        assert!(!is_cross_site(&post(&[("sec-fetch-site", "same-origin")]), OWN));
+        assert!(is_cross_site(
+            &post(&[("sec-fetch-site", "cross-site")]),
+            OWN
+        ));
+        assert!(is_cross_site(
+            &post(&[("sec-fetch-site", "same-site")]),
+            OWN
+        ));
+        assert!(!is_cross_site(
+            &post(&[("sec-fetch-site", "same-origin")]),
+            OWN
+        ));
     }
 
     #[test]
     fn without_fetch_metadata_the_origin_decides() {
-        assert!(is_cross_site(&post(&[("origin", "https://evil.example")]), OWN));
+        assert!(is_cross_site(
+            &post(&[("origin", "https://evil.example")]),
+            OWN
+        ));
         assert!(!is_cross_site(&post(&[("origin", OWN)]), OWN));
-        let via_host = post(&[("origin", "http://127.0.0.1:3000"), ("host", "127.0.0.1:3000")]);
+        let via_host = post(&[
+            ("origin", "http://127.0.0.1:3000"),
+            ("host", "127.0.0.1:3000"),
+        ]);
         assert!(!is_cross_site(&via_host, OWN));
         assert!(!is_cross_site(&post(&[]), OWN));
     }

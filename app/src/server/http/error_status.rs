@@ -14,7 +14,10 @@ const MAX_ERROR_BODY: usize = 64 * 1024;
 
 pub async fn app_error_status(req: Request, next: Next) -> Response {
     let res = next.run(req).await;
-    if !res.headers().contains_key(server_fn::error::SERVER_FN_ERROR_HEADER) {
+    if !res
+        .headers()
+        .contains_key(server_fn::error::SERVER_FN_ERROR_HEADER)
+    {
         return res;
     }
     let (mut parts, body) = res.into_parts();
