@@ -2,6 +2,7 @@
 //! Postgres, sessions or CMR's HTTP API, so it compiles for wasm too.
 
 pub mod customer;
+pub mod money;
 pub mod profile;
 mod role;
 mod staff;

@@ -16,7 +16,7 @@ pub async fn wallet_summary() -> Result<WalletView, AppError> {
     require_role(Role::Viewer).await?;
     let wallet = ctx::state().cmr.wallet().await?.data;
     Ok(WalletView {
-        balance: format!("{} {}", wallet.balance, wallet.currency),
+        balance: crate::model::money::with_currency(wallet.balance, &wallet.currency),
     })
 }
 

@@ -326,7 +326,7 @@ pub async fn home(state: &AppState) -> Result<HomeSummary, AppError> {
     let shown = |e: CmrError| AppError::from(e).to_string();
     Ok(HomeSummary {
         wallet: wallet
-            .map(|w| format!("{} {}", w.data.balance, w.data.currency))
+            .map(|w| crate::model::money::with_currency(w.data.balance, &w.data.currency))
             .map_err(shown),
         customers: users.map(|r| r.data.pagination.total).map_err(shown),
         subscriptions: subscriptions

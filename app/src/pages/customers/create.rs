@@ -21,7 +21,7 @@ pub fn NewCustomerPage() -> impl IntoView {
         <div class="page-head">
             <h1>"New customer"</h1>
         </div>
-        <ActionForm action=create attr:class="card" attr:novalidate=true>
+        <ActionForm action=create attr:class="card">
             <ErrorAlert error=Signal::derive(move || {
                 error.get().filter(|e| !matches!(e, AppError::Invalid(_)))
             }) />

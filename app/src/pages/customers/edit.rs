@@ -88,7 +88,7 @@ fn EditForm(id: String, profile: UserProfile) -> impl IntoView {
         <div class="page-head">
             <h1>{format!("Edit {name}")}</h1>
         </div>
-        <ActionForm action=save attr:class="card" attr:novalidate=true>
+        <ActionForm action=save attr:class="card">
             <ErrorAlert error=Signal::derive(move || {
                 error.get().filter(|e| !matches!(e, AppError::Invalid(_)))
             }) />

@@ -43,6 +43,16 @@ impl ProfileSignals {
     }
 }
 
+/// The browser's own check for the digit-only fields (the server checks again).
+fn pattern(field: &str) -> Option<&'static str> {
+    match field {
+        "phoneCc" => Some("[0-9]{1,4}"),
+        "phone" => Some("[0-9]{4,15}"),
+        "languagePreference" => Some("[A-Za-z-]{2,8}"),
+        _ => None,
+    }
+}
+
 fn input_type(field: &str) -> &'static str {
     match field {
         "email" => "email",
@@ -171,6 +181,8 @@ pub fn ProfileFields(
                     id=id.clone()
                     name=name.clone()
                     type=input_type(field)
+                    pattern=pattern(field)
+                    maxlength="200"
                     autocomplete="off"
                     required=required
                     aria-invalid=move || if message().is_some() { "true" } else { "false" }

@@ -3,7 +3,7 @@
 //! role they need. A new server function is therefore refused to anonymous callers without
 //! anyone remembering to add a check.
 
-use super::session::{self, SessionAuth};
+use super::session;
 use crate::error::AppError;
 use crate::model::{Role, StaffView};
 use crate::server::{db, AppState};
@@ -126,8 +126,6 @@ pub async fn renew_epoch(session: &Session, staff: &db::staff::StaffRow) -> Resu
     if let Some(mut auth) = session::load(session).await? {
         auth.epoch = staff.password_changed_at.unix_timestamp();
         session::store(session, auth).await?;
-    } else {
-        session::store(session, SessionAuth::new(staff, staff.password_changed_at)).await?;
     }
     Ok(())
 }

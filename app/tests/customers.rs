@@ -1,0 +1,428 @@
+//! The customer server functions over HTTP, against the CMR sandbox: the merged update, the
+//! conflict rules, validation, CMR's errors, roles, deletion and the audit trail.
+#![cfg(feature = "ssr")]
+
+mod common;
+
+use app::error::AppError;
+use app::model::customer::SaveOutcome;
+use app::model::profile::{self, FIELDS};
+use app::model::Role;
+use cmr::types::{User, UserProfile};
+use common::{spawn, TestApp, PASSWORD};
+use sqlx::PgPool;
+
+/// The form as the browser posts it: `id`, `seen[…]` and `edited[…]`.
+fn update_form(id: &str, seen: &UserProfile, edited: &UserProfile) -> Vec<(String, String)> {
+    let mut form = vec![("id".to_string(), id.to_string())];
+    for (field, _) in FIELDS {
+        form.push((
+            format!("seen[{field}]"),
+            profile::get(seen, field).to_string(),
+        ));
+        form.push((
+            format!("edited[{field}]"),
+            profile::get(edited, field).to_string(),
+        ));
+    }
+    form
+}
+
+async fn post(
+    app: &TestApp,
+    path: &str,
+    cookie: &str,
+    form: &[(String, String)],
+) -> common::Answer {
+    let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    app.call(path, Some(cookie), &pairs).await
+}
+
+async fn editor(app: &TestApp) -> String {
+    app.staff("editor@example.com", Role::Editor).await;
+    app.sign_in("editor@example.com", PASSWORD).await
+}
+
+/// A seeded customer that has domains (so it cannot be deleted) and one that has none.
+fn customers(app: &TestApp) -> (User, User) {
+    let users = app.sandbox.control.users();
+    let domains = app.sandbox.control.domains();
+    let owns = |u: &User| {
+        domains
+            .iter()
+            .any(|d| d.extra.get("userId").and_then(|v| v.as_str()) == Some(u.id.as_str()))
+    };
+    let with = users
+        .iter()
+        .find(|u| owns(u))
+        .cloned()
+        .expect("a customer with domains");
+    let without = users
+        .iter()
+        .find(|u| !owns(u))
+        .cloned()
+        .expect("a customer without domains");
+    (with, without)
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn saving_three_fields_sends_one_put_with_the_whole_merged_profile(db: PgPool) {
+    let app = spawn(db).await;
+    let cookie = editor(&app).await;
+    let (user, _) = customers(&app);
+    let mut edited = user.profile.clone();
+    edited.city = "Springfield".into();
+    edited.company = "Renamed Ltd".into();
+    edited.address_line_two = String::new(); // cleared on purpose
+    app.sandbox.control.clear_requests();
+
+    let answer = post(
+        &app,
+        "/api/customers/update",
+        &cookie,
+        &update_form(&user.id, &user.profile, &edited),
+    )
+    .await;
+    assert!(answer.is_ok(), "{}", answer.body);
+    let outcome: SaveOutcome = serde_json::from_str(&answer.body).unwrap();
+    let SaveOutcome::Saved(mut fields) = outcome else {
+        panic!("expected a save")
+    };
+    fields.sort();
+    let mut expected = vec!["city".to_string(), "company".to_string()];
+    if !user.profile.address_line_two.is_empty() {
+        expected.push("addressLineTwo".into());
+    }
+    expected.sort();
+    assert_eq!(fields, expected);
+
+    let puts = app.sandbox.control.requests_to("PUT", "/users");
+    assert_eq!(puts.len(), 1, "exactly one update call");
+    assert_eq!(puts[0].query, [("userId".to_string(), user.id.clone())]);
+    let body = puts[0].body.clone().unwrap();
+    assert_eq!(
+        body.as_object().unwrap().len(),
+        14,
+        "all 14 fields are sent: {body}"
+    );
+    assert_eq!(serde_json::from_value::<UserProfile>(body).unwrap(), edited);
+    assert_eq!(app.sandbox.control.user(&user.id).unwrap().profile, edited);
+
+    let changes: Vec<String> = sqlx::query_scalar(
+        "SELECT jsonb_array_elements(changes)->>'field' FROM audit_log WHERE action = 'customer.update' AND target_id = $1",
+    )
+    .bind(&user.id)
+    .fetch_all(&app.state.db)
+    .await
+    .unwrap();
+    let mut changes = changes;
+    changes.sort();
+    assert_eq!(
+        changes, expected,
+        "the audit entry records exactly the changed fields"
+    );
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_change_made_elsewhere_meanwhile_is_kept(db: PgPool) {
+    let app = spawn(db).await;
+    let cookie = editor(&app).await;
+    let (user, _) = customers(&app);
+    let seen = user.profile.clone();
+    let mut theirs = seen.clone();
+    theirs.phone = "5550001111".into();
+    app.state.cmr.update_user(&user.id, &theirs).await.unwrap();
+
+    let mut edited = seen.clone();
+    edited.city = "Springfield".into();
+    let answer = post(
+        &app,
+        "/api/customers/update",
+        &cookie,
+        &update_form(&user.id, &seen, &edited),
+    )
+    .await;
+    assert!(answer.is_ok(), "{}", answer.body);
+    let now = app.sandbox.control.user(&user.id).unwrap().profile;
+    assert_eq!(now.phone, "5550001111", "the other change survived");
+    assert_eq!(now.city, "Springfield");
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_field_changed_by_both_is_a_conflict_and_nothing_is_sent(db: PgPool) {
+    let app = spawn(db).await;
+    let cookie = editor(&app).await;
+    let (user, _) = customers(&app);
+    let seen = user.profile.clone();
+    let mut theirs = seen.clone();
+    theirs.city = "Theirville".into();
+    app.state.cmr.update_user(&user.id, &theirs).await.unwrap();
+    app.sandbox.control.clear_requests();
+
+    let mut edited = seen.clone();
+    edited.city = "Ourtown".into();
+    let answer = post(
+        &app,
+        "/api/customers/update",
+        &cookie,
+        &update_form(&user.id, &seen, &edited),
+    )
+    .await;
+    let AppError::EditConflict(conflicts) = answer.error() else {
+        panic!("{}", answer.body)
+    };
+    assert_eq!(conflicts.len(), 1);
+    assert_eq!(
+        (conflicts[0].yours.as_str(), conflicts[0].theirs.as_str()),
+        ("Ourtown", "Theirville")
+    );
+    assert!(app.sandbox.control.requests_to("PUT", "/users").is_empty());
+    assert_eq!(answer.status, 409);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn an_unchanged_form_sends_nothing(db: PgPool) {
+    let app = spawn(db).await;
+    let cookie = editor(&app).await;
+    let (user, _) = customers(&app);
+    app.sandbox.control.clear_requests();
+    let form = update_form(&user.id, &user.profile, &user.profile);
+    let answer = post(&app, "/api/customers/update", &cookie, &form).await;
+    assert_eq!(
+        serde_json::from_str::<SaveOutcome>(&answer.body).unwrap(),
+        SaveOutcome::NothingChanged
+    );
+    assert!(app.sandbox.control.requests_to("PUT", "/users").is_empty());
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_duplicate_email_lands_on_the_email_field_and_changes_nothing(db: PgPool) {
+    let app = spawn(db).await;
+    let cookie = editor(&app).await;
+    let (user, other) = customers(&app);
+    let mut edited = user.profile.clone();
+    edited.email = other.profile.email.clone();
+    let answer = post(
+        &app,
+        "/api/customers/update",
+        &cookie,
+        &update_form(&user.id, &user.profile, &edited),
+    )
+    .await;
+    let message = answer
+        .error()
+        .field("email")
+        .expect("an error on the email field");
+    assert!(
+        message.to_lowercase().contains("already exists"),
+        "{message}"
+    );
+    assert_eq!(
+        app.sandbox.control.user(&user.id).unwrap().profile,
+        user.profile
+    );
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn invalid_input_is_refused_before_cmr_is_called(db: PgPool) {
+    let app = spawn(db).await;
+    let cookie = editor(&app).await;
+    let (user, _) = customers(&app);
+    let mut edited = user.profile.clone();
+    edited.country = "USA".into();
+    edited.phone = "call me".into();
+    edited.email = "not-an-email".into();
+    edited.last_name = "   ".into();
+    app.sandbox.control.clear_requests();
+    let answer = post(
+        &app,
+        "/api/customers/update",
+        &cookie,
+        &update_form(&user.id, &user.profile, &edited),
+    )
+    .await;
+    let AppError::Invalid(fields) = answer.error() else {
+        panic!("{}", answer.body)
+    };
+    for field in ["country", "phone", "email", "lastName"] {
+        assert!(fields.contains_key(field), "{field}: {fields:?}");
+    }
+    assert!(
+        app.sandbox.control.requests().is_empty(),
+        "CMR was not called"
+    );
+
+    let create: Vec<(String, String)> = vec![("profile[firstName]".into(), "Only".into())];
+    let answer = post(&app, "/api/customers/create", &cookie, &create).await;
+    let AppError::Invalid(fields) = answer.error() else {
+        panic!("{}", answer.body)
+    };
+    assert_eq!(
+        fields.get("company").map(String::as_str),
+        Some("Company is required.")
+    );
+    assert!(app.sandbox.control.requests_to("POST", "/users").is_empty());
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn cmr_outages_and_a_bad_key_become_messages_staff_can_act_on(db: PgPool) {
+    let app = spawn(db).await;
+    let cookie = editor(&app).await;
+    let (user, _) = customers(&app);
+    let mut edited = user.profile.clone();
+    edited.city = "Springfield".into();
+    let form = update_form(&user.id, &user.profile, &edited);
+
+    app.sandbox.control.force_status("/users", 503, 10, None);
+    let answer = post(&app, "/api/customers/update", &cookie, &form).await;
+    assert_eq!(answer.error(), AppError::Unavailable);
+    assert_eq!(answer.status, 503);
+    app.sandbox.control.clear_faults();
+
+    app.sandbox.control.force_status("/users", 401, 10, None);
+    let answer = post(&app, "/api/customers/update", &cookie, &form).await;
+    assert_eq!(answer.error(), AppError::Misconfigured);
+    app.sandbox.control.clear_faults();
+
+    app.sandbox.control.force_status("/users", 429, 10, Some(7));
+    let answer = post(&app, "/api/customers/update", &cookie, &form).await;
+    assert!(
+        matches!(answer.error(), AppError::RateLimited(_)),
+        "{}",
+        answer.body
+    );
+    app.sandbox.control.clear_faults();
+    assert_eq!(
+        app.sandbox.control.user(&user.id).unwrap().profile,
+        user.profile,
+        "nothing changed"
+    );
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn roles_decide_who_may_change_and_delete_customers(db: PgPool) {
+    let app = spawn(db).await;
+    let (user, deletable) = customers(&app);
+    app.staff("viewer@example.com", Role::Viewer).await;
+    let viewer = app.sign_in("viewer@example.com", PASSWORD).await;
+    let mut edited = user.profile.clone();
+    edited.city = "Nope".into();
+    let form = update_form(&user.id, &user.profile, &edited);
+    assert_eq!(
+        post(&app, "/api/customers/update", &viewer, &form)
+            .await
+            .error(),
+        AppError::Forbidden
+    );
+    let create = vec![("profile[firstName]".to_string(), "X".to_string())];
+    assert_eq!(
+        post(&app, "/api/customers/create", &viewer, &create)
+            .await
+            .error(),
+        AppError::Forbidden
+    );
+    let delete = vec![
+        ("id".to_string(), deletable.id.clone()),
+        ("confirm_email".to_string(), deletable.profile.email.clone()),
+    ];
+    assert_eq!(
+        post(&app, "/api/customers/delete", &viewer, &delete)
+            .await
+            .error(),
+        AppError::Forbidden
+    );
+
+    let editor = editor(&app).await;
+    assert_eq!(
+        post(&app, "/api/customers/delete", &editor, &delete)
+            .await
+            .error(),
+        AppError::Forbidden
+    );
+    assert!(app.sandbox.control.requests_to("PUT", "/users").is_empty());
+    assert!(app
+        .sandbox
+        .control
+        .requests_to("DELETE", "/users")
+        .is_empty());
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn deleting_explains_what_blocks_it_and_needs_the_typed_email(db: PgPool) {
+    let app = spawn(db).await;
+    app.staff("admin@example.com", Role::Admin).await;
+    let admin = app.sign_in("admin@example.com", PASSWORD).await;
+    let (blocked, free) = customers(&app);
+
+    let wrong = vec![
+        ("id".to_string(), free.id.clone()),
+        (
+            "confirm_email".to_string(),
+            "someone@else.example".to_string(),
+        ),
+    ];
+    let answer = post(&app, "/api/customers/delete", &admin, &wrong).await;
+    assert!(answer.error().field("confirm_email").is_some());
+
+    let form = vec![
+        ("id".to_string(), blocked.id.clone()),
+        ("confirm_email".to_string(), blocked.profile.email.clone()),
+    ];
+    let AppError::Rejected(message) = post(&app, "/api/customers/delete", &admin, &form)
+        .await
+        .error()
+    else {
+        panic!("expected a refusal")
+    };
+    assert!(
+        message.contains("still has") && message.contains("domain"),
+        "{message}"
+    );
+    assert!(app.sandbox.control.user(&blocked.id).is_some());
+
+    let form = vec![
+        ("id".to_string(), free.id.clone()),
+        ("confirm_email".to_string(), free.profile.email.clone()),
+    ];
+    let answer = post(&app, "/api/customers/delete", &admin, &form).await;
+    assert!(answer.is_ok(), "{}", answer.body);
+    assert!(app.sandbox.control.user(&free.id).is_none());
+    let outcomes: Vec<String> = sqlx::query_scalar(
+        "SELECT outcome FROM audit_log WHERE action = 'customer.delete' ORDER BY id",
+    )
+    .fetch_all(&app.state.db)
+    .await
+    .unwrap();
+    assert_eq!(outcomes, ["error", "ok"]);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn the_profile_page_loads_its_sections_and_the_home_page_its_counts(db: PgPool) {
+    let app = spawn(db).await;
+    let cookie = editor(&app).await;
+    let (user, _) = customers(&app);
+    let page = app
+        .get(&format!("/customers/{}", user.id), Some(&cookie))
+        .await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains(&user.profile.email));
+    for heading in [
+        "Domains",
+        "Mailboxes",
+        "Subscriptions",
+        "History",
+        "Edit profile",
+    ] {
+        assert!(page.body.contains(heading), "{heading}");
+    }
+    let home = app.get("/", Some(&cookie)).await;
+    assert!(
+        home.body.contains("1,250.00 USD"),
+        "the seeded wallet shows"
+    );
+    let total = app.sandbox.control.users().len().to_string();
+    assert!(
+        home.body.contains(&format!(">{total}<")),
+        "the customer count shows"
+    );
+}
