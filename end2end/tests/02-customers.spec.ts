@@ -160,7 +160,7 @@ test.describe.serial('customers', () => {
     await page.getByLabel('Address line 1').fill('1 Main Street');
     await page.getByLabel('City').fill('Boston');
     await page.getByLabel('Postal code').fill('02110');
-    await page.getByLabel('Country').selectOption('US');
+    await page.getByLabel('Country', { exact: true }).selectOption('US');
     await page.getByLabel('State / province').selectOption('Massachusetts');
     await page.getByRole('button', { name: 'Create customer' }).click();
     await expect(page.locator('#field-company-error')).toHaveText('Company is required.');

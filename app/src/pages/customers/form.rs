@@ -48,7 +48,7 @@ fn pattern(field: &str) -> Option<&'static str> {
     match field {
         "phoneCc" => Some("[0-9]{1,4}"),
         "phone" => Some("[0-9]{4,15}"),
-        "languagePreference" => Some("[A-Za-z-]{2,8}"),
+        "languagePreference" => Some("[A-Za-z\\-]{2,8}"),
         _ => None,
     }
 }
