@@ -43,44 +43,11 @@ pub fn label_or(field: &str) -> String {
 
 /// A profile field by its wire name.
 pub fn get<'a>(p: &'a UserProfile, field: &str) -> &'a str {
-    match field {
-        "firstName" => &p.first_name,
-        "lastName" => &p.last_name,
-        "company" => &p.company,
-        "email" => &p.email,
-        "phoneCc" => &p.phone_cc,
-        "phone" => &p.phone,
-        "addressLineOne" => &p.address_line_one,
-        "addressLineTwo" => &p.address_line_two,
-        "addressLineThree" => &p.address_line_three,
-        "city" => &p.city,
-        "state" => &p.state,
-        "postalCode" => &p.postal_code,
-        "country" => &p.country,
-        "languagePreference" => &p.language_preference,
-        _ => "",
-    }
+    p.get(field)
 }
 
 pub fn set(p: &mut UserProfile, field: &str, value: String) {
-    let slot = match field {
-        "firstName" => &mut p.first_name,
-        "lastName" => &mut p.last_name,
-        "company" => &mut p.company,
-        "email" => &mut p.email,
-        "phoneCc" => &mut p.phone_cc,
-        "phone" => &mut p.phone,
-        "addressLineOne" => &mut p.address_line_one,
-        "addressLineTwo" => &mut p.address_line_two,
-        "addressLineThree" => &mut p.address_line_three,
-        "city" => &mut p.city,
-        "state" => &mut p.state,
-        "postalCode" => &mut p.postal_code,
-        "country" => &mut p.country,
-        "languagePreference" => &mut p.language_preference,
-        _ => return,
-    };
-    *slot = value;
+    p.set(field, value);
 }
 
 /// Trims every field; the country code is upper-cased and the email lower-cased.

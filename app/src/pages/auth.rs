@@ -111,9 +111,7 @@ pub fn SignInPage() -> impl IntoView {
             <main class="card auth-card" id="main">
                 <h1>"Sign in to CMR Admin"</h1>
                 <ActionForm action=action>
-                    <ErrorAlert error=Signal::derive(move || {
-                        error.get().filter(|e| !matches!(e, AppError::Invalid(_)))
-                    }) />
+                    <ErrorAlert error />
                     <input type="hidden" name="next" value=next />
                     <Field
                         name="email"
@@ -155,9 +153,7 @@ pub fn SetupPage() -> impl IntoView {
                     "This link works once, while no staff account exists. The admin you create here can add everyone else."
                 </p>
                 <ActionForm action=action>
-                    <ErrorAlert error=Signal::derive(move || {
-                        error.get().filter(|e| !matches!(e, AppError::Invalid(_)))
-                    }) />
+                    <ErrorAlert error />
                     <input type="hidden" name="token" value=token />
                     <Field
                         name="email"
@@ -220,9 +216,7 @@ pub fn ChangePasswordPage() -> impl IntoView {
                 form_key.track();
                 view! {
                     <ActionForm action=action>
-                        <ErrorAlert error=Signal::derive(move || {
-                            error.get().filter(|e| !matches!(e, AppError::Invalid(_)))
-                        }) />
+                        <ErrorAlert error />
                         <Field
                             name="current_password"
                             label="Current password"

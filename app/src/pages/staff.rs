@@ -88,9 +88,7 @@ pub fn StaffPage() -> impl IntoView {
         <section class="card narrow">
             <h2>"Add an account"</h2>
             <ActionForm action=create>
-                <ErrorAlert error=Signal::derive(move || {
-                    error.get().filter(|e| !matches!(e, AppError::Invalid(_)))
-                }) />
+                <ErrorAlert error />
                 <Field name="email" label="Email" kind="email" required=true error=error />
                 <Field name="display_name" label="Name" required=true error=error />
                 <div class="field">

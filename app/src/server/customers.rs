@@ -45,6 +45,16 @@ pub async fn list(
     })
 }
 
+/// CMR's timestamps (`2026-11-18T00:00:00Z`) as the day they fall on.
+fn day(timestamp: Option<String>) -> Option<String> {
+    timestamp.map(|t| {
+        t.get(..10)
+            .filter(|d| d.as_bytes().get(4) == Some(&b'-'))
+            .unwrap_or(&t)
+            .to_string()
+    })
+}
+
 /// A part of the profile page: shown as "could not load: …" on failure, never failing the page.
 fn section<T, U>(result: Result<Vec<T>, CmrError>, map: impl Fn(T) -> U) -> Section<U> {
     result
@@ -90,7 +100,7 @@ pub async fn detail(
         domains: section(domains.map(|r| r.data.items), |d| DomainSummary {
             name: d.domain_name,
             status: d.status.as_str().to_string(),
-            expires: d.expiry_date,
+            expires: day(d.expiry_date),
             auto_renew: d.auto_renew,
         }),
         mailboxes: section(mailboxes.map(|r| r.data.items), |m| MailboxSummary {
@@ -106,7 +116,7 @@ pub async fn detail(
             status: s.subscription_status.as_str().to_string(),
             mailboxes: s.total_mailbox_quantity,
             price_per_mailbox: s.price_per_mailbox.to_string(),
-            period_end: s.period_end,
+            period_end: day(s.period_end),
             auto_renew: s.auto_renew,
         }),
         history: history?,

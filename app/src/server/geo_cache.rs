@@ -21,7 +21,16 @@ fn fresh<T: Clone>(entry: Option<&(Instant, T)>) -> Option<T> {
         .map(|(_, v)| v.clone())
 }
 
-fn sorted(mut options: Vec<GeoOption>) -> Vec<GeoOption> {
+/// CMR's list as select options, sorted by name.
+fn options(list: &cmr::types::GeoList) -> Vec<GeoOption> {
+    let mut options: Vec<GeoOption> = list
+        .entries()
+        .iter()
+        .map(|e| GeoOption {
+            code: e.code.clone(),
+            name: e.name.clone(),
+        })
+        .collect();
     options.sort_by(|a, b| a.name.cmp(&b.name));
     options
 }
@@ -37,15 +46,7 @@ impl GeoCache {
             return Ok(hit);
         }
         let list = cmr.countries().await?.data;
-        let options = sorted(
-            list.entries()
-                .iter()
-                .map(|e| GeoOption {
-                    code: e.code.clone(),
-                    name: e.name.clone(),
-                })
-                .collect(),
-        );
+        let options = options(&list);
         *self.countries.lock().unwrap_or_else(|e| e.into_inner()) =
             Some((Instant::now(), options.clone()));
         Ok(options)
@@ -65,15 +66,7 @@ impl GeoCache {
             return Ok(hit);
         }
         let list = cmr.states(country).await?.data;
-        let options = sorted(
-            list.entries()
-                .iter()
-                .map(|e| GeoOption {
-                    code: e.code.clone(),
-                    name: e.name.clone(),
-                })
-                .collect(),
-        );
+        let options = options(&list);
         self.states
             .lock()
             .unwrap_or_else(|e| e.into_inner())

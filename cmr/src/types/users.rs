@@ -66,6 +66,49 @@ impl UserProfile {
         "languagePreference",
     ];
 
+    /// A field by its wire name (`""` for an unknown name).
+    pub fn get(&self, field: &str) -> &str {
+        match field {
+            "firstName" => &self.first_name,
+            "lastName" => &self.last_name,
+            "company" => &self.company,
+            "email" => &self.email,
+            "phoneCc" => &self.phone_cc,
+            "phone" => &self.phone,
+            "addressLineOne" => &self.address_line_one,
+            "addressLineTwo" => &self.address_line_two,
+            "addressLineThree" => &self.address_line_three,
+            "city" => &self.city,
+            "state" => &self.state,
+            "postalCode" => &self.postal_code,
+            "country" => &self.country,
+            "languagePreference" => &self.language_preference,
+            _ => "",
+        }
+    }
+
+    /// Sets a field by its wire name; an unknown name changes nothing.
+    pub fn set(&mut self, field: &str, value: String) {
+        let slot = match field {
+            "firstName" => &mut self.first_name,
+            "lastName" => &mut self.last_name,
+            "company" => &mut self.company,
+            "email" => &mut self.email,
+            "phoneCc" => &mut self.phone_cc,
+            "phone" => &mut self.phone,
+            "addressLineOne" => &mut self.address_line_one,
+            "addressLineTwo" => &mut self.address_line_two,
+            "addressLineThree" => &mut self.address_line_three,
+            "city" => &mut self.city,
+            "state" => &mut self.state,
+            "postalCode" => &mut self.postal_code,
+            "country" => &mut self.country,
+            "languagePreference" => &mut self.language_preference,
+            _ => return,
+        };
+        *slot = value;
+    }
+
     pub fn full_name(&self) -> String {
         format!("{} {}", self.first_name, self.last_name)
             .trim()

@@ -1,7 +1,6 @@
 use super::form::{ProfileFields, ProfileSignals};
 use super::CreateCustomer;
 use crate::components::alert::ErrorAlert;
-use crate::error::AppError;
 use cmr::types::UserProfile;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -22,15 +21,7 @@ pub fn NewCustomerPage() -> impl IntoView {
             <h1>"New customer"</h1>
         </div>
         <ActionForm action=create attr:class="card">
-            <ErrorAlert error=Signal::derive(move || {
-                error.get().filter(|e| !matches!(e, AppError::Invalid(_)))
-            }) />
-            {move || {
-                error
-                    .get()
-                    .filter(|e| matches!(e, AppError::Invalid(_)))
-                    .map(|e| view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> })
-            }}
+            <ErrorAlert error />
             <ProfileFields prefix="profile" values error />
             <div class="form-actions">
                 <button type="submit" class="button-primary" disabled=move || create.pending().get()>

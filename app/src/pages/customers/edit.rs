@@ -89,15 +89,7 @@ fn EditForm(id: String, profile: UserProfile) -> impl IntoView {
             <h1>{format!("Edit {name}")}</h1>
         </div>
         <ActionForm action=save attr:class="card">
-            <ErrorAlert error=Signal::derive(move || {
-                error.get().filter(|e| !matches!(e, AppError::Invalid(_)))
-            }) />
-            {move || {
-                error
-                    .get()
-                    .filter(|e| matches!(e, AppError::Invalid(_)))
-                    .map(|e| view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> })
-            }}
+            <ErrorAlert error />
             <input type="hidden" name="id" value=id.clone() />
             {FIELDS
                 .iter()

@@ -138,7 +138,7 @@ pub(crate) fn update(world: &mut World, input: &Input) -> Outcome {
         .find(|u| u.id == user_id)
         .ok_or_else(|| ApiError::not_found("The requested user does not exist."))?;
     for (key, value) in changes {
-        set_field(&mut user.profile, key, value);
+        user.profile.set(key, value);
     }
     Ok(Done::ok("User credentials updated", Value::Null))
 }
@@ -172,27 +172,6 @@ fn email_taken(world: &World, email: &str, except: Option<&str>) -> bool {
         .users
         .iter()
         .any(|u| u.profile.email.eq_ignore_ascii_case(email) && Some(u.id.as_str()) != except)
-}
-
-fn set_field(p: &mut UserProfile, key: &str, value: String) {
-    let slot = match key {
-        "firstName" => &mut p.first_name,
-        "lastName" => &mut p.last_name,
-        "company" => &mut p.company,
-        "email" => &mut p.email,
-        "phoneCc" => &mut p.phone_cc,
-        "phone" => &mut p.phone,
-        "addressLineOne" => &mut p.address_line_one,
-        "addressLineTwo" => &mut p.address_line_two,
-        "addressLineThree" => &mut p.address_line_three,
-        "city" => &mut p.city,
-        "state" => &mut p.state,
-        "postalCode" => &mut p.postal_code,
-        "country" => &mut p.country,
-        "languagePreference" => &mut p.language_preference,
-        _ => return,
-    };
-    *slot = value;
 }
 
 /// CMR's field rules (reference §1.6), returning the value as stored.
