@@ -222,7 +222,7 @@ async fn the_key_never_appears_in_debug_output_or_errors() {
 }
 
 #[tokio::test]
-async fn the_rate_limiter_spaces_eleven_calls_over_two_seconds_across_clones() {
+async fn the_rate_limiter_holds_eleven_calls_to_five_a_second_across_clones() {
     let h = harness_with(|c| c.max_requests_per_second = 5);
     let started = Instant::now();
     let calls: Vec<_> = (0..11)
