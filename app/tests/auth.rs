@@ -6,7 +6,7 @@ mod common;
 
 use app::error::AppError;
 use app::model::Role;
-use app::server::auth::{bootstrap, service::BAD_CREDENTIALS};
+use app::server::auth::{bootstrap, service, service::BAD_CREDENTIALS};
 use common::{spawn, PASSWORD};
 use sqlx::PgPool;
 use std::collections::BTreeSet;
@@ -90,6 +90,14 @@ async fn signing_in_issues_a_new_session_id(db: PgPool) {
             &[("email", "ann@example.com"), ("password", PASSWORD)],
         )
         .await;
+    let set_cookie = answer.headers["set-cookie"].to_str().unwrap().to_string();
+    for attribute in ["HttpOnly", "SameSite=Lax", "Path=/"] {
+        assert!(set_cookie.contains(attribute), "{set_cookie}");
+    }
+    assert!(
+        !set_cookie.contains("Secure"),
+        "plain-http dev falls back to a non-Secure cookie"
+    );
     let second = answer.cookie.expect("a new cookie");
     assert_ne!(first, second);
     assert!(!app.is_signed_in(&first).await);
@@ -349,4 +357,28 @@ async fn sign_in_events_are_audited_without_the_password(db: PgPool) {
             "{row}"
         );
     }
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn the_command_line_creates_an_admin_or_resets_one(db: PgPool) {
+    let app = spawn(db).await;
+    app.staff("ann@example.com", Role::Viewer).await;
+    let new = "a brand new admin password";
+    let (_, created) =
+        service::create_or_reset_admin(&app.state, "ANN@example.com", "Ann", new.into())
+            .await
+            .unwrap();
+    assert!(!created, "an existing account is reset, not duplicated");
+    let cookie = app.sign_in("ann@example.com", new).await;
+    let me = app.call("/api/auth/whoami", Some(&cookie), &[]).await;
+    assert!(me.body.contains("\"role\":\"admin\""), "{}", me.body);
+
+    let (_, created) =
+        service::create_or_reset_admin(&app.state, "bo@example.com", "Bo", new.into())
+            .await
+            .unwrap();
+    assert!(created);
+    let short =
+        service::create_or_reset_admin(&app.state, "cy@example.com", "Cy", "short".into()).await;
+    assert!(short.unwrap_err().field("password").is_some());
 }

@@ -58,3 +58,53 @@ pub async fn security_headers(State(https): State<Https>, req: Request, next: Ne
     }
     res
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::Body;
+    use axum::routing::get;
+    use axum::Router;
+    use tower::ServiceExt;
+
+    async fn headers_for(https: bool, path: &str) -> axum::http::HeaderMap {
+        let app = Router::new()
+            .route("/page", get(|| async { "page" }))
+            .route("/pkg/app.js", get(|| async { "js" }))
+            .layer(axum::middleware::from_fn_with_state(
+                Https(https),
+                security_headers,
+            ));
+        let req = Request::builder().uri(path).body(Body::empty()).unwrap();
+        app.oneshot(req).await.unwrap().headers().clone()
+    }
+
+    #[tokio::test]
+    async fn hsts_is_sent_only_over_https() {
+        assert!(headers_for(true, "/page")
+            .await
+            .contains_key("strict-transport-security"));
+        assert!(!headers_for(false, "/page")
+            .await
+            .contains_key("strict-transport-security"));
+    }
+
+    #[tokio::test]
+    async fn static_files_may_be_cached_and_pages_may_not() {
+        assert_eq!(
+            headers_for(false, "/page").await["cache-control"],
+            "no-store"
+        );
+        assert!(!headers_for(false, "/pkg/app.js")
+            .await
+            .contains_key("cache-control"));
+    }
+
+    #[test]
+    fn the_page_policy_allows_wasm_but_never_eval() {
+        let csp = page_csp("abc");
+        assert!(csp.contains("'wasm-unsafe-eval'") && csp.contains("'nonce-abc'"));
+        assert!(!csp.contains("'unsafe-eval'") && !csp.contains("'unsafe-inline'"));
+        assert!(csp.contains("frame-ancestors 'none'"));
+    }
+}
