@@ -69,6 +69,22 @@ test.describe.serial('customers', () => {
     expect(consoleErrors).toEqual([]);
   });
 
+  test('the list sorts, pages and keeps both in the URL', async ({ page, consoleErrors }) => {
+    await signInAsAdmin(page);
+    await open(page, '/customers');
+    await expect(page.getByText('40 customers')).toBeVisible();
+    await page.getByLabel('Sort by').selectOption('company');
+    await expect(page).toHaveURL(/sort=company/);
+    await page.getByRole('link', { name: 'Next →' }).click();
+    await expect(page).toHaveURL(/sort=company.*page=2|page=2.*sort=company/);
+    await expect(page.getByText('Page 2 of 2')).toBeVisible();
+    // The link reproduces the view.
+    await open(page, page.url());
+    await expect(page.getByText('Page 2 of 2')).toBeVisible();
+    await expect(page.getByLabel('Sort by')).toHaveValue('company');
+    expect(consoleErrors).toEqual([]);
+  });
+
   test('two people editing different fields both keep their change', async ({ browser, page }) => {
     await signInAsAdmin(page);
     await openCustomer(page, 'marcus@brightlineoutreach.com', 'Marcus Reyes');

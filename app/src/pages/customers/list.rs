@@ -46,6 +46,7 @@ pub fn CustomersPage() -> impl IntoView {
     );
 
     let navigate = use_navigate();
+    let navigate_sort = navigate.clone();
     let pending_search = StoredValue::new(None::<TimeoutHandle>);
     let on_search = move |ev: leptos::ev::Event| {
         let text = event_target_value(&ev);
@@ -93,9 +94,8 @@ pub fn CustomersPage() -> impl IntoView {
                     id="customer-sort"
                     name="sort"
                     on:change=move |ev| {
-                        let navigate = use_navigate();
                         let sort = CustomerSort::parse(&event_target_value(&ev));
-                        navigate(&list_url(&q.get_untracked(), page.get_untracked(), sort), Default::default());
+                        navigate_sort(&list_url(&q.get_untracked(), page.get_untracked(), sort), Default::default());
                     }
                 >
                     {CustomerSort::ALL
