@@ -125,7 +125,7 @@ async fn an_unknown_page_is_a_404_inside_the_shell(db: PgPool) {
 }
 
 #[sqlx::test(migrations = "../migrations")]
-async fn the_cmr_key_never_appears_in_a_response_or_a_log_line(db: PgPool) {
+async fn the_cmr_key_and_passwords_never_appear_in_a_response_or_a_log_line(db: PgPool) {
     let app = spawn(db).await;
     app.staff("ann@example.com", Role::Admin).await;
     let cookie = app.sign_in("ann@example.com", PASSWORD).await;
