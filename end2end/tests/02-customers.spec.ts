@@ -1,5 +1,5 @@
 import AxeBuilder from '@axe-core/playwright';
-import { Page } from '@playwright/test';
+import { Browser, Page } from '@playwright/test';
 import { test, expect, admin, viewer, open, signIn, sandboxRequests } from './helpers';
 
 async function signInAsAdmin(page: Page) {
@@ -14,6 +14,24 @@ async function openCustomer(page: Page, search: string, name: string) {
   await page.getByRole('link', { name }).click();
   await expect(page.getByRole('heading', { level: 1, name })).toBeVisible();
   await page.locator('html[data-hydrated="true"]').waitFor();
+}
+
+/// Opens the customer's edit form here, and saves `field = value` from a second signed-in
+/// browser meanwhile: this page's form then holds a stale view of that field.
+async function editMeanwhile(page: Page, browser: Browser, search: string, name: string, field: string, value: string) {
+  await signInAsAdmin(page);
+  await openCustomer(page, search, name);
+  const editUrl = page.url() + '/edit';
+  await open(page, editUrl);
+
+  const other = await browser.newContext();
+  const otherPage = await other.newPage();
+  await signInAsAdmin(otherPage);
+  await open(otherPage, editUrl);
+  await otherPage.getByLabel(field, { exact: true }).fill(value);
+  await otherPage.getByRole('button', { name: 'Save changes' }).click();
+  await expect(otherPage.getByRole('heading', { level: 1, name })).toBeVisible();
+  await other.close();
 }
 
 async function expectNoSeriousAxeViolations(page: Page, what: string) {
@@ -86,19 +104,7 @@ test.describe.serial('customers', () => {
   });
 
   test('two people editing different fields both keep their change', async ({ browser, page }) => {
-    await signInAsAdmin(page);
-    await openCustomer(page, 'marcus@brightlineoutreach.com', 'Marcus Reyes');
-    const editUrl = page.url() + '/edit';
-    await open(page, editUrl);
-
-    const other = await browser.newContext();
-    const otherPage = await other.newPage();
-    await signInAsAdmin(otherPage);
-    await open(otherPage, editUrl);
-    await otherPage.getByLabel('Phone', { exact: true }).fill('2125550999');
-    await otherPage.getByRole('button', { name: 'Save changes' }).click();
-    await expect(otherPage.getByRole('heading', { level: 1, name: 'Marcus Reyes' })).toBeVisible();
-    await other.close();
+    await editMeanwhile(page, browser, 'marcus@brightlineoutreach.com', 'Marcus Reyes', 'Phone', '2125550999');
 
     // This form was opened before the other save and still shows the old phone.
     await page.getByLabel('City').fill('Brooklyn');
@@ -109,19 +115,7 @@ test.describe.serial('customers', () => {
   });
 
   test('a field both changed is shown as a conflict, not overwritten', async ({ browser, page }) => {
-    await signInAsAdmin(page);
-    await openCustomer(page, 'Nakamura', 'Emily Nakamura');
-    const editUrl = page.url() + '/edit';
-    await open(page, editUrl);
-
-    const other = await browser.newContext();
-    const otherPage = await other.newPage();
-    await signInAsAdmin(otherPage);
-    await open(otherPage, editUrl);
-    await otherPage.getByLabel('City').fill('Tacoma');
-    await otherPage.getByRole('button', { name: 'Save changes' }).click();
-    await expect(otherPage.getByRole('heading', { level: 1, name: 'Emily Nakamura' })).toBeVisible();
-    await other.close();
+    await editMeanwhile(page, browser, 'Nakamura', 'Emily Nakamura', 'City', 'Tacoma');
 
     await page.getByLabel('City').fill('Bellevue');
     await page.getByRole('button', { name: 'Save changes' }).click();

@@ -107,13 +107,8 @@ impl CmrClient {
         domain: &str,
         forward_to: &str,
     ) -> Result<Reply<Value>, CmrError> {
-        let body = Forwarding {
-            user_id,
-            domain,
-            forward_to,
-        };
-        let call = Call::post("/domains/domain-forwarding").json(&body)?;
-        self.send(call).await?.into_reply()
+        self.forwarding("/domains/domain-forwarding", user_id, domain, forward_to)
+            .await
     }
 
     /// `POST /domains/email-forwarding` — catch-all email forwarding (async; the domain's
@@ -127,12 +122,24 @@ impl CmrClient {
         domain: &str,
         forward_to: &str,
     ) -> Result<Reply<Value>, CmrError> {
+        self.forwarding("/domains/email-forwarding", user_id, domain, forward_to)
+            .await
+    }
+
+    /// Both forwarding calls share one (inferred) body shape.
+    async fn forwarding(
+        &self,
+        path: &'static str,
+        user_id: &str,
+        domain: &str,
+        forward_to: &str,
+    ) -> Result<Reply<Value>, CmrError> {
         let body = Forwarding {
             user_id,
             domain,
             forward_to,
         };
-        let call = Call::post("/domains/email-forwarding").json(&body)?;
+        let call = Call::post(path).json(&body)?;
         self.send(call).await?.into_reply()
     }
 
