@@ -332,7 +332,15 @@ async fn roles_decide_who_may_change_and_delete_customers(db: PgPool) {
         AppError::Forbidden
     );
 
+    // The edit form's loader is for editors too.
+    let profile = vec![("id".to_string(), user.id.clone())];
+    let answer = post(&app, "/api/customers/profile", &viewer, &profile).await;
+    assert_eq!(answer.error(), AppError::Forbidden);
+
     let editor = editor(&app).await;
+    assert!(post(&app, "/api/customers/profile", &editor, &profile)
+        .await
+        .is_ok());
     assert_eq!(
         post(&app, "/api/customers/delete", &editor, &delete)
             .await
