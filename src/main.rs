@@ -73,6 +73,8 @@ mod cli {
         let listener = tokio::net::TcpListener::bind(listen_addr).await?;
         announce(&state, sandbox.as_ref().map(|s| s.addr));
         bootstrap::announce_if_needed(&state).await?;
+        // The peer address feeds the per-address sign-in cap.
+        let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
         axum::serve(listener, app)
             .with_graceful_shutdown(shutdown_signal())
             .await?;

@@ -29,9 +29,18 @@ pub enum AppError {
     /// CMR (or our own sign-in throttle) asks to wait this many seconds.
     #[error("Too many requests; try again in {0} s.")]
     RateLimited(u64),
+    /// The dashboard itself is at capacity (password checks, or its queue of CMR calls). Nothing
+    /// was sent or changed; trying again shortly works.
+    #[error("The server is busy; nothing was changed. Try again in a few seconds.")]
+    Busy,
     /// CMR did not answer in time or is down. Nothing was changed.
     #[error("CMR is unavailable right now; nothing was changed. Try again in a minute.")]
     Unavailable,
+    /// A change was sent but CMR's answer never came (timeout, dropped connection, server
+    /// error): it may or may not have been applied. The message says what a re-read found and
+    /// asks staff to check before retrying; a blind retry could apply it twice.
+    #[error("{0}")]
+    OutcomeUnknown(String),
     /// The CMR API key was refused: only an admin can fix the configuration.
     #[error("CMR refused the dashboard's API key. An admin must check the CMR_API_KEY setting.")]
     Misconfigured,
@@ -70,8 +79,10 @@ impl AppError {
             AppError::NotFound => 404,
             AppError::Invalid(_) => 422,
             AppError::Rejected(_) | AppError::EditConflict(_) => 409,
-            AppError::RateLimited(_) => 429,
+            AppError::RateLimited(_) | AppError::Busy => 429,
             AppError::Unavailable => 503,
+            // The request may have done its work: not a plain failure, not a success.
+            AppError::OutcomeUnknown(_) => 502,
             AppError::Misconfigured | AppError::Internal(_) => 500,
         }
     }

@@ -131,7 +131,11 @@ async fn a_change_made_elsewhere_meanwhile_is_kept(db: PgPool) {
     let seen = user.profile.clone();
     let mut theirs = seen.clone();
     theirs.phone = "5550001111".into();
-    app.state.cmr.update_user(&user.id, &theirs).await.unwrap();
+    app.state
+        .cmr
+        .update_user(&user.id, &theirs, &[])
+        .await
+        .unwrap();
 
     let mut edited = seen.clone();
     edited.city = "Springfield".into();
@@ -156,7 +160,11 @@ async fn a_field_changed_by_both_is_a_conflict_and_nothing_is_sent(db: PgPool) {
     let seen = user.profile.clone();
     let mut theirs = seen.clone();
     theirs.city = "Theirville".into();
-    app.state.cmr.update_user(&user.id, &theirs).await.unwrap();
+    app.state
+        .cmr
+        .update_user(&user.id, &theirs, &[])
+        .await
+        .unwrap();
     app.sandbox.control.clear_requests();
 
     let mut edited = seen.clone();

@@ -14,12 +14,27 @@ pub fn History(entries: Vec<AuditView>, empty: &'static str) -> impl IntoView {
                 .into_iter()
                 .map(|e| {
                     view! {
-                        <li class=if e.ok { "history-ok" } else { "history-failed" }>
+                        <li class=if e.ok {
+                            "history-ok"
+                        } else if e.unknown {
+                            "history-unknown"
+                        } else {
+                            "history-failed"
+                        }>
                             <div class="history-head">
                                 <time>{e.at}" UTC"</time>
                                 <strong>{e.actor}</strong>
                                 <span class="badge">{e.action}</span>
-                                {(!e.ok).then(|| view! { <span class="badge badge-danger">"failed"</span> })}
+                                {e
+                                    .unknown
+                                    .then(|| {
+                                        view! {
+                                            <span class="badge badge-warning" title="The change was sent but CMR never confirmed it: check before retrying">
+                                                "outcome unknown"
+                                            </span>
+                                        }
+                                    })}
+                                {(!e.ok && !e.unknown).then(|| view! { <span class="badge badge-danger">"failed"</span> })}
                                 {e.target.map(|t| view! { <span class="muted">{t}</span> })}
                             </div>
                             {(!e.changes.is_empty())

@@ -13,12 +13,15 @@ pub struct CustomerRow {
     pub country: String,
 }
 
+/// One page of customers. CMR may leave out its pagination: then the totals are `None` ("total
+/// unknown") and `has_next` is a guess from a full page, so Next still works.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CustomerList {
     pub rows: Vec<CustomerRow>,
-    pub total: u64,
+    pub total: Option<u64>,
     pub page: u32,
-    pub total_pages: u32,
+    pub total_pages: Option<u32>,
+    pub has_next: bool,
 }
 
 /// How the list is sorted (within the page CMR returns: its list call has no sort parameter).
@@ -104,6 +107,8 @@ pub struct AuditView {
     /// (field, before, after)
     pub changes: Vec<(String, String, String)>,
     pub ok: bool,
+    /// The change was sent but CMR never confirmed it (timeout, dropped connection, 5xx).
+    pub unknown: bool,
     pub message: Option<String>,
     pub action_id: Option<String>,
 }
@@ -112,6 +117,8 @@ pub struct AuditView {
 pub struct CustomerDetail {
     pub id: String,
     pub profile: UserProfile,
+    /// Profile fields CMR did not show (missing, `null`, not text): unknown, not empty.
+    pub unknown_fields: Vec<String>,
     pub domains: Section<DomainSummary>,
     pub mailboxes: Section<MailboxSummary>,
     pub subscriptions: Section<SubscriptionSummary>,
@@ -119,6 +126,14 @@ pub struct CustomerDetail {
     /// What the signed-in staff member may do here (decided on the server from the role).
     pub can_edit: bool,
     pub can_delete: bool,
+}
+
+/// What the edit form opens with: the profile, and the fields CMR did not show. Those are
+/// marked unknown and left out of the save unless staff type a value.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EditableProfile {
+    pub profile: UserProfile,
+    pub unknown_fields: Vec<String>,
 }
 
 /// What saving the edit form did.

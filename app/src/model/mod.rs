@@ -5,8 +5,10 @@ pub mod customer;
 pub mod money;
 pub mod profile;
 mod role;
+pub mod secret;
 mod staff;
 pub mod validate;
 
 pub use role::Role;
+pub use secret::Secret;
 pub use staff::{StaffView, WalletView};

@@ -50,16 +50,22 @@ pub fn set(p: &mut UserProfile, field: &str, value: String) {
     p.set(field, value);
 }
 
-/// Trims every field; the country code is upper-cased and the email lower-cased.
+/// One field as the form would send it: trimmed; the country code upper-cased, the email
+/// lower-cased, the calling code without `+`.
+pub fn normalise_field(field: &str, value: &str) -> String {
+    let value = value.trim();
+    match field {
+        "country" => value.to_ascii_uppercase(),
+        "email" => value.to_lowercase(),
+        "phoneCc" => value.trim_start_matches('+').to_string(),
+        _ => value.to_string(),
+    }
+}
+
+/// Every field normalised (see [`normalise_field`]).
 pub fn normalise(mut p: UserProfile) -> UserProfile {
     for (field, _) in FIELDS {
-        let value = get(&p, field).trim().to_string();
-        let value = match field {
-            "country" => value.to_ascii_uppercase(),
-            "email" => value.to_lowercase(),
-            "phoneCc" => value.trim_start_matches('+').to_string(),
-            _ => value,
-        };
+        let value = normalise_field(field, get(&p, field));
         set(&mut p, field, value);
     }
     p
@@ -155,24 +161,30 @@ pub enum Merge {
 /// untouched fields take `current` (keeping others' changes), fields only we changed take
 /// ours, fields both changed to the same value are fine, and fields both changed differently
 /// are conflicts. An optional field emptied in the form is a change to `""` (cleared).
+///
+/// Values are compared normalised on every side, so `+44` against `44` or a trailing space is
+/// never a conflict or a change; fields the merge does not change keep CMR's raw value byte
+/// for byte.
 pub fn merge(seen: &UserProfile, edited: &UserProfile, current: &UserProfile) -> Merge {
     let mut merged = current.clone();
     let mut conflicts = Vec::new();
     for (field, _) in FIELDS {
-        let (base, ours, theirs) = (get(seen, field), get(edited, field), get(current, field));
+        let base = normalise_field(field, get(seen, field));
+        let ours = normalise_field(field, get(edited, field));
+        let theirs = normalise_field(field, get(current, field));
         if ours == base || ours == theirs {
             continue; // untouched, or already what CMR has
         }
         if theirs != base {
             conflicts.push(FieldConflict {
                 field: field.to_string(),
-                original: base.to_string(),
-                yours: ours.to_string(),
-                theirs: theirs.to_string(),
+                original: base,
+                yours: ours,
+                theirs: get(current, field).to_string(),
             });
             continue;
         }
-        set(&mut merged, field, ours.to_string());
+        set(&mut merged, field, ours);
     }
     if !conflicts.is_empty() {
         return Merge::Conflicts(conflicts);
@@ -324,6 +336,38 @@ mod tests {
         assert_eq!(
             changed,
             [("addressLineTwo".into(), "Floor 2".into(), String::new())]
+        );
+    }
+
+    #[test]
+    fn differences_of_form_only_are_neither_conflicts_nor_changes() {
+        let seen = profile();
+        let mut current = seen.clone();
+        current.phone_cc = "+44".into();
+        current.city = "London ".into();
+        current.company = " Engines Ltd".into();
+        let mut edited = seen.clone();
+        edited.city = "Bath".into();
+        let Merge::Save {
+            profile: sent,
+            changed,
+        } = merge(&seen, &edited, &current)
+        else {
+            panic!("a trailing space upstream is not a conflict");
+        };
+        assert_eq!(changed, [("city".into(), "London ".into(), "Bath".into())]);
+        assert_eq!(
+            sent.phone_cc, "+44",
+            "untouched fields keep CMR's raw value"
+        );
+        assert_eq!(sent.company, " Engines Ltd", "byte for byte");
+
+        let mut both = current.clone();
+        both.city = "London".into();
+        assert_eq!(
+            merge(&seen, &both, &current),
+            Merge::Unchanged,
+            "a form that only normalised CMR's values sends nothing"
         );
     }
 

@@ -4,7 +4,7 @@ use crate::components::alert::ErrorAlert;
 use crate::components::field::Field;
 use crate::components::toast::use_toasts;
 use crate::error::AppError;
-use crate::model::StaffView;
+use crate::model::{Secret, StaffView};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -16,12 +16,13 @@ use crate::{model::Role, server::auth::service, server::ctx, server::require_rol
 #[server(prefix = "/api", endpoint = "auth/sign_in")]
 pub async fn sign_in(
     email: String,
-    password: String,
+    password: Secret,
     next: Option<String>,
 ) -> Result<(), AppError> {
     let state = ctx::state();
     let session = ctx::session().await?;
-    service::sign_in(&state, &session, &email, password).await?;
+    let client = ctx::client_ip().await;
+    service::sign_in(&state, &session, client, &email, password).await?;
     leptos_axum::redirect(&safe_next(next.as_deref()));
     Ok(())
 }
@@ -29,11 +30,11 @@ pub async fn sign_in(
 /// Public, but only with the one-time token printed at start-up. Creates the first admin.
 #[server(prefix = "/api", endpoint = "setup/complete")]
 pub async fn complete_setup(
-    token: String,
+    token: Secret,
     email: String,
     display_name: String,
-    password: String,
-    confirm_password: String,
+    password: Secret,
+    confirm_password: Secret,
 ) -> Result<(), AppError> {
     let state = ctx::state();
     let session = ctx::session().await?;
@@ -67,9 +68,9 @@ pub async fn whoami() -> Result<StaffView, AppError> {
 
 #[server(prefix = "/api", endpoint = "auth/change_password")]
 pub async fn change_password(
-    current_password: String,
-    new_password: String,
-    confirm_password: String,
+    current_password: Secret,
+    new_password: Secret,
+    confirm_password: Secret,
 ) -> Result<(), AppError> {
     let staff = require_role(Role::Viewer).await?;
     service::change_password(

@@ -10,8 +10,8 @@ use crate::{model::Role, server::ctx, server::customers, server::require_role};
 
 #[server(prefix = "/api", endpoint = "home/summary")]
 pub async fn load_home() -> Result<HomeSummary, AppError> {
-    require_role(Role::Viewer).await?;
-    customers::home(&ctx::state()).await
+    let staff = require_role(Role::Viewer).await?;
+    customers::home(&ctx::state(), &staff).await
 }
 
 #[component]

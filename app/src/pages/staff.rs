@@ -26,7 +26,7 @@ pub async fn create_staff(
     email: String,
     display_name: String,
     role: String,
-    password: String,
+    password: crate::model::Secret,
 ) -> Result<StaffView, AppError> {
     let admin = require_role(Role::Admin).await?;
     let role = Role::parse(&role).ok_or_else(|| AppError::invalid("role", "Choose a role."))?;

@@ -21,14 +21,34 @@ pub async fn wallet_summary() -> Result<WalletView, AppError> {
 }
 
 /// The balance in the header. Loaded with the page, then refreshed every minute without
-/// reloading; a failure shows a dash with the reason on hover instead of breaking the header.
+/// reloading, but only while the tab is visible (a hidden tab has nobody to show it to, and
+/// every refresh is a CMR call). The server never counts these refreshes as activity, so an
+/// open tab does not keep an idle session alive. A failure shows a dash with the reason on
+/// hover instead of breaking the header.
+#[cfg(feature = "hydrate")]
+fn tab_is_visible() -> bool {
+    document().visibility_state() == web_sys::VisibilityState::Visible
+}
+
+#[cfg(not(feature = "hydrate"))]
+fn tab_is_visible() -> bool {
+    true
+}
+
 #[component]
 pub fn WalletSlot() -> impl IntoView {
     let tick = RwSignal::new(0u32);
     let wallet = Resource::new(move || tick.get(), |_| wallet_summary());
     Effect::new(move |_| {
         // Browser only: effects do not run during server rendering.
-        let _ = set_interval_with_handle(move || tick.update(|t| *t += 1), REFRESH);
+        let _ = set_interval_with_handle(
+            move || {
+                if tab_is_visible() {
+                    tick.update(|t| *t += 1);
+                }
+            },
+            REFRESH,
+        );
     });
     view! {
         <a class="wallet" href="/wallet" aria-label="Wallet balance">

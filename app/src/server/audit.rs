@@ -8,6 +8,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 /// Who did it: a signed-in staff member, or an anonymous request naming an email.
+#[derive(Clone, Copy)]
 pub enum Actor<'a> {
     Staff(&'a StaffView),
     /// A sign-in attempt or the first-run setup: the email that was typed.
@@ -34,10 +35,20 @@ impl Change {
     }
 }
 
-/// How it ended: fine, or refused (by us or by CMR, with CMR's HTTP status when it answered).
+/// How it ended: fine, refused (by us or by CMR, with CMR's HTTP status when it answered), or
+/// unknown (sent, but CMR's answer never came: it may have been applied).
 pub enum Outcome<'a> {
     Ok,
+    /// Applied, with a note on how we know (e.g. only a re-read after a lost answer showed it).
+    OkNoted {
+        upstream_status: Option<u16>,
+        message: &'a str,
+    },
     Failed {
+        upstream_status: Option<u16>,
+        message: &'a str,
+    },
+    Unknown {
         upstream_status: Option<u16>,
         message: &'a str,
     },
@@ -75,11 +86,20 @@ pub async fn record(state: &AppState, entry: Entry<'_>) -> Result<(), AppError> 
     };
     let (outcome, upstream_status, message) = match entry.outcome {
         Outcome::Ok => ("ok", None, None),
+        Outcome::OkNoted {
+            upstream_status,
+            message,
+        } => ("ok", upstream_status, Some(message)),
         Outcome::Failed {
             upstream_status,
             message,
-        } => ("error", upstream_status.map(i32::from), Some(message)),
+        } => ("error", upstream_status, Some(message)),
+        Outcome::Unknown {
+            upstream_status,
+            message,
+        } => ("unknown", upstream_status, Some(message)),
     };
+    let upstream_status = upstream_status.map(i32::from);
     let changes: Vec<Change> = entry.changes.into_iter().map(redact).collect();
     let (target_kind, target_id) = entry.target.unzip();
     sqlx::query(

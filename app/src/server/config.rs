@@ -20,6 +20,41 @@ pub struct Config {
     pub session_idle: Duration,
     /// Sign-out this long after sign-in, active or not.
     pub session_absolute: Duration,
+    /// How much sign-in work anonymous callers may cause.
+    pub sign_in: SignInLimits,
+    /// `CMR_SANDBOX_INSPECT`: in demo mode, serve the sandbox's request log over HTTP for the
+    /// browser tests. Off by default: a demo someone starts has no such route.
+    pub sandbox_inspection: bool,
+}
+
+/// Caps on anonymous sign-in work: attempts per minute (per client address and in all), and
+/// how many password checks (19 MiB of memory each) may run or wait at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SignInLimits {
+    /// `SIGN_IN_PER_IP_PER_MINUTE`: attempts one client address may make per minute.
+    pub per_ip_per_minute: u32,
+    /// `SIGN_IN_PER_MINUTE`: attempts from everyone together per minute.
+    pub per_minute: u32,
+    /// `TRUST_X_FORWARDED_FOR`: behind a reverse proxy, the client address is the last entry
+    /// of `X-Forwarded-For` (the proxy's own view) instead of the proxy's address.
+    pub trust_forwarded_for: bool,
+    /// Password checks that run at once (the machine's cores by default).
+    pub hash_workers: usize,
+    /// Password checks that may wait for a worker; beyond that, "busy, try again".
+    pub hash_queue: usize,
+}
+
+impl Default for SignInLimits {
+    fn default() -> Self {
+        let cores = std::thread::available_parallelism().map_or(2, usize::from);
+        SignInLimits {
+            per_ip_per_minute: 60,
+            per_minute: 600,
+            trust_forwarded_for: false,
+            hash_workers: cores,
+            hash_queue: cores * 4,
+        }
+    }
 }
 
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
@@ -85,7 +120,21 @@ impl Config {
         let session_absolute =
             Duration::from_secs(3600 * whole(&get, "SESSION_ABSOLUTE_HOURS", 12)?);
 
+        let defaults = SignInLimits::default();
+        let sign_in = SignInLimits {
+            per_ip_per_minute: whole(
+                &get,
+                "SIGN_IN_PER_IP_PER_MINUTE",
+                defaults.per_ip_per_minute.into(),
+            )? as u32,
+            per_minute: whole(&get, "SIGN_IN_PER_MINUTE", defaults.per_minute.into())? as u32,
+            trust_forwarded_for: flag(&get, "TRUST_X_FORWARDED_FOR")?,
+            ..defaults
+        };
+
         Ok(Config {
+            sign_in,
+            sandbox_inspection: flag(&get, "CMR_SANDBOX_INSPECT")?,
             listen_addr,
             public_url,
             database_url,
@@ -134,6 +183,22 @@ fn whole(
     }
 }
 
+/// `true`/`false` (also `1`/`0`, `yes`/`no`), `false` when unset.
+fn flag(
+    get: &impl Fn(&str) -> Option<String>,
+    variable: &'static str,
+) -> Result<bool, ConfigError> {
+    match get(variable).map(|v| v.trim().to_ascii_lowercase()) {
+        None => Ok(false),
+        Some(v) if matches!(v.as_str(), "true" | "1" | "yes") => Ok(true),
+        Some(v) if matches!(v.as_str(), "false" | "0" | "no") => Ok(false),
+        Some(raw) => Err(ConfigError {
+            variable,
+            problem: format!("must be true or false, got {raw:?}"),
+        }),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -178,6 +243,8 @@ mod tests {
             ("SESSION_IDLE_MINUTES", "0"),
             ("SESSION_ABSOLUTE_HOURS", "twelve"),
             ("CMR_API_KEY", "short"),
+            ("SIGN_IN_PER_IP_PER_MINUTE", "0"),
+            ("TRUST_X_FORWARDED_FOR", "maybe"),
         ] {
             let err = config(&[DB, (var, value)]).unwrap_err();
             assert_eq!(err.variable, var);

@@ -17,3 +17,28 @@ pub async fn session() -> Result<Session, AppError> {
         .await
         .map_err(|e| internal("session extractor", e))
 }
+
+/// The client's address: the TCP peer, or with `TRUST_X_FORWARDED_FOR` the last address in
+/// `X-Forwarded-For` (the one the reverse proxy saw; earlier entries are client-supplied and
+/// could be anything). `None` when neither is known.
+pub async fn client_ip() -> Option<std::net::IpAddr> {
+    use axum::extract::ConnectInfo;
+    use std::net::SocketAddr;
+    if state().config.sign_in.trust_forwarded_for {
+        let headers: http::HeaderMap = leptos_axum::extract().await.ok()?;
+        let forwarded = headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .filter_map(|ip| ip.trim().parse().ok())
+            .last();
+        if forwarded.is_some() {
+            return forwarded;
+        }
+    }
+    leptos_axum::extract::<ConnectInfo<SocketAddr>>()
+        .await
+        .ok()
+        .map(|ConnectInfo(addr)| addr.ip())
+}

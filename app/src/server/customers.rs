@@ -35,13 +35,21 @@ pub async fn list(
         search: Some(search.trim().to_string()).filter(|s| !s.is_empty()),
     };
     let reply = state.cmr.list_users(&query).await?.data;
-    let mut rows: Vec<CustomerRow> = reply.items.into_iter().map(row).collect();
+    let pagination = reply.pagination;
+    // A customer without an id cannot be opened; say so in the log rather than show a dead row.
+    let (users, nameless): (Vec<User>, Vec<User>) =
+        reply.items.into_iter().partition(|u| !u.id.is_empty());
+    if !nameless.is_empty() {
+        tracing::warn!(count = nameless.len(), "CMR listed customers without an id");
+    }
+    let mut rows: Vec<CustomerRow> = users.into_iter().map(row).collect();
     rows.sort_by_key(|r| sort.key(r));
     Ok(CustomerList {
         rows,
-        total: reply.pagination.total,
-        page: reply.pagination.current_page,
-        total_pages: reply.pagination.total_pages.max(1),
+        total: pagination.total,
+        page: pagination.current_page.max(1),
+        total_pages: pagination.total_pages,
+        has_next: pagination.has_next(),
     })
 }
 
@@ -97,6 +105,7 @@ pub async fn detail(
     Ok(CustomerDetail {
         id: user.id,
         profile: user.profile,
+        unknown_fields: user.unknown_fields,
         domains: section(domains.map(|r| r.data.items), |d| DomainSummary {
             name: d.domain_name,
             status: d.status.as_str().to_string(),
@@ -135,7 +144,10 @@ fn invalid_unless_empty(
     }
 }
 
-/// Writes the audit entry for a CMR mutation and passes its result through.
+/// The one path for a CMR change: the call's result goes into the audit log, then back to the
+/// caller. What staff are told follows CMR's answer, never the audit write: when CMR applied
+/// the change but the row cannot be written, that is logged loudly and staff still hear that
+/// it worked (telling them it failed would invite a second, duplicate change).
 async fn audited<T>(
     state: &AppState,
     staff: &StaffView,
@@ -149,26 +161,37 @@ async fn audited<T>(
         .err()
         .map(|e| (e.status(), e.message().unwrap_or("no answer").to_string()));
     let action_id = result.as_ref().ok().and_then(|r| r.action_id.clone());
-    let outcome = match &failure {
-        None => Outcome::Ok,
-        Some((status, message)) => Outcome::Failed {
+    let outcome = match (&result, &failure) {
+        (Err(e), Some((status, _))) if e.is_outcome_unknown() => Outcome::Unknown {
+            upstream_status: *status,
+            message: "sent, but CMR never confirmed it",
+        },
+        (_, None) => Outcome::Ok,
+        (_, Some((status, message))) => Outcome::Failed {
             upstream_status: *status,
             message,
         },
     };
-    audit::record(
-        state,
-        Entry {
-            actor: Actor::Staff(staff),
-            action,
-            target: Some(("customer", target)),
-            changes,
-            outcome,
-            action_id: action_id.as_deref(),
-        },
-    )
-    .await?;
-    Ok(result?)
+    let entry = Entry {
+        actor: Actor::Staff(staff),
+        action,
+        target: Some(("customer", target)),
+        changes,
+        outcome,
+        action_id: action_id.as_deref(),
+    };
+    let recorded = audit::record(state, entry).await;
+    match (result, recorded) {
+        (Ok(reply), Err(err)) => {
+            tracing::error!(action, error = %err, "CMR applied a change but its audit entry was not written");
+            Ok(reply)
+        }
+        (result, recorded) => {
+            let reply = result?;
+            recorded?;
+            Ok(reply)
+        }
+    }
 }
 
 pub async fn create(
@@ -192,8 +215,11 @@ pub async fn create(
     Ok(reply.data.id)
 }
 
-/// Saves the edit form: validates, re-reads CMR's profile, merges (see `profile::merge`) and
-/// sends the complete merged profile once. Nothing is sent when nothing changed.
+/// Saves the edit form: re-reads CMR's profile, validates, merges (see `profile::merge`) and
+/// sends the merged profile once. Nothing is sent when nothing changed. A field CMR did not
+/// show (missing, `null`, not text) is left out of the body unless staff typed a value: it is
+/// never written back as `""`. When the answer is lost, the profile is read again to tell
+/// staff what actually happened.
 pub async fn update(
     state: &AppState,
     staff: &StaffView,
@@ -201,23 +227,139 @@ pub async fn update(
     seen: UserProfile,
     edited: UserProfile,
 ) -> Result<SaveOutcome, AppError> {
-    let edited = profile::normalise(edited);
-    invalid_unless_empty(profile::validate(&edited))?;
-    let current = state.cmr.get_user(id).await?.data.profile;
-    let (merged, changed) = match profile::merge(&profile::normalise(seen), &edited, &current) {
+    let seen = profile::normalise(seen);
+    let mut edited = profile::normalise(edited);
+    if same_state(state, &edited.country, &seen.state, &edited.state).await {
+        edited.state = seen.state.clone();
+    }
+    let mut errors = profile::validate(&edited);
+    // Bad input is refused before any CMR call. Only a required field that was empty when the
+    // form opened and still is waits for the re-read: CMR may simply not have shown it.
+    let untouched_empty =
+        |f: &str| profile::get(&edited, f).is_empty() && profile::get(&seen, f).is_empty();
+    let early: std::collections::BTreeMap<_, _> = errors
+        .iter()
+        .filter(|(f, _)| !untouched_empty(f))
+        .map(|(f, m)| (f.clone(), m.clone()))
+        .collect();
+    invalid_unless_empty(early)?;
+    let current = state.cmr.get_user(id).await?.data;
+    // Untouched fields CMR did not show stay out of the body, so they need no value here.
+    let leave_out: Vec<&str> = current
+        .unknown_fields
+        .iter()
+        .map(String::as_str)
+        .filter(|f| profile::get(&edited, f) == profile::get(&seen, f))
+        .collect();
+    errors.retain(|field, _| !leave_out.contains(&field.as_str()));
+    invalid_unless_empty(errors)?;
+    let (merged, changed) = match profile::merge(&seen, &edited, &current.profile) {
         Merge::Unchanged => return Ok(SaveOutcome::NothingChanged),
         Merge::Conflicts(conflicts) => return Err(AppError::EditConflict(conflicts)),
         Merge::Save { profile, changed } => (*profile, changed),
     };
-    let changes = changed
-        .iter()
-        .map(|(f, before, after)| Change::new(f, before.as_str(), after.as_str()))
-        .collect();
-    let result = state.cmr.update_user(id, &merged).await;
-    audited(state, staff, "customer.update", id, changes, result).await?;
-    Ok(SaveOutcome::Saved(
-        changed.into_iter().map(|(f, _, _)| f).collect(),
-    ))
+    let changes = || {
+        changed
+            .iter()
+            .map(|(f, before, after)| Change::new(f, before.as_str(), after.as_str()))
+            .collect()
+    };
+    let saved = SaveOutcome::Saved(changed.iter().map(|(f, _, _)| f.clone()).collect());
+    match state.cmr.update_user(id, &merged, &leave_out).await {
+        Err(err) if err.is_outcome_unknown() => {
+            let applied = reread_shows(state, id, &changed).await;
+            settle_unknown(state, staff, id, changes(), err.status(), applied).await?;
+            Ok(saved)
+        }
+        result => {
+            audited(state, staff, "customer.update", id, changes(), result).await?;
+            Ok(saved)
+        }
+    }
+}
+
+/// Whether `a` and `b` are two spellings (name and code) of one state of `country`. The state
+/// select shows one entry for both, so a form that submits the other spelling of what CMR
+/// stores did not change the state, and must not rewrite it.
+async fn same_state(state: &AppState, country: &str, a: &str, b: &str) -> bool {
+    if a == b || a.is_empty() || b.is_empty() || country.len() != 2 {
+        return a == b;
+    }
+    let Ok(states) = state.geo.states(&state.cmr, country).await else {
+        return false;
+    };
+    let spells = |s: &crate::model::customer::GeoOption, v: &str| {
+        s.name.eq_ignore_ascii_case(v) || s.code.eq_ignore_ascii_case(v)
+    };
+    states.iter().any(|s| spells(s, a) && spells(s, b))
+}
+
+/// After a lost answer: `Some(true)` when CMR's profile now holds every change, `Some(false)`
+/// when it holds none or only some, `None` when it cannot be read either.
+async fn reread_shows(
+    state: &AppState,
+    id: &str,
+    changed: &[(String, String, String)],
+) -> Option<bool> {
+    let now = state.cmr.get_user(id).await.ok()?.data.profile;
+    Some(changed.iter().all(|(field, _, after)| {
+        profile::normalise_field(field, profile::get(&now, field)) == *after
+    }))
+}
+
+/// Audits a save whose answer was lost, and tells staff what the re-read found. Only a
+/// re-read that shows every change counts as saved.
+async fn settle_unknown(
+    state: &AppState,
+    staff: &StaffView,
+    id: &str,
+    changes: Vec<Change>,
+    upstream_status: Option<u16>,
+    applied: Option<bool>,
+) -> Result<(), AppError> {
+    let (outcome, shown) = match applied {
+        Some(true) => (
+            Outcome::OkNoted {
+                upstream_status,
+                message: "CMR's answer was lost; a re-read shows the change applied",
+            },
+            None,
+        ),
+        Some(false) => (
+            Outcome::Unknown {
+                upstream_status,
+                message: "CMR's answer was lost; a re-read does not show the change (yet)",
+            },
+            Some(
+                "Outcome unknown: CMR did not confirm the save, and re-reading the profile does \
+                 not show your changes (yet). CMR may still apply them: reload the profile in a \
+                 minute and check before saving again.",
+            ),
+        ),
+        None => (
+            Outcome::Unknown {
+                upstream_status,
+                message: "CMR's answer was lost and the profile could not be re-read",
+            },
+            Some(super::errors::OUTCOME_UNKNOWN),
+        ),
+    };
+    let entry = Entry {
+        actor: Actor::Staff(staff),
+        action: "customer.update",
+        target: Some(("customer", id)),
+        changes,
+        outcome,
+        action_id: None,
+    };
+    let recorded = audit::record(state, entry).await;
+    if let Some(message) = shown {
+        return Err(AppError::OutcomeUnknown(message.into()));
+    }
+    if let Err(err) = recorded {
+        tracing::error!(error = %err, "CMR applied a change but its audit entry was not written");
+    }
+    Ok(())
 }
 
 /// Deletes a customer after the staff member typed their email. CMR refuses while domains or
@@ -312,7 +454,8 @@ pub async fn lookup(state: &AppState, input: &str) -> Result<String, AppError> {
 }
 
 /// The home page: wallet, counts and health from partner-level calls, all at once.
-pub async fn home(state: &AppState) -> Result<HomeSummary, AppError> {
+/// Staff-management and sign-in security events appear only for admins.
+pub async fn home(state: &AppState, staff: &StaffView) -> Result<HomeSummary, AppError> {
     let first = cmr::types::PageQuery {
         page: Some(1),
         limit: Some(1),
@@ -331,18 +474,23 @@ pub async fn home(state: &AppState) -> Result<HomeSummary, AppError> {
         state.cmr.list_users(&first_user),
         state.cmr.subscriptions(&first_subscription),
         state.cmr.all_mailboxes(&first),
-        db::audit::latest(&state.db, 8),
+        db::audit::latest(&state.db, 8, staff.role.allows(crate::model::Role::Admin)),
     );
     let shown = |e: CmrError| AppError::from(e).to_string();
+    let total = |t: Option<u64>| t.ok_or_else(|| "CMR did not say how many.".to_string());
     Ok(HomeSummary {
         wallet: wallet
             .map(|w| crate::model::money::with_currency(w.data.balance, &w.data.currency))
             .map_err(shown),
-        customers: users.map(|r| r.data.pagination.total).map_err(shown),
+        customers: users
+            .map_err(shown)
+            .and_then(|r| total(r.data.pagination.total)),
         subscriptions: subscriptions
-            .map(|r| r.data.pagination.total)
-            .map_err(shown),
-        mailboxes: mailboxes.map(|r| r.data.pagination.total).map_err(shown),
+            .map_err(shown)
+            .and_then(|r| total(r.data.pagination.total)),
+        mailboxes: mailboxes
+            .map_err(shown)
+            .and_then(|r| total(r.data.pagination.total)),
         recent: recent?,
         cmr: state.cmr.last_call().map(|c| CmrHealth {
             ok: c.ok,

@@ -16,6 +16,11 @@ impl From<sqlx::Error> for AppError {
     }
 }
 
+/// What staff read when a change was sent but CMR's answer never came, and nothing could be
+/// re-read to tell what happened.
+pub const OUTCOME_UNKNOWN: &str = "Outcome unknown: CMR did not confirm whether the change was \
+     applied. Check the record before trying again; sending it again could apply it twice.";
+
 /// What a staff member sees for each way a CMR call can fail. CMR's own message is shown
 /// where it is about the request (validation, conflicts); never for server or network faults.
 impl From<cmr::CmrError> for AppError {
@@ -25,6 +30,11 @@ impl From<cmr::CmrError> for AppError {
             E::Timeout | E::Network { .. } | E::Server { .. } => {
                 tracing::warn!(error = %err, "CMR unavailable");
                 AppError::Unavailable
+            }
+            E::Busy { .. } => AppError::Busy,
+            E::OutcomeUnknown { .. } => {
+                tracing::warn!(error = %err, "CMR write outcome unknown");
+                AppError::OutcomeUnknown(OUTCOME_UNKNOWN.into())
             }
             E::RateLimited { retry_after, .. } => {
                 AppError::RateLimited(retry_after.map_or(5, |d| d.as_secs().max(1)))

@@ -2,6 +2,7 @@
 //! layers every request passes (outermost first): security headers → cross-site check →
 //! session → authentication guard.
 
+use super::auth::final_store::FinalStore;
 use super::auth::guard::authenticate;
 use super::http::cross_site::{reject_cross_site, OwnOrigin};
 use super::http::error_status::app_error_status;
@@ -16,7 +17,6 @@ use std::sync::Arc;
 use tower_http::services::{ServeDir, ServeFile};
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
-use tower_sessions_sqlx_store::PostgresStore;
 
 /// The session cookie's name. Over https it carries the `__Host-` prefix (Secure, whole site,
 /// no Domain); browsers refuse such cookies over plain http, so local http uses the bare name.
@@ -29,13 +29,11 @@ pub fn session_cookie_name(https: bool) -> &'static str {
 }
 
 /// Creates the session store's table (tower-sessions' own schema) if needed.
-pub async fn session_store(state: &AppState) -> Result<PostgresStore, sqlx::Error> {
-    let store = PostgresStore::new(state.db.clone());
-    store.migrate().await?;
-    Ok(store)
+pub async fn session_store(state: &AppState) -> Result<FinalStore, sqlx::Error> {
+    FinalStore::new(state.db.clone()).await
 }
 
-pub fn build(state: AppState, store: PostgresStore, leptos_options: LeptosOptions) -> Router {
+pub fn build(state: AppState, store: FinalStore, leptos_options: LeptosOptions) -> Router {
     let https = state.config.is_https();
     // The store's own expiry is a backstop behind the guard's idle check (which uses the app
     // clock); it lets the background task delete abandoned sessions.
@@ -92,7 +90,7 @@ pub fn build(state: AppState, store: PostgresStore, leptos_options: LeptosOption
 }
 
 /// Deletes expired sessions from the store every minute, logging (not dying on) failures.
-pub fn spawn_session_cleanup(store: PostgresStore) {
+pub fn spawn_session_cleanup(store: FinalStore) {
     use tower_sessions::ExpiredDeletion;
     tokio::spawn(async move {
         let mut every = tokio::time::interval(std::time::Duration::from_secs(60));

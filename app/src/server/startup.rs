@@ -1,7 +1,6 @@
 //! Start-up: from a validated `Config` to a ready `AppState` (database migrated, CMR client
 //! pointed at CMR, or at an in-process sandbox in demo mode).
 
-use super::auth::bootstrap::SetupToken;
 use super::clock::Clock;
 use super::config::Config;
 use super::{db, AppState};
@@ -32,18 +31,15 @@ pub async fn prepare(
             let mut bytes = [0u8; 24];
             rand::thread_rng().fill_bytes(&mut bytes);
             let key: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-            let running = cmr::sandbox::spawn(Sandbox::seeded(key.clone()))?;
+            let mut sandbox = Sandbox::seeded(key.clone());
+            if config.sandbox_inspection {
+                sandbox = sandbox.with_inspection();
+            }
+            let running = cmr::sandbox::spawn(sandbox)?;
             let client = CmrClient::new(ClientConfig::new(running.base_url(), ApiKey::new(key)))?;
             (client, Some(running))
         }
     };
-    let state = AppState {
-        db,
-        cmr,
-        config: Arc::new(config),
-        clock,
-        setup: SetupToken::default(),
-        geo: Default::default(),
-    };
+    let state = AppState::new(db, cmr, config, clock);
     Ok((state, sandbox))
 }

@@ -1,4 +1,6 @@
+use super::auth::attempt_cap::AttemptCap;
 use super::auth::bootstrap::SetupToken;
+use super::auth::password::PasswordGate;
 use super::clock::Clock;
 use super::config::Config;
 use super::geo_cache::GeoCache;
@@ -16,9 +18,28 @@ pub struct AppState {
     pub setup: SetupToken,
     /// Countries and states (they change rarely).
     pub geo: Arc<GeoCache>,
+    /// Bounds concurrent password hashing (memory and CPU).
+    pub passwords: PasswordGate,
+    /// Sign-in attempts per minute, per client address and overall.
+    pub sign_in_cap: AttemptCap,
 }
 
 impl AppState {
+    /// The state for `config`; the gates are sized from its sign-in limits.
+    pub fn new(db: PgPool, cmr: CmrClient, config: Config, clock: Arc<dyn Clock>) -> AppState {
+        let limits = config.sign_in;
+        AppState {
+            db,
+            cmr,
+            config: Arc::new(config),
+            clock,
+            setup: SetupToken::default(),
+            geo: Default::default(),
+            passwords: PasswordGate::new(limits.hash_workers, limits.hash_queue),
+            sign_in_cap: AttemptCap::new(limits.per_ip_per_minute, limits.per_minute),
+        }
+    }
+
     /// True when the dashboard talks to the built-in sandbox instead of CMR.
     pub fn demo_mode(&self) -> bool {
         self.config.demo_mode()

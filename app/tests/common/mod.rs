@@ -4,10 +4,9 @@
 
 use app::error::AppError;
 use app::model::{Role, StaffView};
-use app::server::auth::bootstrap::SetupToken;
 use app::server::auth::password;
 use app::server::clock::ManualClock;
-use app::server::config::Config;
+use app::server::config::{Config, SignInLimits};
 use app::server::{db, router, AppState};
 use cmr::client::{ApiKey, ClientConfig, CmrClient};
 use cmr::sandbox::{RunningSandbox, Sandbox};
@@ -63,6 +62,11 @@ fn init_logs() {
 }
 
 pub async fn spawn(db: PgPool) -> TestApp {
+    spawn_with(db, |_| {}).await
+}
+
+/// Like [`spawn`], after `adjust` has changed the configuration (limits, timeouts).
+pub async fn spawn_with(db: PgPool, adjust: impl FnOnce(&mut Config)) -> TestApp {
     init_logs();
     let sandbox = cmr::sandbox::spawn(Sandbox::seeded(CMR_KEY)).unwrap();
     let cmr = CmrClient::new(ClientConfig::new(
@@ -72,7 +76,7 @@ pub async fn spawn(db: PgPool) -> TestApp {
     .unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let config = Config {
+    let mut config = Config {
         listen_addr: addr,
         public_url: url::Url::parse(&format!("http://{addr}")).unwrap(),
         database_url: "postgres://unused".into(),
@@ -80,16 +84,12 @@ pub async fn spawn(db: PgPool) -> TestApp {
         cmr_base_url: sandbox.base_url(),
         session_idle: Duration::from_secs(30 * 60),
         session_absolute: Duration::from_secs(12 * 3600),
+        sign_in: SignInLimits::default(),
+        sandbox_inspection: false,
     };
+    adjust(&mut config);
     let clock = ManualClock::starting_now();
-    let state = AppState {
-        db,
-        cmr,
-        config: Arc::new(config),
-        clock: Arc::new(clock.clone()),
-        setup: SetupToken::default(),
-        geo: Default::default(),
-    };
+    let state = AppState::new(db, cmr, config, Arc::new(clock.clone()));
 
     // A stand-in site directory, so /pkg/* is served as it is in production.
     let site_root = std::env::temp_dir().join(format!("cmr-admin-test-{}", addr.port()));
@@ -103,6 +103,7 @@ pub async fn spawn(db: PgPool) -> TestApp {
         .build();
     let store = router::session_store(&state).await.unwrap();
     let app = router::build(state.clone(), store, options);
+    let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
 
     let http = reqwest::Client::builder()

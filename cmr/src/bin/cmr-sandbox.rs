@@ -1,6 +1,8 @@
 //! Serves the seeded CMR sandbox for local development and end-to-end tests.
 //!
 //! `CMR_SANDBOX_ADDR` (default `127.0.0.1:4010`) and `CMR_SANDBOX_KEY` (default `sandbox-key`).
+//! `CMR_SANDBOX_INSPECT=1` also serves `GET /__sandbox/requests` (the request log, for tests);
+//! without it that path is an unknown route.
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
@@ -18,7 +20,11 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let running = match spawn_at(Sandbox::seeded(key), addr) {
+    let mut sandbox = Sandbox::seeded(key);
+    if std::env::var("CMR_SANDBOX_INSPECT").as_deref() == Ok("1") {
+        sandbox = sandbox.with_inspection();
+    }
+    let running = match spawn_at(sandbox, addr) {
         Ok(running) => running,
         Err(err) => {
             eprintln!("cannot listen on {addr}: {err}");

@@ -4,6 +4,7 @@
 use serde::Serialize;
 use serde_json::Value;
 
+use super::envelope::Paging;
 use super::http::Call;
 use super::{CmrClient, CmrError};
 use crate::types::{Domain, DomainAutoRenew, Page, RenewalPrice, Reply};
@@ -48,7 +49,7 @@ impl CmrClient {
     /// `data: { domains: [...] }` or a bare list.
     pub async fn user_domains(&self, user_id: &str) -> Result<Reply<Page<Domain>>, CmrError> {
         let call = Call::get("/domains/by-user").query("userId", user_id);
-        self.send(call).await?.into_page("domains")
+        self.send(call).await?.into_page("domains", Paging::Whole)
     }
 
     /// `POST /domains/renewal-price` — price, expiry and auto-renew of each named domain.

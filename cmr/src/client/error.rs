@@ -11,12 +11,24 @@ use crate::types::UserProfile;
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum CmrError {
-    /// The call's deadline passed. For a write, CMR may or may not have acted.
+    /// A read's deadline passed. (A write that was sent and then timed out is
+    /// [`CmrError::OutcomeUnknown`].)
     #[error("CMR did not answer in time")]
     Timeout,
-    /// No HTTP answer: connection refused, reset or closed early.
+    /// No HTTP answer: connection refused, reset or closed early. For a write, only when the
+    /// connection could not be opened, so nothing was sent.
     #[error("could not reach CMR: {detail}")]
     Network { detail: String },
+    /// The client's own pacing refused the call: CMR's per-key budget is taken by other calls
+    /// from this dashboard (or CMR asked to slow down) until after the call's deadline, or too
+    /// many calls are already waiting. Nothing was sent. `retry_after` is a hint.
+    #[error("CMR is busy with other requests from this dashboard; try again in a few seconds")]
+    Busy { retry_after: Duration },
+    /// A write (POST, PUT, PATCH, DELETE) was sent but CMR did not confirm it: the deadline
+    /// passed or the connection was lost after sending (`status: None`), or CMR answered 5xx
+    /// (`status: Some(..)`). CMR may have applied it: check before sending it again.
+    #[error("CMR did not confirm whether the change was applied")]
+    OutcomeUnknown { status: Option<u16>, detail: String },
     /// HTTP 429. `retry_after` from the `Retry-After` header when given in seconds.
     #[error("CMR rate limit reached: {message}")]
     RateLimited {
@@ -51,7 +63,7 @@ pub enum CmrError {
     /// HTTP 402: the partner wallet cannot cover the charge.
     #[error("CMR wallet balance is insufficient: {message}")]
     PaymentRequired { message: String },
-    /// HTTP 5xx.
+    /// HTTP 5xx to a read. (To a write it is [`CmrError::OutcomeUnknown`].)
     #[error("CMR server error (HTTP {status}): {message}")]
     Server { status: u16, message: String },
     /// The body was not the JSON CMR documents.
@@ -78,7 +90,11 @@ impl CmrError {
     /// The HTTP status, when CMR answered.
     pub fn status(&self) -> Option<u16> {
         match self {
-            CmrError::Timeout | CmrError::Network { .. } | CmrError::InvalidRequest { .. } => None,
+            CmrError::Timeout
+            | CmrError::Network { .. }
+            | CmrError::Busy { .. }
+            | CmrError::InvalidRequest { .. } => None,
+            CmrError::OutcomeUnknown { status, .. } => *status,
             CmrError::RateLimited { .. } => Some(429),
             CmrError::Unauthorized { .. } => Some(401),
             CmrError::Forbidden { .. } => Some(403),
@@ -89,6 +105,12 @@ impl CmrError {
             | CmrError::Server { status, .. }
             | CmrError::UnexpectedResponse { status } => Some(*status),
         }
+    }
+
+    /// Whether a write may have been applied although CMR did not confirm it: staff must be
+    /// told to check, and the write must not be resent blindly.
+    pub fn is_outcome_unknown(&self) -> bool {
+        matches!(self, CmrError::OutcomeUnknown { .. })
     }
 
     /// CMR's own message, when there is one.
@@ -148,17 +170,37 @@ impl CmrError {
         }
     }
 
-    /// An error status whose body is not CMR's JSON (e.g. a proxy's HTML page).
-    pub(crate) fn from_bare_status(status: u16, retry_after: Option<Duration>) -> CmrError {
-        match status {
-            401 => CmrError::Unauthorized {
+    /// An error status whose body is not CMR's JSON. `text` is the body when it reads as plain
+    /// text (see `envelope::refusal_text`): a 4xx then keeps CMR's words and maps exactly as the
+    /// same message in an envelope would. A 4xx without such text (e.g. a proxy's HTML page)
+    /// still says it was refused rather than "unexpected": nothing suggests CMR acted.
+    pub(crate) fn from_bare_status(
+        status: u16,
+        retry_after: Option<Duration>,
+        text: Option<String>,
+    ) -> CmrError {
+        match (status, text) {
+            (401, _) => CmrError::Unauthorized {
                 message: "Unauthorized".into(),
             },
-            429 => CmrError::RateLimited {
+            (429, _) => CmrError::RateLimited {
                 retry_after,
                 message: "Too many requests".into(),
             },
-            500..=599 => CmrError::Server {
+            (400..=499, Some(text)) => {
+                CmrError::from_answer(status, text, Value::Null, &Map::new(), retry_after)
+            }
+            (409, None) => CmrError::Conflict {
+                message: "CMR refused the request (HTTP 409)".into(),
+                field: None,
+                details: None,
+            },
+            (400..=499, None) => CmrError::Validation {
+                status,
+                message: format!("CMR refused the request (HTTP {status})"),
+                field: None,
+            },
+            (500..=599, _) => CmrError::Server {
                 status,
                 message: "CMR is unavailable".into(),
             },
@@ -354,5 +396,33 @@ mod tests {
         assert!(answer(502, "x", Value::Null).is_retryable_get());
         assert!(!answer(422, "x", Value::Null).is_retryable_get());
         assert!(!CmrError::UnexpectedResponse { status: 200 }.is_retryable_get());
+        let busy = CmrError::Busy {
+            retry_after: Duration::from_secs(1),
+        };
+        assert!(!busy.is_retryable_get());
+    }
+
+    #[test]
+    fn busy_and_outcome_unknown_say_what_happened_to_the_request() {
+        let busy = CmrError::Busy {
+            retry_after: Duration::from_secs(1),
+        };
+        assert_eq!(busy.status(), None);
+        assert!(!busy.is_outcome_unknown());
+        assert_eq!(
+            busy.to_string(),
+            "CMR is busy with other requests from this dashboard; try again in a few seconds"
+        );
+        let unknown = CmrError::OutcomeUnknown {
+            status: Some(502),
+            detail: "Bad Gateway".into(),
+        };
+        assert_eq!(unknown.status(), Some(502));
+        assert!(unknown.is_outcome_unknown());
+        assert!(!unknown.is_retryable_get());
+        assert_eq!(
+            unknown.to_string(),
+            "CMR did not confirm whether the change was applied"
+        );
     }
 }

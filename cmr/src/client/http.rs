@@ -1,4 +1,8 @@
 //! Sending one call: URL and query encoding, rate limiting, deadline, retries, timing, tracing.
+//!
+//! Only reads are ever retried. A write that went wrong after it may have left (a timeout or a
+//! lost connection after sending, or a 5xx answer) is [`CmrError::OutcomeUnknown`], never
+//! "nothing changed": CMR may have applied it, and resending could apply it twice.
 
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, SystemTime};
@@ -10,6 +14,7 @@ use serde::Serialize;
 use tokio::time::Instant;
 
 use super::envelope::{self, Answer};
+use super::rate_limit::{parse_retry_after, DEFAULT_PAUSE};
 use super::{CallStat, CmrClient, CmrError, API_KEY_HEADER};
 
 /// At most this many attempts per GET (the first one included).
@@ -18,6 +23,10 @@ const MAX_ATTEMPTS: u32 = 3;
 const BACKOFF_BASE: Duration = Duration::from_millis(250);
 /// A `Retry-After` longer than this is not waited out: the caller gets `RateLimited`.
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(5);
+/// A rate-limit turn is only worth taking with this much of the deadline left (at most a
+/// quarter of the whole call's time): a call let through as its deadline passes spends CMR's
+/// budget and still fails.
+const MIN_TIME_TO_SEND: Duration = Duration::from_millis(250);
 
 /// One API call, before it is sent.
 pub(crate) struct Call {
@@ -55,6 +64,11 @@ impl Call {
 
     pub(crate) fn delete(path: &'static str) -> Call {
         Call::new(Method::DELETE, path)
+    }
+
+    /// POST, PUT, PATCH and DELETE change something at CMR.
+    fn is_write(&self) -> bool {
+        self.method != Method::GET
     }
 
     /// Adds a query parameter. Values are percent-encoded when the URL is built, so ids with
@@ -101,29 +115,50 @@ impl Call {
     }
 }
 
+/// How far a call got, to name what happened when its deadline passes.
+#[derive(Debug, Default, Clone, Copy)]
+struct Progress {
+    /// Some attempt was let through the rate limiter.
+    let_through: bool,
+    /// When the attempt now on the wire started.
+    in_flight: Option<Instant>,
+}
+
 impl CmrClient {
     /// Sends a call and reads the envelope: the only way endpoint modules reach CMR.
     pub(crate) async fn send(&self, call: Call) -> Result<Answer, CmrError> {
         let url = self.url_for(&call);
-        let deadline = Instant::now() + self.inner.config.request_timeout;
-        let in_flight = Mutex::new(None::<Instant>);
-        let attempts = self.send_with_retries(&call, url, deadline, &in_flight);
-        match tokio::time::timeout_at(deadline, attempts).await {
-            Ok(result) => result,
-            Err(_elapsed) => {
-                let started = *in_flight.lock().unwrap_or_else(PoisonError::into_inner);
-                if let Some(started) = started {
-                    self.finish_attempt(&call, started, None, false);
-                }
-                tracing::warn!(
-                    method = %call.method,
-                    path = call.path,
-                    timeout_ms = millis(self.inner.config.request_timeout),
-                    "CMR call timed out"
-                );
-                Err(CmrError::Timeout)
+        let timeout = self.inner.config.request_timeout;
+        let deadline = Instant::now() + timeout;
+        let progress = Mutex::new(Progress::default());
+        let attempts = self.send_with_retries(&call, url, deadline, &progress);
+        let Ok(result) = tokio::time::timeout_at(deadline, attempts).await else {
+            let progress = *progress.lock().unwrap_or_else(PoisonError::into_inner);
+            if let Some(started) = progress.in_flight {
+                self.finish_attempt(&call, started, None, false);
             }
-        }
+            // Still waiting for a turn, so nothing was sent. (The limiter refuses turns past the
+            // deadline itself: getting here takes a stalled runtime.)
+            if !progress.let_through {
+                return Err(CmrError::Busy {
+                    retry_after: DEFAULT_PAUSE,
+                });
+            }
+            tracing::warn!(
+                method = %call.method,
+                path = call.path,
+                timeout_ms = millis(timeout),
+                "CMR call timed out"
+            );
+            if call.is_write() && progress.in_flight.is_some() {
+                return Err(CmrError::OutcomeUnknown {
+                    status: None,
+                    detail: "no answer before the deadline".into(),
+                });
+            }
+            return Err(CmrError::Timeout);
+        };
+        result
     }
 
     pub(super) fn url_for(&self, call: &Call) -> url::Url {
@@ -139,17 +174,37 @@ impl CmrClient {
         call: &Call,
         url: url::Url,
         deadline: Instant,
-        in_flight: &Mutex<Option<Instant>>,
+        progress: &Mutex<Progress>,
     ) -> Result<Answer, CmrError> {
         // Only reads are repeated: a repeated order, renewal or cancel can charge twice.
         let may_retry = call.method == Method::GET;
+        let timeout = self.inner.config.request_timeout;
+        let last_turn = deadline - MIN_TIME_TO_SEND.min(timeout / 4);
         let mut attempt = 1;
+        let mut failed: Option<CmrError> = None;
         loop {
-            self.inner.limiter.acquire().await;
+            if let Err(busy) = self.inner.limiter.acquire(last_turn).await {
+                tracing::info!(
+                    method = %call.method,
+                    path = call.path,
+                    attempt,
+                    "no rate-limit turn in time (or the queue is full); not sent"
+                );
+                // A retry that cannot get a turn ends with the failure that called for it.
+                return Err(failed.unwrap_or(CmrError::Busy {
+                    retry_after: busy.retry_after,
+                }));
+            }
             let started = Instant::now();
-            *in_flight.lock().unwrap_or_else(PoisonError::into_inner) = Some(started);
+            *progress.lock().unwrap_or_else(PoisonError::into_inner) = Progress {
+                let_through: true,
+                in_flight: Some(started),
+            };
             let result = self.attempt(call, url.clone()).await;
-            *in_flight.lock().unwrap_or_else(PoisonError::into_inner) = None;
+            progress
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .in_flight = None;
 
             let status = match &result {
                 Ok(answer) => Some(answer.status),
@@ -164,14 +219,14 @@ impl CmrClient {
                 return Err(err);
             }
             let wait = match &err {
-                CmrError::RateLimited {
-                    retry_after: Some(wait),
-                    ..
-                } if *wait > MAX_RETRY_AFTER => return Err(err),
-                CmrError::RateLimited {
-                    retry_after: Some(wait),
-                    ..
-                } => *wait,
+                // `attempt` has paused the limiter for every caller; the retry queues behind.
+                CmrError::RateLimited { retry_after, .. } => {
+                    let wait = retry_after.unwrap_or(DEFAULT_PAUSE);
+                    if wait > MAX_RETRY_AFTER {
+                        return Err(err);
+                    }
+                    wait
+                }
                 _ => backoff(attempt),
             };
             if Instant::now() + wait >= deadline {
@@ -184,12 +239,16 @@ impl CmrClient {
                 wait_ms = millis(wait),
                 "retrying CMR call"
             );
-            tokio::time::sleep(wait).await;
+            if !matches!(err, CmrError::RateLimited { .. }) {
+                tokio::time::sleep(wait).await;
+            }
+            failed = Some(err);
             attempt += 1;
         }
     }
 
     async fn attempt(&self, call: &Call, url: url::Url) -> Result<Answer, CmrError> {
+        let write = call.is_write();
         let mut request = self
             .inner
             .http
@@ -204,19 +263,39 @@ impl CmrClient {
         let response = request
             .send()
             .await
-            .map_err(|e| CmrError::from_transport(&e))?;
+            .map_err(|e| transport_error(write, &e, None))?;
         let status = response.status().as_u16();
         let retry_after = response
             .headers()
             .get(RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .map(Duration::from_secs);
+            .and_then(|v| parse_retry_after(v, SystemTime::now()));
+        if status == 429 {
+            // The budget is the key's: every caller of this client waits, not only this one.
+            self.inner
+                .limiter
+                .pause(retry_after.unwrap_or(DEFAULT_PAUSE));
+        }
         let body = response
             .bytes()
             .await
-            .map_err(|e| CmrError::from_transport(&e))?;
-        envelope::interpret(status, retry_after, &body)
+            .map_err(|e| transport_error(write, &e, Some(status)))?;
+        match envelope::interpret(status, retry_after, &body) {
+            // A 5xx does not say whether CMR acted before failing.
+            Err(err)
+                if write
+                    && [Some(status), err.status()]
+                        .into_iter()
+                        .flatten()
+                        .any(|s| (500..=599).contains(&s)) =>
+            {
+                Err(CmrError::OutcomeUnknown {
+                    status: err.status().or(Some(status)),
+                    detail: err.to_string(),
+                })
+            }
+            result => result,
+        }
     }
 
     fn finish_attempt(&self, call: &Call, started: Instant, status: Option<u16>, ok: bool) {
@@ -243,6 +322,19 @@ impl CmrClient {
             }
         }
     }
+}
+
+/// A transport failure. For a write, anything but a failure to connect came after the request
+/// may have left, so CMR may have applied it.
+fn transport_error(write: bool, err: &reqwest::Error, status: Option<u16>) -> CmrError {
+    let mapped = CmrError::from_transport(err);
+    if write && !err.is_connect() {
+        return CmrError::OutcomeUnknown {
+            status,
+            detail: mapped.to_string(),
+        };
+    }
+    mapped
 }
 
 /// Exponential backoff with full jitter in [50%, 150%] of 250 ms · 2^(attempt-1), so clients

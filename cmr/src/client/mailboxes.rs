@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 
+use super::envelope::Paging;
 use super::http::Call;
 use super::{CmrClient, CmrError};
 use crate::types::{
@@ -31,12 +32,17 @@ impl CmrClient {
     /// `GET /mailboxes` — every mailbox of the partner account.
     ///
     /// Shape inferred (cmr-api.md §4.6): confirm against the live API (paging parameters and
-    /// fields were not found; `data: { mailboxes, pagination }` or a bare list is read).
+    /// fields were not found; `data: { mailboxes, pagination }` or a bare list is read, the
+    /// latter with an unknown total).
     pub async fn all_mailboxes(&self, page: &PageQuery) -> Result<Reply<Page<Mailbox>>, CmrError> {
         let call = Call::get("/mailboxes")
             .query_opt("page", page.page)
             .query_opt("limit", page.limit);
-        self.send(call).await?.into_page("mailboxes")
+        let paging = Paging::Asked {
+            page: page.page,
+            limit: page.limit,
+        };
+        self.send(call).await?.into_page("mailboxes", paging)
     }
 
     /// `GET /mailboxes/single?userId=` — every mailbox of one customer (despite the name).
@@ -44,7 +50,7 @@ impl CmrClient {
     /// Shape inferred (cmr-api.md §4.6): confirm against the live API.
     pub async fn user_mailboxes(&self, user_id: &str) -> Result<Reply<Page<Mailbox>>, CmrError> {
         let call = Call::get("/mailboxes/single").query("userId", user_id);
-        self.send(call).await?.into_page("mailboxes")
+        self.send(call).await?.into_page("mailboxes", Paging::Whole)
     }
 
     /// `GET /mailboxes/mailbox?mailboxId=` — one mailbox.

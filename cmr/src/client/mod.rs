@@ -1,7 +1,8 @@
 //! The typed CMR HTTP client.
 //!
 //! One [`CmrClient`] per process (it is a cheap `Arc` clone): one pooled `reqwest::Client`,
-//! one rate limiter shared by every clone, the API key only ever in the `cmr-x-api-key` header.
+//! one rate limiter (and 429 pause) shared by every clone, the API key only ever in the
+//! `cmr-x-api-key` header.
 //! Each area of the API adds its methods in its own module (`users.rs`, `domains.rs`, …);
 //! `http.rs` sends, retries and times calls; `envelope.rs` is the one place CMR's
 //! `{status, message, data, actionId}` envelope is read.
@@ -48,12 +49,16 @@ pub struct ClientConfig {
     /// Deadline for a whole call: waiting for a rate-limit slot, every attempt and every
     /// backoff. A page must answer even when CMR does not.
     pub request_timeout: Duration,
-    /// Client-side pacing; CMR allows 5 per second per key. `0` disables pacing.
+    /// Client-side pacing; CMR allows 5 per second per key. `0` disables pacing (a 429 still
+    /// pauses every call).
     pub max_requests_per_second: u32,
+    /// At most this many calls wait for a rate-limit slot; beyond it a call fails at once with
+    /// [`CmrError::Busy`] instead of queueing behind work it cannot overtake.
+    pub max_queue: usize,
 }
 
 impl ClientConfig {
-    /// Defaults: connect 3 s, whole call 15 s, 5 requests per second.
+    /// Defaults: connect 3 s, whole call 15 s, 5 requests per second, 64 waiting calls.
     pub fn new(base_url: impl Into<String>, api_key: ApiKey) -> ClientConfig {
         ClientConfig {
             base_url: base_url.into(),
@@ -61,6 +66,7 @@ impl ClientConfig {
             connect_timeout: Duration::from_secs(3),
             request_timeout: Duration::from_secs(15),
             max_requests_per_second: 5,
+            max_queue: 64,
         }
     }
 }
@@ -129,7 +135,7 @@ impl CmrClient {
             inner: Arc::new(Inner {
                 http,
                 base,
-                limiter: RateLimiter::per_second(config.max_requests_per_second),
+                limiter: RateLimiter::per_second(config.max_requests_per_second, config.max_queue),
                 key_header,
                 config,
                 last_call: Mutex::new(None),

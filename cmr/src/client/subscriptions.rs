@@ -3,6 +3,7 @@
 use serde::Serialize;
 use serde_json::Value;
 
+use super::envelope::Paging;
 use super::http::Call;
 use super::{CmrClient, CmrError};
 use crate::types::{CancelTarget, Page, Reply, Subscription, SubscriptionQuery};
@@ -35,7 +36,11 @@ impl CmrClient {
             .query_opt("domain", query.domain.as_deref())
             .query_opt("page", query.page)
             .query_opt("limit", query.limit);
-        self.send(call).await?.into_page("subscriptions")
+        let paging = Paging::Asked {
+            page: query.page,
+            limit: query.limit,
+        };
+        self.send(call).await?.into_page("subscriptions", paging)
     }
 
     /// `POST /subscriptions/renew-subscriptions` — queues renewals and debits the wallet.

@@ -1,5 +1,8 @@
 //! Customers: reference §4.1.
 
+use serde_json::{Map, Value};
+
+use super::envelope::Paging;
 use super::http::Call;
 use super::{CmrClient, CmrError};
 use crate::types::{CreatedUser, NewUser, Page, Reply, User, UserListQuery, UserProfile};
@@ -8,7 +11,9 @@ impl CmrClient {
     /// `GET /users/list` — one page of customers, optionally filtered by `search`.
     ///
     /// Shape inferred (cmr-api.md §4.1): confirm against the live API. Expected
-    /// `data: { users: [...], pagination: {...} }`; bare lists are accepted too.
+    /// `data: { users: [...], pagination: {...} }`; bare lists are accepted too (then the total
+    /// is unknown and a full page may have a successor). A user without an id is kept with an
+    /// empty `id`.
     pub async fn list_users(&self, query: &UserListQuery) -> Result<Reply<Page<User>>, CmrError> {
         let search = query
             .search
@@ -19,15 +24,25 @@ impl CmrClient {
             .query_opt("page", query.page)
             .query_opt("limit", query.limit)
             .query_opt("search", search);
-        self.send(call).await?.into_page("users")
+        let paging = Paging::Asked {
+            page: query.page,
+            limit: query.limit,
+        };
+        self.send(call).await?.into_page("users", paging)
     }
 
-    /// `GET /users?userId=` — one customer's profile.
+    /// `GET /users?userId=` — one customer's profile. When CMR's answer names no id, the
+    /// requested one is filled in. `User::unknown_fields` lists the profile fields CMR did
+    /// not show; pass them to [`CmrClient::update_user`] as `leave_out`.
     ///
     /// Shape inferred (cmr-api.md §4.1): confirm against the live API.
     pub async fn get_user(&self, user_id: &str) -> Result<Reply<User>, CmrError> {
         let call = Call::get("/users").query("userId", user_id);
-        self.send(call).await?.into_reply()
+        let mut reply: Reply<User> = self.send(call).await?.into_reply()?;
+        if reply.data.id.is_empty() {
+            reply.data.id = user_id.to_owned();
+        }
+        Ok(reply)
     }
 
     /// `POST /users` — creates a customer; persist `data.id` as its CMR user id.
@@ -36,13 +51,25 @@ impl CmrClient {
         self.send(call).await?.into_reply()
     }
 
-    /// `PUT /users?userId=` — sends all 14 profile fields (see [`UserProfile`]).
+    /// `PUT /users?userId=` — sends the 14 profile fields (see [`UserProfile`]) except those
+    /// named in `leave_out` (wire names, e.g. `User::unknown_fields` of the profile the edit
+    /// started from).
+    ///
+    /// A field CMR did not show us reads as `""` in the profile; sending that `""` would erase
+    /// whatever CMR holds, so such a field is left out instead. (The guide warns a partial body
+    /// can fail validation: a refusal is recoverable, erased customer data is not.)
     pub async fn update_user(
         &self,
         user_id: &str,
         profile: &UserProfile,
+        leave_out: &[&str],
     ) -> Result<Reply<()>, CmrError> {
-        let call = Call::put("/users").query("userId", user_id).json(profile)?;
+        let body: Map<String, Value> = UserProfile::FIELDS
+            .into_iter()
+            .filter(|field| !leave_out.contains(field))
+            .map(|field| (field.to_owned(), Value::from(profile.get(field))))
+            .collect();
+        let call = Call::put("/users").query("userId", user_id).json(&body)?;
         Ok(self.send(call).await?.into_unit())
     }
 

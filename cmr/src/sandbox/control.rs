@@ -31,6 +31,9 @@ impl SandboxControl {
     }
 
     // ---- faults -------------------------------------------------------------------------
+    //
+    // A fault's `path` may name a method too (`"PUT /users"`); without one it applies to
+    // requests of any method.
 
     /// Delays requests whose path starts with `path_prefix` (`None`: every request) by `delay`.
     /// A zero delay removes the rule.
@@ -60,6 +63,22 @@ impl SandboxControl {
         self.shared.lock_faults().add(path, times, FaultKind::Drop);
     }
 
+    /// Lets the next `times` requests to `path` run (and change state, as CMR would), then
+    /// answers them with `status` and CMR's error envelope instead: CMR applied the change
+    /// but the client cannot know it.
+    pub fn fail_after_apply(&self, path: &str, status: u16, times: u32) {
+        let kind = FaultKind::StatusAfterApply { status };
+        self.shared.lock_faults().add(path, times, kind);
+    }
+
+    /// Lets the next `times` requests to `path` run (and change state), then closes their
+    /// connection without answering.
+    pub fn drop_after_apply(&self, path: &str, times: u32) {
+        self.shared
+            .lock_faults()
+            .add(path, times, FaultKind::DropAfterApply);
+    }
+
     /// Answers the next `times` requests to `path` with exactly `body` (e.g. a sample from
     /// CMR's docs) and `status`, without touching the state.
     pub fn respond_with(&self, path: &str, status: u16, body: impl Into<String>, times: u32) {
@@ -76,9 +95,10 @@ impl SandboxControl {
 
     // ---- request log --------------------------------------------------------------------
 
-    /// Every request received so far, oldest first (including refused and faulted ones).
+    /// The requests received so far, oldest first, including refused and faulted ones: the
+    /// most recent [`REQUEST_LOG_CAPACITY`](super::REQUEST_LOG_CAPACITY).
     pub fn requests(&self) -> Vec<LoggedRequest> {
-        self.shared.lock_log().clone()
+        self.shared.lock_log().iter().cloned().collect()
     }
 
     /// Requests with this method and path (relative to `/api/v1/integration`).

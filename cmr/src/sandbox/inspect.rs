@@ -1,5 +1,6 @@
 //! `GET /__sandbox/requests`: the request log over HTTP, for tests in another process (the
-//! browser suite reads what reached "CMR" in demo mode). Headers are left out, so the key a
+//! browser suite reads what reached "CMR"). Served only by a sandbox built
+//! [`with_inspection`](super::Sandbox::with_inspection). Headers are left out, so the key a
 //! request carried is never echoed back. Outside the API prefix and the key check on purpose:
 //! the sandbox only ever listens on loopback and holds demo data.
 
@@ -17,9 +18,9 @@ pub(crate) fn router() -> Router<Shared> {
 }
 
 async fn requests(State(shared): State<Shared>) -> Json<Vec<Value>> {
-    let log = shared.lock_log().clone();
+    let log = shared.lock_log();
     Json(
-        log.into_iter()
+        log.iter()
             .map(
                 |r| json!({ "method": r.method, "path": r.path, "query": r.query, "body": r.body }),
             )

@@ -3,7 +3,8 @@
 //! It speaks CMR's HTTP contract (paths, `cmr-x-api-key`, the `{status, message, data,
 //! actionId}` envelope, the documented validation and conflict rules) over a real socket, keeps
 //! state with lifecycles that advance over time, and offers fault injection and a request log
-//! through [`SandboxControl`]. Nothing in the client knows it is not CMR.
+//! through [`SandboxControl`] (and, with [`Sandbox::with_inspection`], over HTTP). Nothing in
+//! the client knows it is not CMR.
 //!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
@@ -28,11 +29,12 @@ mod server;
 mod state;
 
 pub use control::SandboxControl;
-pub use request_log::LoggedRequest;
+pub use request_log::{LoggedRequest, REQUEST_LOG_CAPACITY};
 pub use server::{spawn, spawn_at, RunningSandbox};
 pub use state::LifecycleTimings;
 
 use faults::Faults;
+use request_log::RequestLog;
 use server::DoomedPeers;
 use state::World;
 
@@ -41,6 +43,8 @@ pub(crate) use crate::{API_KEY_HEADER, API_PATH_PREFIX as API_PREFIX};
 /// A sandbox's state; serve it with [`Sandbox::router`] or [`spawn`].
 pub struct Sandbox {
     shared: Shared,
+    /// Serve `GET /__sandbox/requests` (see [`Sandbox::with_inspection`]).
+    inspection: bool,
 }
 
 /// What the router, the middleware and the control handle share.
@@ -48,7 +52,7 @@ pub struct Sandbox {
 pub(crate) struct Shared {
     world: Arc<Mutex<World>>,
     faults: Arc<Mutex<Faults>>,
-    log: Arc<Mutex<Vec<LoggedRequest>>>,
+    log: Arc<Mutex<RequestLog>>,
     doomed: Arc<DoomedPeers>,
     api_key: Arc<str>,
 }
@@ -73,7 +77,7 @@ impl Shared {
         self.faults.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    pub(crate) fn lock_log(&self) -> MutexGuard<'_, Vec<LoggedRequest>> {
+    pub(crate) fn lock_log(&self) -> MutexGuard<'_, RequestLog> {
         self.log.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
@@ -89,16 +93,27 @@ impl Sandbox {
     pub fn seeded_at(api_key: impl Into<String>, today: OffsetDateTime) -> Sandbox {
         let mut world = World::empty();
         seed::seed(&mut world, today);
-        Sandbox {
-            shared: Shared::new(api_key.into(), world),
-        }
+        Sandbox::serving(Shared::new(api_key.into(), world))
     }
 
     /// No customers, an empty wallet.
     pub fn empty(api_key: impl Into<String>) -> Sandbox {
+        Sandbox::serving(Shared::new(api_key.into(), World::empty()))
+    }
+
+    fn serving(shared: Shared) -> Sandbox {
         Sandbox {
-            shared: Shared::new(api_key.into(), World::empty()),
+            shared,
+            inspection: false,
         }
+    }
+
+    /// Also serves `GET /__sandbox/requests`, the request log over HTTP without the key check,
+    /// for tests in another process. Off by default, where that path is an unknown route like
+    /// any other: a sandbox run for a demo should not publish what it was sent.
+    pub fn with_inspection(mut self) -> Sandbox {
+        self.inspection = true;
+        self
     }
 
     /// A handle on this sandbox's state, faults and request log.
@@ -109,7 +124,7 @@ impl Sandbox {
     /// Every endpoint under `/api/v1/integration`. Served outside [`spawn`], a
     /// `drop_connection` fault aborts the response body instead of closing before the headers.
     pub fn router(&self) -> axum::Router {
-        routes::router(self.shared.clone())
+        routes::router(self.shared.clone(), self.inspection)
     }
 }
 

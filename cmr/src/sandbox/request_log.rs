@@ -1,4 +1,10 @@
-//! Every request the sandbox receives, as tests want to assert on it.
+//! The requests the sandbox receives, as tests want to assert on them.
+//!
+//! A ring buffer of the most recent [`REQUEST_LOG_CAPACITY`]: a demo sandbox serves a
+//! dashboard for days, and an unbounded log would grow with every call. Tests see far fewer
+//! requests than that, so for them nothing is ever dropped.
+
+use std::collections::VecDeque;
 
 use axum::body::{to_bytes, Body};
 use axum::extract::{Request, State};
@@ -12,6 +18,49 @@ use super::{relative_path, Shared};
 
 /// Bodies larger than this are refused (413) rather than buffered.
 const BODY_LIMIT: usize = 1 << 20;
+
+/// How many requests the log keeps; a request beyond it drops the oldest.
+pub const REQUEST_LOG_CAPACITY: usize = 10_000;
+
+/// The most recent requests, oldest first.
+#[derive(Debug)]
+pub(crate) struct RequestLog {
+    entries: VecDeque<LoggedRequest>,
+    capacity: usize,
+}
+
+impl Default for RequestLog {
+    fn default() -> RequestLog {
+        RequestLog::with_capacity(REQUEST_LOG_CAPACITY)
+    }
+}
+
+impl RequestLog {
+    fn with_capacity(capacity: usize) -> RequestLog {
+        RequestLog {
+            entries: VecDeque::new(),
+            capacity,
+        }
+    }
+
+    fn push(&mut self, entry: LoggedRequest) {
+        if self.capacity == 0 {
+            return;
+        }
+        while self.entries.len() >= self.capacity {
+            self.entries.pop_front();
+        }
+        self.entries.push_back(entry);
+    }
+
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &LoggedRequest> {
+        self.entries.iter()
+    }
+
+    pub(crate) fn clear(&mut self) {
+        self.entries.clear();
+    }
+}
 
 /// One request as received.
 #[derive(Debug, Clone, PartialEq)]
@@ -79,4 +128,47 @@ pub(crate) async fn record(State(shared): State<Shared>, request: Request, next:
     shared.lock_log().push(entry);
     next.run(Request::from_parts(parts, Body::from(bytes)))
         .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(n: usize) -> LoggedRequest {
+        LoggedRequest {
+            method: "GET".into(),
+            path: format!("/r{n}"),
+            query: Vec::new(),
+            raw_query: String::new(),
+            headers: Vec::new(),
+            body: None,
+        }
+    }
+
+    fn paths(log: &RequestLog) -> Vec<String> {
+        log.iter().map(|r| r.path.clone()).collect()
+    }
+
+    #[test]
+    fn a_request_beyond_the_capacity_drops_the_oldest() {
+        let mut log = RequestLog::with_capacity(3);
+        for n in 0..5 {
+            log.push(request(n));
+        }
+        assert_eq!(paths(&log), ["/r2", "/r3", "/r4"]);
+        log.clear();
+        log.push(request(9));
+        assert_eq!(paths(&log), ["/r9"]);
+    }
+
+    #[test]
+    fn the_log_keeps_the_most_recent_ten_thousand_requests() {
+        let mut log = RequestLog::default();
+        for n in 0..=REQUEST_LOG_CAPACITY {
+            log.push(request(n));
+        }
+        assert_eq!(log.iter().count(), REQUEST_LOG_CAPACITY);
+        assert_eq!(log.iter().next().map(|r| r.path.as_str()), Some("/r1"));
+        assert_eq!(log.iter().last().map(|r| r.path.as_str()), Some("/r10000"));
+    }
 }

@@ -3,20 +3,21 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::{lenient, RecordType};
+use super::lenient::{self, other_spellings};
+use super::RecordType;
 
 /// One DNS record as `GET /dns` lists it.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(remote = "Self", rename_all = "camelCase")]
 pub struct DnsRecord {
-    #[serde(default, alias = "id", deserialize_with = "lenient::string")]
+    #[serde(default, deserialize_with = "lenient::string")]
     pub record_id: String,
     /// `@`, `mail`, `_dmarc`, …
     #[serde(default, deserialize_with = "lenient::string")]
     pub host: String,
     #[serde(default, deserialize_with = "lenient::string")]
     pub value: String,
-    #[serde(default, alias = "type")]
+    #[serde(default)]
     pub record_type: RecordType,
     /// A string; `""` when not applicable (anything but MX).
     #[serde(default, deserialize_with = "lenient::string")]
@@ -28,13 +29,18 @@ pub struct DnsRecord {
     pub extra: Map<String, Value>,
 }
 
+other_spellings!(DnsRecord {
+    "recordId" <= ["id"],
+    "recordType" <= ["type"],
+});
+
 /// `data` of `GET /dns?userId=&domain=`: active and disabled records.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DnsRecords {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient::list")]
     pub records: Vec<DnsRecord>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient::list")]
     pub disabled_records: Vec<DnsRecord>,
 }
 

@@ -3,44 +3,31 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::{lenient, DomainStatus, Money, ServiceProvider};
+use super::lenient::{self, other_spellings};
+use super::{DomainStatus, Money, ServiceProvider};
 
 /// A customer's domain.
 ///
 /// Field names are inferred (cmr-api.md §4.3: the guide lists the facts, not the keys); they
 /// follow the names CMR uses elsewhere (`domainId`, `domainName`, `creationTime`, `expiryDate`)
-/// and accept the obvious alternatives. Anything else is kept in `extra`.
+/// and accept the obvious alternatives (listed below the struct). Anything else is kept in
+/// `extra`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(remote = "Self", rename_all = "camelCase")]
 pub struct Domain {
-    #[serde(default, alias = "id", deserialize_with = "lenient::string")]
+    #[serde(default, deserialize_with = "lenient::string")]
     pub domain_id: String,
-    #[serde(
-        default,
-        alias = "domain",
-        alias = "name",
-        deserialize_with = "lenient::string"
-    )]
+    #[serde(default, deserialize_with = "lenient::string")]
     pub domain_name: String,
-    #[serde(default, alias = "domainStatus")]
+    #[serde(default)]
     pub status: DomainStatus,
-    #[serde(
-        default,
-        alias = "registrationDate",
-        alias = "createdAt",
-        deserialize_with = "lenient::opt_string"
-    )]
+    #[serde(default, deserialize_with = "lenient::opt_string")]
     pub creation_time: Option<String>,
-    #[serde(
-        default,
-        alias = "expireOn",
-        alias = "expiresAt",
-        deserialize_with = "lenient::opt_string"
-    )]
+    #[serde(default, deserialize_with = "lenient::opt_string")]
     pub expiry_date: Option<String>,
     #[serde(default, deserialize_with = "lenient::opt_string")]
     pub purchase_type: Option<String>,
-    #[serde(default, alias = "workspaceType")]
+    #[serde(default)]
     pub service_provider: Option<ServiceProvider>,
     #[serde(default, deserialize_with = "lenient::boolean")]
     pub auto_renew: bool,
@@ -54,6 +41,15 @@ pub struct Domain {
     pub extra: Map<String, Value>,
 }
 
+other_spellings!(Domain {
+    "domainId" <= ["id"],
+    "domainName" <= ["domain", "name"],
+    "status" <= ["domainStatus"],
+    "creationTime" <= ["registrationDate", "createdAt"],
+    "expiryDate" <= ["expireOn", "expiresAt"],
+    "serviceProvider" <= ["workspaceType"],
+});
+
 /// One item of `POST /domains/renewal-price` (documented; `renewalPrice` is a decimal string).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -64,8 +60,9 @@ pub struct RenewalPrice {
     pub domain_id: String,
     #[serde(default, deserialize_with = "lenient::u32")]
     pub years: u32,
-    #[serde(default)]
-    pub renewal_price: Money,
+    /// `None` when CMR sent `null` or nothing: an unstated price must not read as free.
+    #[serde(default, deserialize_with = "lenient::opt_money")]
+    pub renewal_price: Option<Money>,
     #[serde(default, deserialize_with = "lenient::opt_string")]
     pub expire_on: Option<String>,
     #[serde(default, deserialize_with = "lenient::boolean")]
@@ -97,8 +94,8 @@ mod tests {
                 "expireOn":"2026-12-01T00:00:00.000Z","autoRenew":true}"#,
         )
         .unwrap();
-        assert_eq!(p.renewal_price, Money::from_cents(1450));
-        assert_eq!(p.renewal_price.to_string(), "14.50");
+        assert_eq!(p.renewal_price, Some(Money::from_cents(1450)));
+        assert_eq!(p.renewal_price.unwrap().to_string(), "14.50");
         assert_eq!(p.years, 1);
         assert!(p.auto_renew);
     }

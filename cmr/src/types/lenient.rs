@@ -1,11 +1,133 @@
 //! Forgiving field decoders.
 //!
-//! CMR mixes numbers and strings for the same kind of value and sends `null` where a field is
-//! merely empty, so a strict decoder would reject real answers over cosmetic differences.
-//! Use these with `#[serde(default, deserialize_with = "…")]`.
+//! CMR mixes numbers and strings for the same kind of value, sends `null` where a field is
+//! merely empty, and (inferred shapes) may spell one field two ways in the same object, so a
+//! strict decoder would reject real answers over cosmetic differences. Use the functions with
+//! `#[serde(default, deserialize_with = "…")]`, and `other_spellings!` for a type whose
+//! fields have alternative names.
 
+use serde::de::{DeserializeOwned, Error as _};
 use serde::{Deserialize, Deserializer};
-use serde_json::Value;
+use serde_json::{Map, Value};
+
+use super::Money;
+
+/// A field's canonical wire name and the other names CMR may use for it, most likely first.
+pub type Spellings = (&'static str, &'static [&'static str]);
+
+/// Folds every other spelling of a field into its canonical key.
+///
+/// The canonical key wins; when it is missing, `null` or an empty string, the first
+/// alternative with a value takes its place. The other spellings are dropped, so they never
+/// reach a derived decoder (which rejects two names of one field as a duplicate) nor `extra`.
+pub fn canonical_keys(map: &mut Map<String, Value>, spellings: &[Spellings]) {
+    for (canonical, others) in spellings {
+        let mut chosen = map.remove(*canonical);
+        for other in *others {
+            if let Some(value) = map.remove(*other) {
+                let replace = match &chosen {
+                    None => true,
+                    Some(current) => is_blank(current) && !is_blank(&value),
+                };
+                if replace {
+                    chosen = Some(value);
+                }
+            }
+        }
+        if let Some(value) = chosen {
+            map.insert((*canonical).to_owned(), value);
+        }
+    }
+}
+
+fn is_blank(value: &Value) -> bool {
+    match value {
+        Value::Null => true,
+        Value::String(s) => s.trim().is_empty(),
+        _ => false,
+    }
+}
+
+/// Gives a type whose derives carry `#[serde(remote = "Self")]` the `Serialize` and
+/// `Deserialize` impls, the latter tolerating both spellings of a field:
+///
+/// ```ignore
+/// #[derive(Serialize, Deserialize)]
+/// #[serde(remote = "Self", rename_all = "camelCase")]
+/// pub struct Mailbox { pub mailbox_id: String, … }
+/// other_spellings!(Mailbox { "mailboxId" <= ["id"] });
+/// ```
+///
+/// `remote = "Self"` turns the derives into inherent functions (strict, canonical names only);
+/// the generated `Deserialize` reads a map, applies [`canonical_keys`], then calls the derived
+/// one. Serialising is unchanged. Don't also put `#[serde(alias)]` on the fields: the table
+/// here is the one list of spellings.
+macro_rules! other_spellings {
+    ($ty:ident { $($canonical:literal <= [$($other:literal),+ $(,)?]),+ $(,)? }) => {
+        impl<'de> ::serde::Deserialize<'de> for $ty {
+            fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> Result<$ty, D::Error> {
+                const SPELLINGS: &[$crate::types::lenient::Spellings] =
+                    &[$(($canonical, &[$($other),+])),+];
+                let mut map =
+                    <::serde_json::Map<String, ::serde_json::Value> as ::serde::Deserialize>::deserialize(d)?;
+                $crate::types::lenient::canonical_keys(&mut map, SPELLINGS);
+                // The inherent, derived decoder (`remote = "Self"`), not this trait method.
+                $ty::deserialize(::serde_json::Value::Object(map))
+                    .map_err(<D::Error as ::serde::de::Error>::custom)
+            }
+        }
+
+        impl ::serde::Serialize for $ty {
+            fn serialize<S: ::serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                $ty::serialize(self, s)
+            }
+        }
+    };
+}
+pub(crate) use other_spellings;
+
+/// A list that may arrive as `null` or `""` (→ empty), or as a single item (→ one item);
+/// `null` items are skipped.
+pub fn list<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: DeserializeOwned,
+{
+    list_from(Value::deserialize(d)?).map_err(D::Error::custom)
+}
+
+/// [`list`] for a value already in hand.
+pub fn list_from<T: DeserializeOwned>(value: Value) -> Result<Vec<T>, serde_json::Error> {
+    let items = match value {
+        Value::Null => return Ok(Vec::new()),
+        Value::String(s) if s.trim().is_empty() => return Ok(Vec::new()),
+        Value::Array(items) => items,
+        single => vec![single],
+    };
+    items
+        .into_iter()
+        .filter(|item| !item.is_null())
+        .map(serde_json::from_value)
+        .collect()
+}
+
+/// An amount as `"12.50"`, `"12.5"`, `12.5` or `12`; `null` or `""` → zero.
+///
+/// Text that is not an amount is still an error: reading `"N/A"` as 0.00 would misstate a price.
+pub fn money<'de, D: Deserializer<'de>>(d: D) -> Result<Money, D::Error> {
+    Ok(opt_money(d)?.unwrap_or(Money::ZERO))
+}
+
+/// Like [`money`], but `null` or `""` → `None` (CMR did not say).
+pub fn opt_money<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Money>, D::Error> {
+    match Value::deserialize(d)? {
+        Value::Null => Ok(None),
+        Value::String(s) if s.trim().is_empty() => Ok(None),
+        value => Money::deserialize(value)
+            .map(Some)
+            .map_err(D::Error::custom),
+    }
+}
 
 /// A string that may arrive as a string, number, boolean or `null` (→ empty).
 pub fn string<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
@@ -49,7 +171,7 @@ pub fn u64<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
     Ok(number_of(&Value::deserialize(d)?).unwrap_or(0))
 }
 
-/// Like [`u64`], narrowed to `u32` (saturating).
+/// Like [`u64()`], narrowed to `u32` (saturating).
 pub fn u32<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
     let n = number_of(&Value::deserialize(d)?).unwrap_or(0);
     Ok(u32::try_from(n).unwrap_or(u32::MAX))
@@ -95,6 +217,9 @@ fn number_of(value: &Value) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use serde::Deserialize;
+    use serde_json::{json, Map, Value};
+
+    use crate::types::Money;
 
     #[derive(Deserialize)]
     struct Probe {
@@ -106,6 +231,12 @@ mod tests {
         flag: bool,
         #[serde(default, deserialize_with = "super::names")]
         names: Vec<String>,
+        #[serde(default, deserialize_with = "super::list")]
+        list: Vec<u32>,
+        #[serde(default, deserialize_with = "super::money")]
+        money: Money,
+        #[serde(default, deserialize_with = "super::opt_money")]
+        opt_money: Option<Money>,
     }
 
     fn probe(json: &str) -> Probe {
@@ -141,5 +272,60 @@ mod tests {
     fn names_accept_strings_or_objects() {
         let p = probe(r#"{"names":["a.com",{"domain":"b.net"},{"domainName":"c.org"},null]}"#);
         assert_eq!(p.names, ["a.com", "b.net", "c.org"]);
+    }
+
+    #[test]
+    fn a_list_may_be_null_a_single_item_or_hold_nulls() {
+        assert!(probe(r#"{"list":null}"#).list.is_empty());
+        assert!(probe(r#"{"list":""}"#).list.is_empty());
+        assert_eq!(probe(r#"{"list":7}"#).list, [7]);
+        assert_eq!(probe(r#"{"list":[1,null,2]}"#).list, [1, 2]);
+        assert!(serde_json::from_str::<Probe>(r#"{"list":["x"]}"#).is_err());
+    }
+
+    #[test]
+    fn money_reads_every_spelling_and_null() {
+        for text in [r#""12.50""#, r#""12.5""#, "12.5"] {
+            let p = probe(&format!(r#"{{"money":{text},"opt_money":{text}}}"#));
+            assert_eq!(p.money, Money::from_cents(1250), "{text}");
+            assert_eq!(p.opt_money, Some(Money::from_cents(1250)), "{text}");
+        }
+        assert_eq!(probe(r#"{"money":12}"#).money, Money::from_cents(1200));
+        let p = probe(r#"{"money":null,"opt_money":null}"#);
+        assert_eq!((p.money, p.opt_money), (Money::ZERO, None));
+        let p = probe(r#"{"money":" ","opt_money":""}"#);
+        assert_eq!((p.money, p.opt_money), (Money::ZERO, None));
+        assert!(serde_json::from_str::<Probe>(r#"{"money":"N/A"}"#).is_err());
+    }
+
+    fn folded(value: Value) -> Map<String, Value> {
+        let Value::Object(mut map) = value else {
+            panic!("an object")
+        };
+        super::canonical_keys(&mut map, &[("mailboxId", &["id", "_id"])]);
+        map
+    }
+
+    #[test]
+    fn the_canonical_spelling_wins_unless_it_is_blank() {
+        let map = folded(json!({"mailboxId": "A", "id": "B", "_id": "C", "other": 1}));
+        assert_eq!(
+            map,
+            json!({"mailboxId": "A", "other": 1})
+                .as_object()
+                .unwrap()
+                .clone()
+        );
+        assert_eq!(
+            folded(json!({"mailboxId": null, "id": "B"}))["mailboxId"],
+            "B"
+        );
+        assert_eq!(
+            folded(json!({"mailboxId": " ", "_id": "C"}))["mailboxId"],
+            "C"
+        );
+        assert_eq!(folded(json!({"id": "", "_id": "C"}))["mailboxId"], "C");
+        assert_eq!(folded(json!({"id": null}))["mailboxId"], Value::Null);
+        assert!(folded(json!({"other": 1})).get("mailboxId").is_none());
     }
 }

@@ -6,18 +6,19 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::{lenient, MailboxStatus, ServiceProvider};
+use super::lenient::{self, other_spellings};
+use super::{MailboxStatus, ServiceProvider};
 
 /// One mailbox.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(remote = "Self", rename_all = "camelCase")]
 pub struct Mailbox {
-    #[serde(default, alias = "id", deserialize_with = "lenient::string")]
+    #[serde(default, deserialize_with = "lenient::string")]
     pub mailbox_id: String,
     #[serde(default, deserialize_with = "lenient::string")]
     pub email: String,
     /// Local part; CMR's update call spells it `userName`.
-    #[serde(default, alias = "username", deserialize_with = "lenient::string")]
+    #[serde(default, deserialize_with = "lenient::string")]
     pub user_name: String,
     #[serde(default, deserialize_with = "lenient::string")]
     pub first_name: String,
@@ -25,9 +26,9 @@ pub struct Mailbox {
     pub last_name: String,
     #[serde(default, deserialize_with = "lenient::opt_string")]
     pub profile_picture: Option<String>,
-    #[serde(default, alias = "mailboxStatus")]
+    #[serde(default)]
     pub status: MailboxStatus,
-    #[serde(default, alias = "domainName", deserialize_with = "lenient::string")]
+    #[serde(default, deserialize_with = "lenient::string")]
     pub domain: String,
     #[serde(default, deserialize_with = "lenient::opt_string")]
     pub domain_id: Option<String>,
@@ -35,17 +36,26 @@ pub struct Mailbox {
     pub subscription_id: Option<String>,
     #[serde(default, deserialize_with = "lenient::opt_string")]
     pub user_id: Option<String>,
-    #[serde(default, alias = "workspaceType")]
+    #[serde(default)]
     pub service_provider: Option<ServiceProvider>,
     #[serde(default, deserialize_with = "lenient::boolean")]
     pub on_warmup: bool,
-    #[serde(default, alias = "createdAt", deserialize_with = "lenient::opt_string")]
+    #[serde(default, deserialize_with = "lenient::opt_string")]
     pub creation_time: Option<String>,
     #[serde(default, deserialize_with = "lenient::opt_string")]
     pub expiry_date: Option<String>,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
+
+other_spellings!(Mailbox {
+    "mailboxId" <= ["id"],
+    "userName" <= ["username"],
+    "status" <= ["mailboxStatus"],
+    "domain" <= ["domainName"],
+    "serviceProvider" <= ["workspaceType"],
+    "creationTime" <= ["createdAt"],
+});
 
 /// `data` of `GET /mailboxes/admin-mailbox-details` (shape not documented).
 ///
@@ -136,5 +146,21 @@ mod tests {
                 .unwrap();
         assert_eq!(m.status.as_str(), "SUSPENDED");
         assert_eq!(m.user_name, "ada");
+    }
+
+    #[test]
+    fn both_spellings_of_a_mailbox_field_decode_and_round_trip() {
+        let m: Mailbox = serde_json::from_str(
+            r#"{"mailboxId":"M1","id":"M9","status":"ACTIVE","mailboxStatus":"EXPIRED",
+                "domain":null,"domainName":"a.com"}"#,
+        )
+        .unwrap();
+        assert_eq!(m.mailbox_id, "M1");
+        assert_eq!(m.status, MailboxStatus::Active);
+        assert_eq!(m.domain, "a.com");
+        assert!(m.extra.is_empty());
+        let json = serde_json::to_value(&m).unwrap();
+        assert_eq!(json["mailboxId"], "M1");
+        assert_eq!(serde_json::from_value::<Mailbox>(json).unwrap(), m);
     }
 }

@@ -1,9 +1,11 @@
 //! Request and response shapes of the CMR integration API.
 //!
 //! Serde only, so the browser half of the app can use them too. Decoding is forgiving on
-//! purpose: unknown fields are kept in `extra` or ignored, missing optional fields default,
-//! `null` reads as empty, numbers may be strings, and unknown enum values are kept in `Other`.
-//! Wire names are exactly CMR's (camelCase).
+//! purpose (a cosmetic difference should cost a field, never the answer): unknown fields are
+//! kept in `extra` or ignored, missing optional fields default, `null` reads as empty (or
+//! `None` where "not stated" matters), numbers and money may be strings, a list may be `null`
+//! or a single item, a field may arrive under two names, and unknown enum values are kept in
+//! `Other`. Wire names are exactly CMR's (camelCase); see [`lenient`].
 
 pub mod lenient;
 

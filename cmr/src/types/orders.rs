@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::{lenient, BillingCycle, Money, OrderStatus, ServiceProvider};
+use super::lenient::{self, other_spellings};
+use super::{BillingCycle, Money, OrderStatus, ServiceProvider};
 
 /// Mailboxes to create, keyed by **domain name** (not id); each mailbox listed individually.
 pub type MailboxesByDomain = BTreeMap<String, Vec<OrderMailbox>>;
@@ -94,9 +95,9 @@ pub struct MailboxOrder {
 
 /// `data` of a created order.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(remote = "Self", rename_all = "camelCase")]
 pub struct OrderCreated {
-    #[serde(default, alias = "id", deserialize_with = "lenient::string")]
+    #[serde(default, deserialize_with = "lenient::string")]
     pub order_id: String,
     #[serde(default, deserialize_with = "lenient::names")]
     pub unavailable_domains: Vec<String>,
@@ -104,23 +105,30 @@ pub struct OrderCreated {
     pub extra: Map<String, Value>,
 }
 
+other_spellings!(OrderCreated { "orderId" <= ["id"] });
+
 /// `data` of `GET /orders/status` (shape inferred, cmr-api.md §4.5).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(remote = "Self", rename_all = "camelCase")]
 pub struct OrderStatusReport {
-    #[serde(default, alias = "id", deserialize_with = "lenient::string")]
+    #[serde(default, deserialize_with = "lenient::string")]
     pub order_id: String,
-    #[serde(default, alias = "orderStatus")]
+    #[serde(default)]
     pub status: OrderStatus,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
 
+other_spellings!(OrderStatusReport {
+    "orderId" <= ["id"],
+    "status" <= ["orderStatus"],
+});
+
 /// One domain line of an order's details.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(remote = "Self", rename_all = "camelCase")]
 pub struct OrderDomainLine {
-    #[serde(default, alias = "domainName", deserialize_with = "lenient::string")]
+    #[serde(default, deserialize_with = "lenient::string")]
     pub domain: String,
     #[serde(default, deserialize_with = "lenient::u32")]
     pub years: u32,
@@ -130,29 +138,41 @@ pub struct OrderDomainLine {
     pub extra: Map<String, Value>,
 }
 
+other_spellings!(OrderDomainLine { "domain" <= ["domainName"] });
+
 /// `data` of the order-details call (path and shape inferred, cmr-api.md §4.5).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(remote = "Self", rename_all = "camelCase")]
 pub struct Order {
-    #[serde(default, alias = "id", deserialize_with = "lenient::string")]
+    #[serde(default, deserialize_with = "lenient::string")]
     pub order_id: String,
-    #[serde(default, alias = "orderStatus")]
+    #[serde(default)]
     pub status: OrderStatus,
     #[serde(default, deserialize_with = "lenient::opt_string")]
     pub user_id: Option<String>,
-    #[serde(default, alias = "createdAt", deserialize_with = "lenient::opt_string")]
+    #[serde(default, deserialize_with = "lenient::opt_string")]
     pub creation_time: Option<String>,
-    #[serde(default, alias = "total", alias = "price")]
+    /// `None` when CMR sent `null` or nothing.
+    #[serde(default, deserialize_with = "lenient::opt_money")]
     pub total_price: Option<Money>,
-    #[serde(default, alias = "workspaceType")]
-    pub service_provider: Option<ServiceProvider>,
     #[serde(default)]
+    pub service_provider: Option<ServiceProvider>,
+    #[serde(default, deserialize_with = "lenient::list")]
     pub domains: Vec<OrderDomainLine>,
-    #[serde(default, alias = "quantity", deserialize_with = "lenient::u32")]
+    #[serde(default, deserialize_with = "lenient::u32")]
     pub mailbox_count: u32,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
+
+other_spellings!(Order {
+    "orderId" <= ["id"],
+    "status" <= ["orderStatus"],
+    "creationTime" <= ["createdAt"],
+    "totalPrice" <= ["total", "price"],
+    "serviceProvider" <= ["workspaceType"],
+    "mailboxCount" <= ["quantity"],
+});
 
 #[cfg(test)]
 mod tests {

@@ -119,7 +119,7 @@ cmr_enum! {
 }
 
 cmr_enum! {
-    /// Order progress. The reference found no list (§2 "Order status [NF]"); these are the
+    /// Order progress. The reference found no list (§2 "Order status \[NF\]"); these are the
     /// values the sandbox uses, anything else arrives as `Other`.
     OrderStatus {
         Pending => "PENDING",

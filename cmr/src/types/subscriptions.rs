@@ -3,28 +3,29 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::{lenient, BillingCycle, Money, ServiceProvider, SubscriptionStatus};
+use super::lenient::{self, other_spellings};
+use super::{BillingCycle, Money, ServiceProvider, SubscriptionStatus};
 
 /// One subscription, as `GET /subscriptions` lists it (documented).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(remote = "Self", rename_all = "camelCase")]
 pub struct Subscription {
-    #[serde(default, alias = "id", deserialize_with = "lenient::string")]
+    #[serde(default, deserialize_with = "lenient::string")]
     pub subscription_id: String,
-    #[serde(default, alias = "status")]
+    #[serde(default)]
     pub subscription_status: SubscriptionStatus,
     #[serde(default, deserialize_with = "lenient::u32")]
     pub total_mailbox_quantity: u32,
     #[serde(default)]
     pub billing_cycle: BillingCycle,
-    /// A JSON number in CMR's sample.
-    #[serde(default)]
+    /// A JSON number in CMR's sample; `null` reads as zero.
+    #[serde(default, deserialize_with = "lenient::money")]
     pub price_per_mailbox: Money,
     #[serde(default, deserialize_with = "lenient::opt_string")]
     pub period_start: Option<String>,
     #[serde(default, deserialize_with = "lenient::opt_string")]
     pub period_end: Option<String>,
-    #[serde(default, alias = "workspaceType")]
+    #[serde(default)]
     pub service_provider: Option<ServiceProvider>,
     #[serde(default, deserialize_with = "lenient::boolean")]
     pub auto_renew: bool,
@@ -35,6 +36,12 @@ pub struct Subscription {
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
+
+other_spellings!(Subscription {
+    "subscriptionId" <= ["id"],
+    "subscriptionStatus" <= ["status"],
+    "serviceProvider" <= ["workspaceType"],
+});
 
 /// Filters and paging of `GET /subscriptions` (documented; `limit` defaults to 50 there).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

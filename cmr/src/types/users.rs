@@ -4,13 +4,14 @@ use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 
-use super::lenient;
+use super::lenient::{self, other_spellings};
 
 /// The 14 profile fields of `PUT /users?userId=`, spelled as CMR spells them.
 ///
-/// Always serialised whole: the docs call every field optional, the guide says a partial body
-/// can fail validation, and other vendors erase omitted fields. Sending the merged profile is
-/// safe under every reading.
+/// Serialised whole: the docs call every field optional, the guide says a partial body can
+/// fail validation, and other vendors erase omitted fields, so the client sends the merged
+/// profile — except fields CMR did not show ([`User::unknown_fields`]), which
+/// `CmrClient::update_user` leaves out rather than overwrite with `""`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct UserProfile {
@@ -119,34 +120,47 @@ impl UserProfile {
 /// A CMR customer: its id, the profile, and whatever else CMR sent (kept in `extra`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct User {
+    /// Empty when CMR's answer had none under any of its names. `CmrClient::get_user` fills in
+    /// the id it asked for; a list keeps such a customer with an empty id rather than dropping
+    /// it or failing the page, so check before linking to it.
     pub id: String,
     #[serde(flatten)]
     pub profile: UserProfile,
+    /// Wire names (from [`UserProfile::FIELDS`], in that order) of the profile fields CMR left
+    /// out, sent as `null`, or sent as an object or array. Their `profile` value is `""`, which
+    /// is not what CMR holds: never write them back (see `CmrClient::update_user`). Decoding
+    /// only; never serialised.
+    #[serde(skip)]
+    pub unknown_fields: Vec<String>,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
 
-/// Keys CMR might use for a user's id; the first present wins.
-const USER_ID_KEYS: [&str; 3] = ["id", "userId", "_id"];
+/// Keys CMR might use for a user's id, canonical first.
+const USER_ID_SPELLINGS: lenient::Spellings = ("id", &["userId", "_id"]);
 
 impl<'de> Deserialize<'de> for User {
-    // Hand-written so that `id` *and* `userId` may both be present (derive + alias would call
-    // that a duplicate field), and so unknown keys land in `extra` rather than being lost.
+    // Hand-written so that `id` *and* `userId` may both be present, so that profile fields
+    // CMR did not really show are told apart from real empty strings, and so unknown keys
+    // land in `extra` rather than being lost.
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<User, D::Error> {
         let mut map = Map::<String, Value>::deserialize(d)?;
-        let id = USER_ID_KEYS
-            .iter()
-            .filter_map(|key| map.remove(*key))
-            .find_map(|value| match value {
-                Value::String(s) if !s.is_empty() => Some(s),
-                Value::Number(n) => Some(n.to_string()),
-                _ => None,
-            })
-            .ok_or_else(|| D::Error::missing_field("id"))?;
+        lenient::canonical_keys(&mut map, &[USER_ID_SPELLINGS]);
+        let id = match map.remove(USER_ID_SPELLINGS.0) {
+            Some(Value::String(s)) => s,
+            Some(Value::Number(n)) => n.to_string(),
+            _ => String::new(),
+        };
         let mut profile_fields = Map::new();
+        let mut unknown_fields = Vec::new();
         for key in UserProfile::FIELDS {
-            if let Some(value) = map.remove(key) {
-                profile_fields.insert(key.to_owned(), value);
+            match map.remove(key) {
+                None | Some(Value::Null | Value::Object(_) | Value::Array(_)) => {
+                    unknown_fields.push(key.to_owned());
+                }
+                Some(value) => {
+                    profile_fields.insert(key.to_owned(), value);
+                }
             }
         }
         let profile =
@@ -154,6 +168,7 @@ impl<'de> Deserialize<'de> for User {
         Ok(User {
             id,
             profile,
+            unknown_fields,
             extra: map,
         })
     }
@@ -225,14 +240,17 @@ impl From<NewUser> for UserProfile {
     }
 }
 
-/// `data` of a successful `POST /users`: the CMR user id to persist.
+/// `data` of a successful `POST /users`: the CMR user id to persist (required: an answer
+/// without it is an error, not an empty id).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct CreatedUser {
-    #[serde(alias = "userId")]
     pub id: String,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
+
+other_spellings!(CreatedUser { "id" <= ["userId"] });
 
 /// Query of `GET /users/list`. Parameter names are inferred (cmr-api.md §4.1).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -274,8 +292,46 @@ mod tests {
     }
 
     #[test]
-    fn a_user_without_an_id_is_rejected() {
-        assert!(serde_json::from_str::<User>(r#"{"firstName":"Ada"}"#).is_err());
+    fn a_user_without_an_id_is_accepted_with_an_empty_id() {
+        let u: User = serde_json::from_str(r#"{"firstName":"Ada"}"#).unwrap();
+        assert_eq!(u.id, "");
+        assert_eq!(u.profile.first_name, "Ada");
+    }
+
+    #[test]
+    fn an_empty_id_gives_way_to_user_id() {
+        let u: User = serde_json::from_str(r#"{"id":"","userId":"B"}"#).unwrap();
+        assert_eq!(u.id, "B");
+        assert!(u.extra.is_empty());
+    }
+
+    #[test]
+    fn missing_null_and_structured_profile_fields_are_unknown() {
+        let u: User = serde_json::from_str(
+            r#"{"id":"A","firstName":"Ada","lastName":"","company":null,"email":{"x":1},
+                "phoneCc":1,"phone":[],"addressLineOne":"1 Main St","addressLineTwo":"",
+                "addressLineThree":"","city":"Paris","state":"","postalCode":"75001",
+                "country":"FR"}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            u.unknown_fields,
+            ["company", "email", "phone", "languagePreference"]
+        );
+        assert_eq!(u.profile.email, "");
+        assert_eq!(u.profile.phone_cc, "1");
+        assert_eq!(u.profile.last_name, "", "a real empty string is known");
+    }
+
+    #[test]
+    fn unknown_fields_are_never_serialised() {
+        let u = User {
+            id: "A".into(),
+            unknown_fields: vec!["email".into()],
+            ..User::default()
+        };
+        let json = serde_json::to_value(&u).unwrap();
+        assert!(json.get("unknownFields").is_none() && json.get("unknown_fields").is_none());
     }
 
     #[test]

@@ -14,4 +14,5 @@ mod mailboxes;
 mod orders;
 mod sandbox_rules;
 mod subscriptions;
+mod tolerant_answers;
 mod users;

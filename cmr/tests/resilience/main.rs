@@ -1,5 +1,6 @@
-//! Timeouts, retries, rate limiting, faults and key hygiene: the real client against the
-//! sandbox's fault injection over loopback. Every test is bounded well under 10 s.
+//! Timeouts, retries, rate limiting, writes with an unknown outcome, faults and key hygiene: the
+//! real client against the sandbox's fault injection over loopback. Also the sandbox's own
+//! inspection route. Every test is bounded well under 10 s.
 #![cfg(all(feature = "client", feature = "sandbox"))]
 
 #[path = "../common/mod.rs"]
@@ -67,14 +68,21 @@ async fn a_get_recovers_from_a_transient_503() {
 }
 
 #[tokio::test]
-async fn a_post_answered_503_is_sent_exactly_once() {
+async fn a_post_answered_503_is_an_unknown_outcome_sent_exactly_once() {
     let h = harness();
     h.control().force_status("/users", 503, 10, None);
     let err = h.client.create_user(&NewUser::default()).await.unwrap_err();
     assert!(
-        matches!(err, CmrError::Server { status: 503, .. }),
+        matches!(
+            err,
+            CmrError::OutcomeUnknown {
+                status: Some(503),
+                ..
+            }
+        ),
         "{err:?}"
     );
+    assert!(err.is_outcome_unknown());
     assert_eq!(h.control().requests_to("POST", "/users").len(), 1);
 }
 
@@ -147,13 +155,33 @@ async fn a_dropped_connection_is_retried_for_a_get() {
 }
 
 #[tokio::test]
-async fn a_dropped_connection_on_a_write_is_a_network_error_sent_once() {
+async fn a_dropped_connection_on_a_write_is_an_unknown_outcome_sent_once() {
     let h = harness();
     h.control().drop_connection("/users", 1);
     let err = h.client.create_user(&NewUser::default()).await.unwrap_err();
-    assert!(matches!(err, CmrError::Network { .. }), "{err:?}");
+    assert!(
+        matches!(err, CmrError::OutcomeUnknown { status: None, .. }),
+        "{err:?}"
+    );
     assert_eq!(h.control().requests_to("POST", "/users").len(), 1);
     assert_eq!(h.client.last_call().unwrap().status, None);
+}
+
+#[tokio::test]
+async fn a_write_that_times_out_after_sending_is_an_unknown_outcome() {
+    let h = harness_with(|c| c.request_timeout = Duration::from_millis(300));
+    h.control()
+        .set_latency(Some("/users"), Duration::from_secs(2));
+    let err = h.client.create_user(&NewUser::default()).await.unwrap_err();
+    assert!(
+        matches!(err, CmrError::OutcomeUnknown { status: None, .. }),
+        "{err:?}"
+    );
+    assert_eq!(
+        err.to_string(),
+        "CMR did not confirm whether the change was applied"
+    );
+    assert_eq!(h.control().requests_to("POST", "/users").len(), 1);
 }
 
 #[tokio::test]
@@ -175,6 +203,9 @@ async fn an_unreachable_cmr_is_a_network_error() {
     assert!(matches!(err, CmrError::Network { .. }), "{err:?}");
     assert!(started.elapsed() < Duration::from_secs(3));
     assert!(!err.to_string().contains(KEY));
+    // Nothing was sent, so a write that cannot connect is known not to have happened.
+    let err = client.create_user(&NewUser::default()).await.unwrap_err();
+    assert!(matches!(err, CmrError::Network { .. }), "{err:?}");
 }
 
 #[tokio::test]
@@ -267,4 +298,362 @@ async fn an_invalid_base_url_or_empty_key_is_refused_up_front() {
         cmr::PRODUCTION_BASE_URL,
         "https://customers.coldmailreseller.com/api/v1/integration"
     );
+}
+
+// ---- sharing CMR's budget under load --------------------------------------------------------
+
+/// The most calls a 5-per-second sliding window lets start within `elapsed` (one full burst at
+/// the start, then five per second), with a margin of one burst for timing.
+fn budget_for(elapsed: Duration) -> usize {
+    5 * elapsed.as_secs_f64().ceil() as usize + 5
+}
+
+fn list_users_calls(h: &common::Harness) -> usize {
+    h.control().requests_to("GET", "/users/list").len()
+}
+
+#[tokio::test]
+async fn callers_that_give_up_leave_no_backlog_for_later_calls() {
+    let h = harness_with(|c| c.max_requests_per_second = 5);
+    let started = Instant::now();
+    let impatient: Vec<_> = (0..300)
+        .map(|_| {
+            let client = h.client.clone();
+            tokio::spawn(async move {
+                let query = UserListQuery::default();
+                let call = client.list_users(&query);
+                // Gives up after 1 s: the future (and its place in line) is dropped.
+                let _ = tokio::time::timeout(Duration::from_secs(1), call).await;
+            })
+        })
+        .collect();
+    for caller in impatient {
+        caller.await.expect("task");
+    }
+    tokio::time::sleep(Duration::from_secs(2).saturating_sub(started.elapsed())).await;
+
+    let asked = Instant::now();
+    h.client
+        .list_users(&UserListQuery::default())
+        .await
+        .expect("served, not stuck behind abandoned turns");
+    let waited = asked.elapsed();
+    assert!(waited < Duration::from_millis(1500), "{waited:?}");
+    let seen = list_users_calls(&h);
+    let allowed = budget_for(started.elapsed());
+    assert!(
+        seen <= allowed,
+        "{seen} calls reached CMR, budget {allowed}"
+    );
+}
+
+#[tokio::test]
+async fn a_burst_beyond_the_budget_is_refused_at_once_and_every_call_ends_by_its_deadline() {
+    let h = harness_with(|c| {
+        c.max_requests_per_second = 5;
+        c.request_timeout = Duration::from_secs(3);
+    });
+    let started = Instant::now();
+    let calls: Vec<_> = (0..300)
+        .map(|_| {
+            let client = h.client.clone();
+            tokio::spawn(async move {
+                let asked = Instant::now();
+                let result = client.list_users(&UserListQuery::default()).await;
+                (result.map(|_| ()), asked.elapsed())
+            })
+        })
+        .collect();
+    let (mut served, mut busy) = (0, 0);
+    for call in calls {
+        let (result, took) = call.await.expect("task");
+        assert!(took < Duration::from_millis(3300), "{took:?}");
+        match result {
+            Ok(()) => served += 1,
+            Err(CmrError::Busy { .. }) => {
+                busy += 1;
+                assert!(took < Duration::from_millis(500), "busy after {took:?}");
+            }
+            Err(other) => panic!("{other:?} after {took:?}"),
+        }
+    }
+    assert!(served >= 10, "{served} served");
+    assert_eq!(served + busy, 300);
+    assert_eq!(list_users_calls(&h), served, "a busy call sends nothing");
+    let allowed = budget_for(started.elapsed());
+    assert!(
+        served <= allowed,
+        "{served} calls reached CMR, budget {allowed}"
+    );
+}
+
+#[tokio::test]
+async fn a_write_that_cannot_get_a_turn_before_its_deadline_is_busy_and_not_sent() {
+    let h = harness_with(|c| {
+        c.max_requests_per_second = 1;
+        c.request_timeout = Duration::from_millis(500);
+    });
+    h.client
+        .wallet()
+        .await
+        .expect("takes the only turn this second");
+    let started = Instant::now();
+    let err = h.client.create_user(&NewUser::default()).await.unwrap_err();
+    assert!(matches!(err, CmrError::Busy { .. }), "{err:?}");
+    assert!(!err.is_outcome_unknown());
+    assert_eq!(err.status(), None);
+    assert!(started.elapsed() < Duration::from_millis(100));
+    assert!(h.control().requests_to("POST", "/users").is_empty());
+}
+
+#[tokio::test]
+async fn a_full_queue_refuses_at_once() {
+    let h = harness_with(|c| {
+        c.max_requests_per_second = 1;
+        c.max_queue = 1;
+    });
+    h.client
+        .wallet()
+        .await
+        .expect("takes the only turn this second");
+    let queued = {
+        let client = h.client.clone();
+        tokio::spawn(async move { client.wallet().await })
+    };
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let started = Instant::now();
+    let err = h.client.wallet().await.unwrap_err();
+    assert!(matches!(err, CmrError::Busy { .. }), "{err:?}");
+    assert!(started.elapsed() < Duration::from_millis(100));
+    queued
+        .await
+        .expect("task")
+        .expect("the queued call is served");
+    assert_eq!(h.control().requests_to("GET", "/wallet").len(), 2);
+}
+
+#[tokio::test]
+async fn a_429_pauses_every_clone_of_the_client_until_its_retry_after_passes() {
+    let h = harness_with(|c| c.max_requests_per_second = 5);
+    let other = h.client.clone();
+    h.control()
+        .force_status("/subscriptions/renew-subscriptions", 429, 1, Some(2));
+    let err = h.client.renew_subscriptions(&["S"]).await.unwrap_err();
+    let limited = Instant::now();
+    assert!(
+        matches!(err, CmrError::RateLimited { retry_after: Some(d), .. } if d == Duration::from_secs(2)),
+        "{err:?}"
+    );
+    let waiting = tokio::spawn(async move { other.wallet().await.map(|_| Instant::now()) });
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert!(
+        h.control().requests_to("GET", "/wallet").is_empty(),
+        "the other clone is held back during the pause"
+    );
+    let served = waiting
+        .await
+        .expect("task")
+        .expect("served after the pause");
+    let paused = served - limited;
+    assert!(paused >= Duration::from_millis(1900), "{paused:?}");
+    assert!(paused < Duration::from_secs(3), "{paused:?}");
+    assert_eq!(h.control().requests_to("GET", "/wallet").len(), 1);
+}
+
+// ---- writes whose outcome CMR did not confirm ------------------------------------------------
+
+/// A seeded customer and the same profile with another city.
+fn edited_user(h: &common::Harness) -> (cmr::types::User, cmr::types::UserProfile) {
+    let user = h.control().users()[5].clone();
+    let mut profile = user.profile.clone();
+    profile.city = format!("{} Heights", user.profile.city);
+    (user, profile)
+}
+
+fn city_at_cmr(h: &common::Harness, id: &str) -> String {
+    h.control().user(id).expect("user").profile.city
+}
+
+#[tokio::test]
+async fn a_put_that_failed_after_cmr_applied_it_is_an_unknown_outcome() {
+    let h = harness();
+    let (user, profile) = edited_user(&h);
+    h.control().fail_after_apply("/users", 502, 1);
+    let err = h
+        .client
+        .update_user(&user.id, &profile, &[])
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            CmrError::OutcomeUnknown {
+                status: Some(502),
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(city_at_cmr(&h, &user.id), profile.city, "applied");
+    assert_eq!(h.control().requests_to("PUT", "/users").len(), 1);
+}
+
+#[tokio::test]
+async fn a_put_whose_connection_dropped_after_cmr_applied_it_is_an_unknown_outcome() {
+    let h = harness();
+    let (user, profile) = edited_user(&h);
+    h.control().drop_after_apply("/users", 1);
+    let err = h
+        .client
+        .update_user(&user.id, &profile, &[])
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, CmrError::OutcomeUnknown { status: None, .. }),
+        "{err:?}"
+    );
+    assert_eq!(city_at_cmr(&h, &user.id), profile.city, "applied");
+    assert_eq!(h.control().requests_to("PUT", "/users").len(), 1);
+}
+
+#[tokio::test]
+async fn a_put_refused_with_502_before_cmr_acted_is_still_an_unknown_outcome() {
+    let h = harness();
+    let (user, profile) = edited_user(&h);
+    h.control().force_status("/users", 502, 1, None);
+    let err = h
+        .client
+        .update_user(&user.id, &profile, &[])
+        .await
+        .unwrap_err();
+    // The client cannot tell this 502 from the one above: both are "outcome unknown".
+    assert!(
+        matches!(
+            err,
+            CmrError::OutcomeUnknown {
+                status: Some(502),
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(city_at_cmr(&h, &user.id), user.profile.city, "not applied");
+    assert_eq!(h.control().requests_to("PUT", "/users").len(), 1);
+}
+
+// ---- the sandbox's inspection route ----------------------------------------------------------
+
+const INSPECT_PATH: &str = "/__sandbox/requests";
+
+/// GETs `path` on the sandbox's host (outside the API prefix), with or without the key.
+async fn get_on_host(base_url: &str, path: &str, with_key: bool) -> (u16, String) {
+    let origin = base_url
+        .strip_suffix(cmr::API_PATH_PREFIX)
+        .expect("base URL ends with the API prefix");
+    let mut request = reqwest::Client::new().get(format!("{origin}{path}"));
+    if with_key {
+        request = request.header(cmr::API_KEY_HEADER, KEY);
+    }
+    let response = tokio::time::timeout(Duration::from_secs(5), request.send())
+        .await
+        .expect("answers in time")
+        .expect("answers");
+    let status = response.status().as_u16();
+    (status, response.text().await.unwrap_or_default())
+}
+
+#[tokio::test]
+async fn the_inspection_route_is_an_unknown_path_unless_asked_for() {
+    let h = harness();
+    h.client.wallet().await.unwrap();
+    let base = h.sandbox.base_url();
+    for with_key in [true, false] {
+        let unknown = get_on_host(&base, "/__sandbox/nothing-here", with_key).await;
+        let inspect = get_on_host(&base, INSPECT_PATH, with_key).await;
+        assert_eq!(inspect, unknown, "with key: {with_key}");
+    }
+    assert_eq!(get_on_host(&base, INSPECT_PATH, true).await.0, 404);
+}
+
+#[tokio::test]
+async fn with_inspection_the_request_log_is_served_without_headers() {
+    let sandbox = cmr::sandbox::spawn(cmr::sandbox::Sandbox::seeded(KEY).with_inspection())
+        .expect("sandbox binds to loopback");
+    let mut config = ClientConfig::new(sandbox.base_url(), ApiKey::new(KEY));
+    config.request_timeout = Duration::from_secs(5);
+    CmrClient::new(config).unwrap().wallet().await.unwrap();
+    let (status, body) = get_on_host(&sandbox.base_url(), INSPECT_PATH, false).await;
+    assert_eq!(status, 200, "{body}");
+    let log: serde_json::Value = serde_json::from_str(&body).expect("JSON");
+    assert_eq!(log[0]["method"], "GET");
+    assert_eq!(log[0]["path"], "/wallet");
+    assert!(!body.contains(KEY), "{body}");
+}
+
+/// The standalone `cmr-sandbox` binary on an ephemeral port; killed when dropped.
+struct SandboxProcess {
+    child: std::process::Child,
+    base_url: String,
+}
+
+impl SandboxProcess {
+    fn start(inspect: Option<&str>) -> SandboxProcess {
+        use std::io::{BufRead, BufReader};
+        use std::process::{Command, Stdio};
+
+        let mut command = Command::new(env!("CARGO_BIN_EXE_cmr-sandbox"));
+        command
+            .env("CMR_SANDBOX_ADDR", "127.0.0.1:0")
+            .env("CMR_SANDBOX_KEY", KEY)
+            .env_remove("CMR_SANDBOX_INSPECT")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null());
+        if let Some(value) = inspect {
+            command.env("CMR_SANDBOX_INSPECT", value);
+        }
+        let mut child = command.spawn().expect("the sandbox binary starts");
+        let stdout = child.stdout.take().expect("stdout");
+        let (sender, receiver) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut line = String::new();
+            let _ = BufReader::new(stdout).read_line(&mut line);
+            let _ = sender.send(line);
+        });
+        let mut process = SandboxProcess {
+            child,
+            base_url: String::new(),
+        };
+        process.base_url = receiver
+            .recv_timeout(Duration::from_secs(10))
+            .expect("the sandbox binary prints its URL")
+            .trim()
+            .to_owned();
+        process
+    }
+}
+
+impl Drop for SandboxProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[tokio::test]
+async fn the_sandbox_binary_serves_inspection_only_with_cmr_sandbox_inspect_1() {
+    let plain = SandboxProcess::start(None);
+    assert_eq!(
+        get_on_host(&plain.base_url, INSPECT_PATH, true).await.0,
+        404
+    );
+    let other_value = SandboxProcess::start(Some("yes"));
+    assert_eq!(
+        get_on_host(&other_value.base_url, INSPECT_PATH, true)
+            .await
+            .0,
+        404
+    );
+    let inspecting = SandboxProcess::start(Some("1"));
+    let (status, body) = get_on_host(&inspecting.base_url, INSPECT_PATH, false).await;
+    assert_eq!((status, body.as_str()), (200, "[]"));
 }

@@ -20,7 +20,16 @@ pub fn EditCustomerPage() -> impl IntoView {
         <Suspense fallback=|| view! { <p class="muted" aria-busy="true">"Loading the profile…"</p> }>
             {move || Suspend::new(async move {
                 match profile.await {
-                    Ok(profile) => view! { <EditForm id=id.get_untracked() profile /> }.into_any(),
+                    Ok(editable) => {
+                        view! {
+                            <EditForm
+                                id=id.get_untracked()
+                                profile=editable.profile
+                                unknown=editable.unknown_fields
+                            />
+                        }
+                            .into_any()
+                    }
                     Err(e) => {
                         view! {
                             <Title text="Edit customer" />
@@ -36,9 +45,10 @@ pub fn EditCustomerPage() -> impl IntoView {
 }
 
 /// The form sends what it was opened with (`seen[…]`) next to the edits (`edited[…]`), so the
-/// server can merge with whatever CMR holds by then (see `profile::merge`).
+/// server can merge with whatever CMR holds by then (see `profile::merge`). Fields CMR did not
+/// show are marked unknown; left empty, they are not sent at all.
 #[component]
-fn EditForm(id: String, profile: UserProfile) -> impl IntoView {
+fn EditForm(id: String, profile: UserProfile, unknown: Vec<String>) -> impl IntoView {
     let save = ServerAction::<UpdateCustomer>::new();
     let seen = RwSignal::new(profile.clone());
     let values = ProfileSignals::new(&profile);
@@ -111,6 +121,7 @@ fn EditForm(id: String, profile: UserProfile) -> impl IntoView {
                 original=Signal::derive(move || seen.get())
                 error
                 conflicts
+                unknown
             />
             <div class="form-actions">
                 <button type="submit" class="button-primary" disabled=move || save.pending().get()>

@@ -73,7 +73,11 @@ pub fn ProfileFields(
     /// Fields someone else changed meanwhile.
     #[prop(optional, into)]
     conflicts: Option<Signal<Vec<FieldConflict>>>,
+    /// Fields CMR did not show (edit form): not required, and marked as unknown.
+    #[prop(optional)]
+    unknown: Vec<String>,
 ) -> impl IntoView {
+    let unknown = StoredValue::new(unknown);
     let country = values.field("country");
     let country_list = Resource::new(|| (), |_| countries());
     let state_list = Resource::new(move || country.get(), states);
@@ -88,7 +92,8 @@ pub fn ProfileFields(
             move || original.is_some_and(|o| profile::get(&o.get(), field) != value.get());
         let conflict =
             move || conflicts.and_then(|c| c.get().into_iter().find(|c| c.field == field));
-        let required = !OPTIONAL.contains(&field);
+        let is_unknown = unknown.with_value(|u| u.iter().any(|f| f == field));
+        let required = !OPTIONAL.contains(&field) && !is_unknown;
         let state_ids = (id.clone(), name.clone(), error_id.clone());
         let control = match field {
             "country" => view! {
@@ -161,10 +166,13 @@ pub fn ProfileFields(
                                         {list
                                             .into_iter()
                                             .map(|s| {
-                                                // The docs' example stores the state's name ("New York").
+                                                // The docs' example stores the state's name ("New York"),
+                                                // but a code ("NY") may be stored too. The matching option
+                                                // carries the stored value exactly, so an unrelated save
+                                                // never rewrites one form into the other.
                                                 let selected = s.name == current || s.code == current;
-                                                let label = s.name.clone();
-                                                view! { <option value=s.name selected=selected>{label}</option> }
+                                                let option_value = if selected { current.clone() } else { s.name.clone() };
+                                                view! { <option value=option_value selected=selected>{s.name}</option> }
                                             })
                                             .collect_view()}
                                     </select>
@@ -202,6 +210,14 @@ pub fn ProfileFields(
                     {move || changed().then(|| view! { <span class="changed-mark">" — changed"</span> })}
                 </label>
                 {control}
+                {is_unknown
+                    .then(|| {
+                        view! {
+                            <p class="field-unknown">
+                                "CMR did not return this field. Left empty, it is not sent, so whatever CMR holds stays."
+                            </p>
+                        }
+                    })}
                 <p class="field-error" id=error_id>{message}</p>
                 {move || {
                     conflict()

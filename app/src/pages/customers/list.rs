@@ -142,15 +142,17 @@ pub fn CustomersPage() -> impl IntoView {
                     Ok(list) => {
                         let (q, sort) = (q.get_untracked(), sort.get_untracked());
                         let prev = (list.page > 1).then(|| list_url(&q, list.page - 1, sort));
-                        let next = (list.page < list.total_pages).then(|| list_url(&q, list.page + 1, sort));
+                        let next = list.has_next.then(|| list_url(&q, list.page + 1, sort));
+                        let count = match list.total {
+                            Some(total) => format!("{total} customer{}", if total == 1 { "" } else { "s" }),
+                            None => "Total unknown (CMR did not say)".to_string(),
+                        };
+                        let position = match list.total_pages {
+                            Some(pages) => format!("Page {} of {}", list.page, pages.max(1)),
+                            None => format!("Page {}", list.page),
+                        };
                         view! {
-                            <p class="muted result-count" aria-live="polite">
-                                {format!(
-                                    "{} customer{}",
-                                    list.total,
-                                    if list.total == 1 { "" } else { "s" },
-                                )}
-                            </p>
+                            <p class="muted result-count" aria-live="polite">{count}</p>
                             <table class="table">
                                 <thead>
                                     <tr>
@@ -180,7 +182,7 @@ pub fn CustomersPage() -> impl IntoView {
                             </table>
                             <nav class="pagination" aria-label="Pages">
                                 {prev.map(|href| view! { <A href=href>"← Previous"</A> })}
-                                <span>{format!("Page {} of {}", list.page, list.total_pages)}</span>
+                                <span>{position}</span>
                                 {next.map(|href| view! { <A href=href>"Next →"</A> })}
                             </nav>
                         }

@@ -15,7 +15,9 @@ pub use lookup::LookupBox;
 pub use profile::CustomerPage;
 
 use crate::error::AppError;
-use crate::model::customer::{CustomerDetail, CustomerList, GeoOption, SaveOutcome};
+use crate::model::customer::{
+    CustomerDetail, CustomerList, EditableProfile, GeoOption, SaveOutcome,
+};
 use cmr::types::UserProfile;
 use leptos::prelude::*;
 
@@ -37,11 +39,15 @@ pub async fn get_customer(id: String) -> Result<CustomerDetail, AppError> {
     customers::detail(&ctx::state(), &staff, &id).await
 }
 
-/// Just the profile (for the edit form).
+/// Just the profile, with the fields CMR did not show (for the edit form).
 #[server(prefix = "/api", endpoint = "customers/profile")]
-pub async fn get_profile(id: String) -> Result<UserProfile, AppError> {
+pub async fn get_profile(id: String) -> Result<EditableProfile, AppError> {
     require_role(Role::Editor).await?;
-    Ok(ctx::state().cmr.get_user(&id).await?.data.profile)
+    let user = ctx::state().cmr.get_user(&id).await?.data;
+    Ok(EditableProfile {
+        profile: user.profile,
+        unknown_fields: user.unknown_fields,
+    })
 }
 
 #[server(prefix = "/api", endpoint = "customers/create")]

@@ -30,6 +30,12 @@ fn is_public(path: &str) -> bool {
     PAGES.contains(&path) || path.starts_with("/pkg/") || public_fns.contains(&path)
 }
 
+/// Requests a page makes on its own (the header's balance refresh): they prove a tab is open,
+/// not that anyone is there, so they never extend the idle timeout.
+fn is_background(path: &str) -> bool {
+    path == crate::pages::wallet::WalletSummary::PATH
+}
+
 /// The middleware: resolves the session, refuses anonymous access to non-public paths (401 for
 /// server functions, a redirect to the sign-in page for pages), and records the staff member
 /// in the request for [`require_role`] and the page shell.
@@ -39,7 +45,8 @@ pub async fn authenticate(
     mut req: Request,
     next: Next,
 ) -> Response {
-    let staff = match resolve(&state, &session).await {
+    let activity = !is_background(req.uri().path());
+    let staff = match resolve(&state, &session, activity).await {
         Ok(staff) => staff,
         Err(err) => return error_response(&err),
     };
@@ -61,8 +68,12 @@ pub async fn authenticate(
 }
 
 /// The signed-in staff member, after the idle, absolute and password-change checks. An
-/// expired session is deleted.
-async fn resolve(state: &AppState, session: &Session) -> Result<Option<StaffView>, AppError> {
+/// expired session is deleted. Only `activity` (a request a person made) moves the idle clock.
+async fn resolve(
+    state: &AppState,
+    session: &Session,
+    activity: bool,
+) -> Result<Option<StaffView>, AppError> {
     let Some(mut auth) = session::load(session).await? else {
         return Ok(None);
     };
@@ -81,7 +92,7 @@ async fn resolve(state: &AppState, session: &Session) -> Result<Option<StaffView
         return Ok(None);
     };
     // Refresh the idle clock at most once a minute: a session write per request is waste.
-    if now.unix_timestamp() - auth.last_seen_at >= 60 {
+    if activity && now.unix_timestamp() - auth.last_seen_at >= 60 {
         auth.last_seen_at = now.unix_timestamp();
         session::store(session, auth).await?;
     }

@@ -1,7 +1,9 @@
 //! Staff sign-in: password hashing, sessions, the deny-by-default guard, the lockout and the
 //! first-run setup.
 
+pub mod attempt_cap;
 pub mod bootstrap;
+pub mod final_store;
 pub mod guard;
 pub mod password;
 pub mod service;

@@ -3,10 +3,12 @@
 
 use super::{guard, password, session};
 use crate::error::AppError;
+use crate::model::Secret;
 use crate::model::{validate, Role, StaffView};
 use crate::server::audit::{self, Actor, Change, Entry, Outcome};
 use crate::server::db::{self, staff::NewStaff};
 use crate::server::AppState;
+use std::net::IpAddr;
 use tower_sessions::Session;
 
 /// The one message for an unknown email and a wrong password alike.
@@ -20,27 +22,77 @@ fn locked_message(minutes: i64) -> String {
     )
 }
 
-/// Checks the credentials and starts a session. Failures are counted per typed email; once
-/// locked, attempts are refused without checking the password.
+/// Checks the credentials and starts a session. In order: the per-address and overall
+/// attempt caps (in memory, cheap), the per-email claim (one statement that checks the lock
+/// and counts the attempt), then the password check behind the bounded [`PasswordGate`].
+///
+/// [`PasswordGate`]: super::password::PasswordGate
 pub async fn sign_in(
     state: &AppState,
     session: &Session,
+    client: Option<IpAddr>,
     email: &str,
-    password: String,
+    password: Secret,
 ) -> Result<StaffView, AppError> {
     let email = validate::email(email).map_err(|m| AppError::invalid("email", m))?;
-    if password.is_empty() {
+    if password.expose().is_empty() {
         return Err(AppError::invalid("password", "Enter your password."));
     }
     let now = state.clock.now();
-    if let Some(until) = db::throttle::locked_until(&state.db, &email, now).await? {
-        let minutes = ((until - now).whole_seconds() + 59) / 60;
-        let message = locked_message(minutes.max(1));
-        audit::record(
+    if let Err(wait) = state.sign_in_cap.check(client, now) {
+        return Err(AppError::RateLimited(wait.max(1)));
+    }
+    let attempt = match claim(state, Actor::Anonymous { email: &email }, &email).await? {
+        Ok(attempt) => attempt,
+        Err(locked) => return Err(locked),
+    };
+
+    // Over-long input cannot make an anonymous caller buy expensive hashing.
+    let password = if password.expose().chars().count() > validate::PASSWORD_MAX_CHARS {
+        String::new()
+    } else {
+        password.into_inner()
+    };
+    let staff = db::staff::by_email(&state.db, &email).await?;
+    let stored_hash = staff.as_ref().map(|s| s.password_hash.clone());
+    let verified = !password.is_empty() && state.passwords.verify(password, stored_hash).await?;
+
+    let Some(staff) = staff.filter(|_| verified) else {
+        let actor = Actor::Anonymous { email: &email };
+        wrong_password(
             state,
-            Entry {
-                actor: Actor::Anonymous { email: &email },
-                action: "auth.sign_in",
+            actor,
+            &email,
+            attempt,
+            "auth.sign_in",
+            BAD_CREDENTIALS,
+        )
+        .await?;
+        return Err(AppError::Rejected(BAD_CREDENTIALS.into()));
+    };
+
+    db::throttle::succeeded(&state.db, &email, now).await?;
+    session::start(session, &staff, now).await?;
+    let view = staff.view();
+    audit::record(state, ok_entry(&view, "auth.sign_in", vec![])).await?;
+    Ok(view)
+}
+
+/// Claims one password attempt for `email` (see `db::throttle`). `Ok(Err(..))` is the refusal
+/// to show when the email is locked out, already audited.
+async fn claim(
+    state: &AppState,
+    actor: Actor<'_>,
+    email: &str,
+) -> Result<Result<i32, AppError>, AppError> {
+    let now = state.clock.now();
+    match db::throttle::claim(&state.db, email, now).await? {
+        db::throttle::Claim::Allowed(attempt) => Ok(Ok(attempt)),
+        db::throttle::Claim::Locked { until, engaged } => {
+            let minutes = ((until - now).whole_seconds() + 59) / 60;
+            let entry = |action| Entry {
+                actor,
+                action,
                 target: None,
                 changes: vec![],
                 outcome: Outcome::Failed {
@@ -48,47 +100,43 @@ pub async fn sign_in(
                     message: "locked out",
                 },
                 action_id: None,
-            },
-        )
-        .await?;
-        return Err(AppError::Rejected(message));
-    }
-
-    // Over-long input cannot make an anonymous caller buy expensive hashing.
-    let password = if password.chars().count() > validate::PASSWORD_MAX_CHARS {
-        String::new()
-    } else {
-        password
-    };
-    let staff = db::staff::by_email(&state.db, &email).await?;
-    let stored_hash = staff.as_ref().map(|s| s.password_hash.clone());
-    let verified = !password.is_empty() && password::verify(password, stored_hash).await;
-
-    let Some(staff) = staff.filter(|_| verified) else {
-        let locked = db::throttle::record_failure(&state.db, &email, now).await?;
-        let failed = |action| Entry {
-            actor: Actor::Anonymous { email: &email },
-            action,
-            target: None,
-            changes: vec![],
-            outcome: Outcome::Failed {
-                upstream_status: None,
-                message: BAD_CREDENTIALS,
-            },
-            action_id: None,
-        };
-        audit::record(state, failed("auth.sign_in")).await?;
-        if locked {
-            audit::record(state, failed("auth.lockout")).await?;
+            };
+            audit::record(state, entry("auth.sign_in")).await?;
+            if engaged {
+                audit::record(state, entry("auth.lockout")).await?;
+            }
+            Ok(Err(AppError::Rejected(locked_message(minutes.max(1)))))
         }
-        return Err(AppError::Rejected(BAD_CREDENTIALS.into()));
-    };
+    }
+}
 
-    db::throttle::clear(&state.db, &email).await?;
-    session::start(session, &staff, now).await?;
-    let view = staff.view();
-    audit::record(state, ok_entry(&view, "auth.sign_in", vec![])).await?;
-    Ok(view)
+/// Records a wrong password: the failed attempt, and the lockout when this attempt was the
+/// last one the window allows.
+async fn wrong_password(
+    state: &AppState,
+    actor: Actor<'_>,
+    email: &str,
+    attempt: i32,
+    action: &str,
+    message: &str,
+) -> Result<(), AppError> {
+    let locked = db::throttle::failed(&state.db, email, attempt, state.clock.now()).await?;
+    let failed = |action| Entry {
+        actor,
+        action,
+        target: None,
+        changes: vec![],
+        outcome: Outcome::Failed {
+            upstream_status: None,
+            message,
+        },
+        action_id: None,
+    };
+    audit::record(state, failed(action)).await?;
+    if locked {
+        audit::record(state, failed("auth.lockout")).await?;
+    }
+    Ok(())
 }
 
 fn ok_entry<'a>(staff: &'a StaffView, action: &'a str, changes: Vec<Change>) -> Entry<'a> {
@@ -111,16 +159,18 @@ pub async fn sign_out(
     audit::record(state, ok_entry(staff, "auth.sign_out", vec![])).await
 }
 
-/// Changes the signed-in staff member's own password. Their other sessions end.
+/// Changes the signed-in staff member's own password. Their other sessions end. Wrong current
+/// passwords count in the same per-email throttle as sign-ins: a stolen session cannot be used
+/// to guess the password without limit.
 pub async fn change_password(
     state: &AppState,
     session: &Session,
     staff: &StaffView,
-    current: String,
-    new: String,
-    confirm: String,
+    current: Secret,
+    new: Secret,
+    confirm: Secret,
 ) -> Result<(), AppError> {
-    validate::new_password(&new).map_err(|m| AppError::invalid("new_password", m))?;
+    validate::new_password(new.expose()).map_err(|m| AppError::invalid("new_password", m))?;
     if new != confirm {
         return Err(AppError::invalid(
             "confirm_password",
@@ -130,25 +180,34 @@ pub async fn change_password(
     let row = db::staff::by_id(&state.db, staff.id)
         .await?
         .ok_or(AppError::Unauthorized)?;
-    if !password::verify(current, Some(row.password_hash.clone())).await {
-        let entry = Entry {
-            actor: Actor::Staff(staff),
-            action: "auth.password_change",
-            target: None,
-            changes: vec![],
-            outcome: Outcome::Failed {
-                upstream_status: None,
-                message: "current password wrong",
-            },
-            action_id: None,
-        };
-        audit::record(state, entry).await?;
+    let email = row.email.to_lowercase();
+    let attempt = match claim(state, Actor::Staff(staff), &email).await? {
+        Ok(attempt) => attempt,
+        Err(locked) => return Err(locked),
+    };
+    let verified = state
+        .passwords
+        .verify(current.into_inner(), Some(row.password_hash.clone()))
+        .await?;
+    if !verified {
+        let actor = Actor::Staff(staff);
+        let message = "current password wrong";
+        wrong_password(
+            state,
+            actor,
+            &email,
+            attempt,
+            "auth.password_change",
+            message,
+        )
+        .await?;
         return Err(AppError::invalid(
             "current_password",
             "The current password is incorrect.",
         ));
     }
-    let hash = password::hash(new).await?;
+    db::throttle::succeeded(&state.db, &email, state.clock.now()).await?;
+    let hash = state.passwords.hash(new.into_inner()).await?;
     db::staff::set_password(&state.db, staff.id, &hash, state.clock.now()).await?;
     let row = db::staff::by_id(&state.db, staff.id)
         .await?
@@ -162,13 +221,13 @@ pub async fn change_password(
 pub async fn complete_setup(
     state: &AppState,
     session: &Session,
-    token: &str,
+    token: &Secret,
     email: &str,
     display_name: &str,
-    new_password: String,
-    confirm: String,
+    new_password: Secret,
+    confirm: Secret,
 ) -> Result<StaffView, AppError> {
-    if !state.setup.matches(token) {
+    if !state.setup.matches(token.expose()) {
         return Err(AppError::Rejected(
             "This setup link is not valid (it may have been used already). Restart the server to \
              print a new one, or use the create-admin command."
@@ -176,14 +235,14 @@ pub async fn complete_setup(
         ));
     }
     let (email, display_name) = validate_identity(email, display_name)?;
-    validate::new_password(&new_password).map_err(|m| AppError::invalid("password", m))?;
+    validate::new_password(new_password.expose()).map_err(|m| AppError::invalid("password", m))?;
     if new_password != confirm {
         return Err(AppError::invalid(
             "confirm_password",
             "The two passwords differ.",
         ));
     }
-    let hash = password::hash(new_password).await?;
+    let hash = state.passwords.hash(new_password.into_inner()).await?;
     let now = state.clock.now();
     let new = NewStaff {
         email: &email,
@@ -281,11 +340,12 @@ pub async fn create_staff(
     email: &str,
     display_name: &str,
     role: Role,
-    initial_password: String,
+    initial_password: Secret,
 ) -> Result<StaffView, AppError> {
     let (email, display_name) = validate_identity(email, display_name)?;
-    validate::new_password(&initial_password).map_err(|m| AppError::invalid("password", m))?;
-    let hash = password::hash(initial_password).await?;
+    validate::new_password(initial_password.expose())
+        .map_err(|m| AppError::invalid("password", m))?;
+    let hash = state.passwords.hash(initial_password.into_inner()).await?;
     let new = NewStaff {
         email: &email,
         display_name: &display_name,

@@ -60,6 +60,7 @@ impl From<Row> for AuditView {
                 })
                 .collect(),
             ok: r.outcome == "ok",
+            unknown: r.outcome == "unknown",
             message,
             action_id: r.action_id,
         }
@@ -69,9 +70,23 @@ impl From<Row> for AuditView {
 const COLUMNS: &str = "at, actor_email, action, target_kind, target_id, changes, outcome, \
                        upstream_status, message, action_id";
 
-pub async fn latest(db: &PgPool, limit: i64) -> Result<Vec<AuditView>, sqlx::Error> {
+/// Actions about staff accounts and sign-in security (who failed to sign in, who was locked
+/// out, who was created): for admins only.
+const SECURITY_ACTIONS: &str = "(action LIKE 'auth.%' OR action LIKE 'staff.%')";
+
+/// The newest entries; without `security`, staff-management and sign-in events are left out.
+pub async fn latest(
+    db: &PgPool,
+    limit: i64,
+    security: bool,
+) -> Result<Vec<AuditView>, sqlx::Error> {
+    let filter = if security {
+        String::new()
+    } else {
+        format!("WHERE NOT {SECURITY_ACTIONS}")
+    };
     let rows: Vec<Row> = sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM audit_log ORDER BY id DESC LIMIT $1"
+        "SELECT {COLUMNS} FROM audit_log {filter} ORDER BY id DESC LIMIT $1"
     ))
     .bind(limit)
     .fetch_all(db)

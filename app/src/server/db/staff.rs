@@ -3,8 +3,8 @@ use sqlx::{FromRow, PgPool};
 use time::OffsetDateTime;
 
 /// A staff row as stored. Holds the password hash: never return it from a server function;
-/// convert with [`StaffRow::view`].
-#[derive(Debug, Clone, FromRow)]
+/// convert with [`StaffRow::view`]. `Debug` leaves the hash out.
+#[derive(Clone, FromRow)]
 pub struct StaffRow {
     pub id: i64,
     pub email: String,
@@ -12,6 +12,19 @@ pub struct StaffRow {
     pub role: String,
     pub password_hash: String,
     pub password_changed_at: OffsetDateTime,
+}
+
+impl std::fmt::Debug for StaffRow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StaffRow")
+            .field("id", &self.id)
+            .field("email", &self.email)
+            .field("display_name", &self.display_name)
+            .field("role", &self.role)
+            .field("password_hash", &"[redacted]")
+            .field("password_changed_at", &self.password_changed_at)
+            .finish()
+    }
 }
 
 impl StaffRow {

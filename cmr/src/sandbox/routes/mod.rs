@@ -31,8 +31,9 @@ pub(crate) use orders::order_json;
 pub(crate) use subscriptions::subscription_json;
 pub(crate) use users::user_json;
 
-/// The full router: request log → faults → auth → endpoints.
-pub(crate) fn router(shared: Shared) -> Router {
+/// The full router: request log → faults → auth → endpoints; plus, when `inspection` is on,
+/// the request log over HTTP.
+pub(crate) fn router(shared: Shared, inspection: bool) -> Router {
     let api = Router::new()
         .route("/users/list", get(op(users::list)))
         .route(
@@ -106,7 +107,7 @@ pub(crate) fn router(shared: Shared) -> Router {
         .route("/wallet", get(op(wallet::details)))
         .method_not_allowed_fallback(method_not_allowed);
 
-    Router::new()
+    let router = Router::new()
         .nest(API_PREFIX, api)
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(shared.clone(), authenticate))
@@ -117,10 +118,14 @@ pub(crate) fn router(shared: Shared) -> Router {
         .layer(middleware::from_fn_with_state(
             shared.clone(),
             super::request_log::record,
-        ))
+        ));
+    let router = if inspection {
         // Merged after the layers: the inspection route is neither logged nor key-checked.
-        .merge(super::inspect::router())
-        .with_state(shared)
+        router.merge(super::inspect::router())
+    } else {
+        router
+    };
+    router.with_state(shared)
 }
 
 type Op = fn(&mut World, &Input) -> Outcome;
