@@ -761,3 +761,64 @@ async fn the_demo_sandbox_has_no_inspection_route_unless_the_tests_ask() {
     .await
     .unwrap();
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_create_or_delete_whose_answer_is_lost_is_settled_by_looking_again(db: PgPool) {
+    let app = spawn(db).await;
+    app.staff("admin@example.com", Role::Admin).await;
+    let cookie = app.sign_in("admin@example.com", PASSWORD).await;
+
+    // Created, but the answer was lost: the email finds it, and nobody creates it twice.
+    let mut new = app.sandbox.control.users().remove(0).profile;
+    new.email = "lost.answer@example.com".into();
+    let form: Vec<(String, String)> = FIELDS
+        .iter()
+        .map(|(f, _)| (format!("profile[{f}]"), profile::get(&new, f).to_string()))
+        .collect();
+    let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    app.sandbox.control.fail_after_apply("POST /users", 502, 1);
+    let answer = app
+        .call("/api/customers/create", Some(&cookie), &pairs)
+        .await;
+    assert!(answer.is_ok(), "{} {}", answer.status, answer.body);
+    let created = app
+        .sandbox
+        .control
+        .user_by_email("lost.answer@example.com")
+        .expect("CMR created it");
+    assert!(answer.body.contains(&created.id), "{}", answer.body);
+    assert_eq!(app.sandbox.control.requests_to("POST", "/users").len(), 1);
+
+    // Refused before CMR acted: still there, and staff are told to check.
+    let delete = [
+        ("id", created.id.as_str()),
+        ("confirm_email", "lost.answer@example.com"),
+    ];
+    app.sandbox
+        .control
+        .force_status("DELETE /users", 502, 1, None);
+    let answer = app
+        .call("/api/customers/delete", Some(&cookie), &delete)
+        .await;
+    assert!(
+        matches!(answer.error(), AppError::OutcomeUnknown(ref m) if m.contains("check before deleting again")),
+        "{}",
+        answer.body
+    );
+    assert!(app.sandbox.control.user(&created.id).is_some());
+    let (outcome,): (String,) = sqlx::query_as(
+        "SELECT outcome FROM audit_log WHERE action = 'customer.delete' ORDER BY id DESC LIMIT 1",
+    )
+    .fetch_one(&app.state.db)
+    .await
+    .unwrap();
+    assert_eq!(outcome, "unknown");
+
+    // Deleted, but the connection dropped: the profile is gone, so it is done.
+    app.sandbox.control.drop_after_apply("DELETE /users", 1);
+    let answer = app
+        .call("/api/customers/delete", Some(&cookie), &delete)
+        .await;
+    assert!(answer.is_ok(), "{} {}", answer.status, answer.body);
+    assert!(app.sandbox.control.user(&created.id).is_none());
+}

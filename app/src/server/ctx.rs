@@ -26,13 +26,14 @@ pub async fn client_ip() -> Option<std::net::IpAddr> {
     use std::net::SocketAddr;
     if state().config.sign_in.trust_forwarded_for {
         let headers: http::HeaderMap = leptos_axum::extract().await.ok()?;
+        // Only the very last entry: an unreadable one must not fall back to a forged earlier one.
         let forwarded = headers
             .get_all("x-forwarded-for")
             .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(','))
-            .filter_map(|ip| ip.trim().parse().ok())
-            .last();
+            .next_back()
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.rsplit(',').next())
+            .and_then(|ip| ip.trim().parse().ok());
         if forwarded.is_some() {
             return forwarded;
         }

@@ -194,6 +194,8 @@ async fn audited<T>(
     }
 }
 
+/// Creates a customer. When CMR's answer is lost, the email (unique at CMR) tells whether
+/// the customer now exists, so staff neither lose it nor create it twice.
 pub async fn create(
     state: &AppState,
     staff: &StaffView,
@@ -201,18 +203,78 @@ pub async fn create(
 ) -> Result<String, AppError> {
     let profile = profile::normalise(profile);
     invalid_unless_empty(profile::validate(&profile))?;
-    let changes = profile::FIELDS
+    let changes: Vec<Change> = profile::FIELDS
         .iter()
         .filter(|(f, _)| !profile::get(&profile, f).is_empty())
         .map(|(f, _)| Change::new(f, serde_json::Value::Null, profile::get(&profile, f)))
         .collect();
+    let email = profile.email.clone();
     let result = state.cmr.create_user(&NewUser::from(profile)).await;
+    if let Err(err) = &result {
+        if err.is_outcome_unknown() {
+            let found = find_by_email(state, &email).await;
+            let (target, note) = match &found {
+                Some(Some(id)) => (id.clone(), Some(id.clone())),
+                _ => (String::new(), None),
+            };
+            let checked = found.is_some();
+            let seen = found.as_ref().map(Option::is_some);
+            settle_lost_answer(
+                state,
+                staff,
+                "customer.create",
+                &target,
+                changes,
+                err.status(),
+                seen,
+            )
+            .await;
+            return note.ok_or_else(|| {
+                AppError::OutcomeUnknown(lost_message(
+                    checked,
+                    "search for the customer's email before creating it again",
+                ))
+            });
+        }
+    }
     let target = result
         .as_ref()
         .map(|r| r.data.id.clone())
         .unwrap_or_default();
     let reply = audited(state, staff, "customer.create", &target, changes, result).await?;
     Ok(reply.data.id)
+}
+
+/// The customer with exactly this email: `Some(None)` when there is none, `None` when CMR
+/// cannot be asked either.
+async fn find_by_email(state: &AppState, email: &str) -> Option<Option<String>> {
+    let query = UserListQuery {
+        page: Some(1),
+        limit: Some(PAGE_SIZE),
+        search: Some(email.to_string()),
+    };
+    let found = state.cmr.list_users(&query).await.ok()?.data.items;
+    Some(
+        found
+            .into_iter()
+            .find(|u| u.profile.email.eq_ignore_ascii_case(email))
+            .map(|u| u.id),
+    )
+}
+
+/// What staff read after a lost answer, by whether the re-read could be made.
+fn lost_message(checked: bool, what_to_do: &str) -> String {
+    if checked {
+        format!(
+            "Outcome unknown: CMR did not confirm the change, and a fresh look does not show it \
+             (yet). CMR may still apply it: {what_to_do}."
+        )
+    } else {
+        format!(
+            "Outcome unknown: CMR did not confirm the change and could not be asked what \
+             happened. Sending it again could apply it twice: {what_to_do}."
+        )
+    }
 }
 
 /// Saves the edit form: re-reads CMR's profile, validates, merges (see `profile::merge`) and
@@ -268,8 +330,25 @@ pub async fn update(
     match state.cmr.update_user(id, &merged, &leave_out).await {
         Err(err) if err.is_outcome_unknown() => {
             let applied = reread_shows(state, id, &changed).await;
-            settle_unknown(state, staff, id, changes(), err.status(), applied).await?;
-            Ok(saved)
+            let status = err.status();
+            settle_lost_answer(
+                state,
+                staff,
+                "customer.update",
+                id,
+                changes(),
+                status,
+                applied,
+            )
+            .await;
+            if applied == Some(true) {
+                Ok(saved)
+            } else {
+                Err(AppError::OutcomeUnknown(lost_message(
+                    applied.is_some(),
+                    "reload the profile in a minute and check before saving again",
+                )))
+            }
         }
         result => {
             audited(state, staff, "customer.update", id, changes(), result).await?;
@@ -307,59 +386,44 @@ async fn reread_shows(
     }))
 }
 
-/// Audits a save whose answer was lost, and tells staff what the re-read found. Only a
-/// re-read that shows every change counts as saved.
-async fn settle_unknown(
+/// Audits a change whose answer was lost, from what a fresh read found: `Some(true)` it shows
+/// the change, `Some(false)` it does not, `None` nothing could be read. Only a read that shows
+/// the change counts as done. A failed audit write is logged, never shown instead of what
+/// happened to the change.
+async fn settle_lost_answer(
     state: &AppState,
     staff: &StaffView,
+    action: &str,
     id: &str,
     changes: Vec<Change>,
     upstream_status: Option<u16>,
-    applied: Option<bool>,
-) -> Result<(), AppError> {
-    let (outcome, shown) = match applied {
-        Some(true) => (
-            Outcome::OkNoted {
-                upstream_status,
-                message: "CMR's answer was lost; a re-read shows the change applied",
-            },
-            None,
-        ),
-        Some(false) => (
-            Outcome::Unknown {
-                upstream_status,
-                message: "CMR's answer was lost; a re-read does not show the change (yet)",
-            },
-            Some(
-                "Outcome unknown: CMR did not confirm the save, and re-reading the profile does \
-                 not show your changes (yet). CMR may still apply them: reload the profile in a \
-                 minute and check before saving again.",
-            ),
-        ),
-        None => (
-            Outcome::Unknown {
-                upstream_status,
-                message: "CMR's answer was lost and the profile could not be re-read",
-            },
-            Some(super::errors::OUTCOME_UNKNOWN),
-        ),
+    found: Option<bool>,
+) {
+    let outcome = match (found == Some(true), found.is_some()) {
+        (true, _) => Outcome::OkNoted {
+            upstream_status,
+            message: "CMR's answer was lost; a re-read shows the change applied",
+        },
+        (false, true) => Outcome::Unknown {
+            upstream_status,
+            message: "CMR's answer was lost; a re-read does not show the change (yet)",
+        },
+        (false, false) => Outcome::Unknown {
+            upstream_status,
+            message: "CMR's answer was lost and nothing could be re-read",
+        },
     };
     let entry = Entry {
         actor: Actor::Staff(staff),
-        action: "customer.update",
+        action,
         target: Some(("customer", id)),
         changes,
         outcome,
         action_id: None,
     };
-    let recorded = audit::record(state, entry).await;
-    if let Some(message) = shown {
-        return Err(AppError::OutcomeUnknown(message.into()));
+    if let Err(err) = audit::record(state, entry).await {
+        tracing::error!(action, error = %err, "a change with a lost answer could not be audited");
     }
-    if let Err(err) = recorded {
-        tracing::error!(error = %err, "CMR applied a change but its audit entry was not written");
-    }
-    Ok(())
 }
 
 /// Deletes a customer after the staff member typed their email. CMR refuses while domains or
@@ -383,6 +447,26 @@ pub async fn delete(
         serde_json::Value::Null,
     )];
     let result = state.cmr.delete_user(id).await;
+    if let Err(err) = &result {
+        if err.is_outcome_unknown() {
+            // Gone now means deleted; still there means not (yet).
+            let gone = match state.cmr.get_user(id).await {
+                Err(CmrError::NotFound { .. }) => Some(true),
+                Ok(_) => Some(false),
+                Err(_) => None,
+            };
+            let status = err.status();
+            settle_lost_answer(state, staff, "customer.delete", id, changes, status, gone).await;
+            return if gone == Some(true) {
+                Ok(())
+            } else {
+                Err(AppError::OutcomeUnknown(lost_message(
+                    gone.is_some(),
+                    "reload the profile in a minute and check before deleting again",
+                )))
+            };
+        }
+    }
     let blocked = match &result {
         Err(CmrError::Conflict {
             details: Some(details),
