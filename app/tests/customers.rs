@@ -6,27 +6,10 @@ mod common;
 
 use app::error::AppError;
 use app::model::customer::SaveOutcome;
-use app::model::profile::{self, FIELDS};
 use app::model::Role;
 use cmr::types::{User, UserProfile};
-use common::{spawn, TestApp, PASSWORD};
+use common::{spawn, update_form, TestApp, PASSWORD};
 use sqlx::PgPool;
-
-/// The form as the browser posts it: `id`, `seen[…]` and `edited[…]`.
-fn update_form(id: &str, seen: &UserProfile, edited: &UserProfile) -> Vec<(String, String)> {
-    let mut form = vec![("id".to_string(), id.to_string())];
-    for (field, _) in FIELDS {
-        form.push((
-            format!("seen[{field}]"),
-            profile::get(seen, field).to_string(),
-        ));
-        form.push((
-            format!("edited[{field}]"),
-            profile::get(edited, field).to_string(),
-        ));
-    }
-    form
-}
 
 async fn post(
     app: &TestApp,

@@ -32,6 +32,25 @@ fn rss_kib() -> u64 {
         .unwrap()
 }
 
+/// Starts an anonymous sign-in in the background; resolves to its HTTP status.
+fn sign_in_in_background(
+    app: &TestApp,
+    email: String,
+    password: String,
+) -> tokio::task::JoinHandle<u16> {
+    let (url, http) = (app.url.clone(), app.http().clone());
+    tokio::spawn(async move {
+        http.post(format!("{url}/api/auth/sign_in"))
+            .header("origin", &url)
+            .form(&sign_in_form(&email, &password))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
+    })
+}
+
 async fn audit_count(app: &TestApp, condition: &str) -> i64 {
     sqlx::query_scalar(&format!("SELECT count(*) FROM audit_log WHERE {condition}"))
         .fetch_one(&app.state.db)
@@ -65,20 +84,7 @@ async fn two_hundred_concurrent_sign_ins_keep_memory_bounded_and_staff_served(db
     };
 
     let attempts: Vec<_> = (0..200)
-        .map(|i| {
-            let (url, http) = (app.url.clone(), app.http().clone());
-            tokio::spawn(async move {
-                let email = format!("nobody{i}@example.com");
-                let res = http
-                    .post(format!("{url}/api/auth/sign_in"))
-                    .header("origin", &url)
-                    .form(&sign_in_form(&email, "wrong password"))
-                    .send()
-                    .await
-                    .unwrap();
-                res.status().as_u16()
-            })
-        })
+        .map(|i| sign_in_in_background(&app, format!("nobody{i}@example.com"), "wrong".into()))
         .collect();
     // Meanwhile a signed-in staff member opens a page.
     tokio::time::sleep(Duration::from_millis(50)).await;
@@ -178,19 +184,7 @@ async fn parallel_wrong_passwords_cannot_outrun_the_lockout(db: PgPool) {
     .await;
     app.staff("ann@example.com", Role::Admin).await;
     let guesses: Vec<_> = (0..50)
-        .map(|i| {
-            let (url, http) = (app.url.clone(), app.http().clone());
-            tokio::spawn(async move {
-                http.post(format!("{url}/api/auth/sign_in"))
-                    .header("origin", &url)
-                    .form(&sign_in_form("ann@example.com", &format!("guess {i}")))
-                    .send()
-                    .await
-                    .unwrap()
-                    .status()
-                    .as_u16()
-            })
-        })
+        .map(|i| sign_in_in_background(&app, "ann@example.com".into(), format!("guess {i}")))
         .collect();
     tokio::time::sleep(Duration::from_millis(150)).await;
     let right = app
@@ -477,17 +471,7 @@ async fn update(
     seen: &UserProfile,
     edited: &UserProfile,
 ) -> common::Answer {
-    let mut form = vec![("id".to_string(), id.to_string())];
-    for (field, _) in FIELDS {
-        form.push((
-            format!("seen[{field}]"),
-            profile::get(seen, field).to_string(),
-        ));
-        form.push((
-            format!("edited[{field}]"),
-            profile::get(edited, field).to_string(),
-        ));
-    }
+    let form = common::update_form(id, seen, edited);
     let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     app.call("/api/customers/update", Some(cookie), &pairs)
         .await

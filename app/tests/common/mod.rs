@@ -120,6 +120,24 @@ pub async fn spawn_with(db: PgPool, adjust: impl FnOnce(&mut Config)) -> TestApp
     }
 }
 
+/// The customer edit form as the browser posts it: `id`, `seen[…]` and `edited[…]`.
+pub fn update_form(
+    id: &str,
+    seen: &cmr::types::UserProfile,
+    edited: &cmr::types::UserProfile,
+) -> Vec<(String, String)> {
+    use app::model::profile;
+    let mut form = vec![("id".to_string(), id.to_string())];
+    for (field, _) in profile::FIELDS {
+        form.push((format!("seen[{field}]"), profile::get(seen, field).into()));
+        form.push((
+            format!("edited[{field}]"),
+            profile::get(edited, field).into(),
+        ));
+    }
+    form
+}
+
 /// A server function's answer: status, the session cookie it set (if any), the body.
 pub struct Answer {
     pub status: u16,

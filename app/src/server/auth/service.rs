@@ -42,10 +42,7 @@ pub async fn sign_in(
     if let Err(wait) = state.sign_in_cap.check(client, now) {
         return Err(AppError::RateLimited(wait.max(1)));
     }
-    let attempt = match claim(state, Actor::Anonymous { email: &email }, &email).await? {
-        Ok(attempt) => attempt,
-        Err(locked) => return Err(locked),
-    };
+    let attempt = claim(state, Actor::Anonymous { email: &email }, &email).await?;
 
     // Over-long input cannot make an anonymous caller buy expensive hashing.
     let password = if password.expose().chars().count() > validate::PASSWORD_MAX_CHARS {
@@ -78,34 +75,19 @@ pub async fn sign_in(
     Ok(view)
 }
 
-/// Claims one password attempt for `email` (see `db::throttle`). `Ok(Err(..))` is the refusal
-/// to show when the email is locked out, already audited.
-async fn claim(
-    state: &AppState,
-    actor: Actor<'_>,
-    email: &str,
-) -> Result<Result<i32, AppError>, AppError> {
+/// Claims one password attempt for `email` (see `db::throttle`): its number in the window, or
+/// the refusal to show when the email is locked out (already audited).
+async fn claim(state: &AppState, actor: Actor<'_>, email: &str) -> Result<i32, AppError> {
     let now = state.clock.now();
     match db::throttle::claim(&state.db, email, now).await? {
-        db::throttle::Claim::Allowed(attempt) => Ok(Ok(attempt)),
+        db::throttle::Claim::Allowed(attempt) => Ok(attempt),
         db::throttle::Claim::Locked { until, engaged } => {
             let minutes = ((until - now).whole_seconds() + 59) / 60;
-            let entry = |action| Entry {
-                actor,
-                action,
-                target: None,
-                changes: vec![],
-                outcome: Outcome::Failed {
-                    upstream_status: None,
-                    message: "locked out",
-                },
-                action_id: None,
-            };
-            audit::record(state, entry("auth.sign_in")).await?;
+            audit::record(state, refused(actor, "auth.sign_in", "locked out")).await?;
             if engaged {
-                audit::record(state, entry("auth.lockout")).await?;
+                audit::record(state, refused(actor, "auth.lockout", "locked out")).await?;
             }
-            Ok(Err(AppError::Rejected(locked_message(minutes.max(1)))))
+            Err(AppError::Rejected(locked_message(minutes.max(1))))
         }
     }
 }
@@ -121,7 +103,16 @@ async fn wrong_password(
     message: &str,
 ) -> Result<(), AppError> {
     let locked = db::throttle::failed(&state.db, email, attempt, state.clock.now()).await?;
-    let failed = |action| Entry {
+    audit::record(state, refused(actor, action, message)).await?;
+    if locked {
+        audit::record(state, refused(actor, "auth.lockout", message)).await?;
+    }
+    Ok(())
+}
+
+/// An audit entry for a security event that was refused.
+fn refused<'a>(actor: Actor<'a>, action: &'a str, message: &'a str) -> Entry<'a> {
+    Entry {
         actor,
         action,
         target: None,
@@ -131,12 +122,7 @@ async fn wrong_password(
             message,
         },
         action_id: None,
-    };
-    audit::record(state, failed(action)).await?;
-    if locked {
-        audit::record(state, failed("auth.lockout")).await?;
     }
-    Ok(())
 }
 
 fn ok_entry<'a>(staff: &'a StaffView, action: &'a str, changes: Vec<Change>) -> Entry<'a> {
@@ -181,10 +167,7 @@ pub async fn change_password(
         .await?
         .ok_or(AppError::Unauthorized)?;
     let email = row.email.to_lowercase();
-    let attempt = match claim(state, Actor::Staff(staff), &email).await? {
-        Ok(attempt) => attempt,
-        Err(locked) => return Err(locked),
-    };
+    let attempt = claim(state, Actor::Staff(staff), &email).await?;
     let verified = state
         .passwords
         .verify(current.into_inner(), Some(row.password_hash.clone()))
