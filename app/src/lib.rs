@@ -3,12 +3,14 @@
 
 pub mod components;
 pub mod error;
+pub mod layout;
 pub mod model;
 pub mod pages;
+pub mod routes;
 #[cfg(feature = "ssr")]
 pub mod server;
 
-use components::layout::Layout;
+use layout::Layout;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
@@ -64,7 +66,7 @@ pub fn App() -> impl IntoView {
     view! {
         <Stylesheet id="leptos" href="/pkg/cmr-admin.css" />
         <Title formatter=|page: String| format!("{page} · CMR Admin") />
-        <components::layout::DemoBanner />
+        <layout::DemoBanner />
         <Router>
             <Routes fallback=pages::not_found::NotFound>
                 <Route path=path!("/sign-in") view=pages::auth::SignInPage ssr=SsrMode::Async />

@@ -1,8 +1,7 @@
-//! The UI kit: layout, form fields, alerts and toasts.
+//! The UI kit: form fields, alerts, toasts, history. It imports no page.
 
 pub mod alert;
 pub mod copy;
 pub mod field;
 pub mod history;
-pub mod layout;
 pub mod toast;

@@ -1,6 +1,7 @@
 use crate::components::history::History;
 use crate::error::AppError;
 use crate::model::customer::HomeSummary;
+use crate::routes;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -42,7 +43,7 @@ pub fn HomePage() -> impl IntoView {
                         view! {
                             <div class="figures">
                                 <Figure label="Wallet balance" value=s.wallet href="/wallet" />
-                                <Figure label="Customers" value=count(s.customers) href="/customers" />
+                                <Figure label="Customers" value=count(s.customers) href=routes::CUSTOMERS />
                                 <Figure label="Domains (subscriptions)" value=count(s.subscriptions) href="/subscriptions" />
                                 <Figure label="Mailboxes" value=count(s.mailboxes) href="/mailboxes" />
                             </div>

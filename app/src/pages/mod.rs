@@ -7,3 +7,16 @@ pub mod not_found;
 pub mod placeholder;
 pub mod staff;
 pub mod wallet;
+
+#[cfg(all(test, feature = "ssr"))]
+mod tests {
+    use crate::routes;
+    use server_fn::ServerFn;
+
+    #[test]
+    fn the_route_table_names_the_server_functions_it_treats_specially() {
+        assert_eq!(routes::SIGN_IN_FN, super::auth::SignIn::PATH);
+        assert_eq!(routes::SETUP_FN, super::auth::CompleteSetup::PATH);
+        assert_eq!(routes::BACKGROUND_FNS, [super::wallet::WalletSummary::PATH]);
+    }
+}

@@ -1,6 +1,6 @@
 use super::auth::attempt_cap::AttemptCap;
-use super::auth::bootstrap::SetupToken;
 use super::auth::password::PasswordGate;
+use super::auth::setup_token::SetupToken;
 use super::clock::Clock;
 use super::config::Config;
 use super::geo_cache::GeoCache;

@@ -21,7 +21,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use http_body::Frame;
 
-use super::routes::{json_response, ApiError};
+use super::envelope::{json_response, ApiError};
 use super::server::PeerAddr;
 use super::{relative_path, Shared};
 

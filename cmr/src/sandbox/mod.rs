@@ -18,6 +18,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use time::{OffsetDateTime, Time};
 
 mod control;
+mod envelope;
 mod faults;
 mod geo_data;
 mod ids;

@@ -13,7 +13,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
-use super::routes::ApiError;
+use super::envelope::ApiError;
 use super::{relative_path, Shared};
 
 /// Bodies larger than this are refused (413) rather than buffered.

@@ -1,6 +1,7 @@
 use super::form::{ProfileFields, ProfileSignals};
 use super::CreateCustomer;
 use crate::components::alert::ErrorAlert;
+use crate::routes;
 use cmr::types::UserProfile;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -27,7 +28,7 @@ pub fn NewCustomerPage() -> impl IntoView {
                 <button type="submit" class="button-primary" disabled=move || create.pending().get()>
                     {move || if create.pending().get() { "Creating…" } else { "Create customer" }}
                 </button>
-                <A href="/customers">"Cancel"</A>
+                <A href=routes::CUSTOMERS>"Cancel"</A>
             </div>
         </ActionForm>
     }

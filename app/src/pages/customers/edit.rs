@@ -1,10 +1,11 @@
 use super::form::{ProfileFields, ProfileSignals};
-use super::{encode, get_profile, UpdateCustomer};
+use super::{get_profile, UpdateCustomer};
 use crate::components::alert::ErrorAlert;
 use crate::components::toast::use_toasts;
 use crate::error::AppError;
 use crate::model::customer::SaveOutcome;
 use crate::model::profile::{self, FIELDS};
+use crate::routes;
 use cmr::types::UserProfile;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -92,7 +93,7 @@ fn EditForm(id: String, profile: UserProfile, unknown: Vec<String>) -> impl Into
     }
 
     let name = profile.full_name();
-    let back = format!("/customers/{}", encode(&id));
+    let back = routes::customer(&id);
     view! {
         <Title text=format!("Edit {name}") />
         <div class="page-head">

@@ -1,5 +1,6 @@
-use super::{encode, list_customers};
+use super::list_customers;
 use crate::model::customer::CustomerSort;
+use crate::routes::{self, encode};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -15,7 +16,7 @@ fn list_url(q: &str, page: u32, sort: CustomerSort) -> String {
     if page > 1 {
         url.push_str(&format!("&page={page}"));
     }
-    format!("/customers?{url}")
+    format!("{}?{url}", routes::CUSTOMERS)
 }
 
 fn url_encoded_pairs(pairs: &[(&str, &str)]) -> String {
@@ -72,11 +73,11 @@ pub fn CustomersPage() -> impl IntoView {
         <Title text="Customers" />
         <div class="page-head">
             <h1>"Customers"</h1>
-            <A href="/customers/new" attr:class="button-primary">
+            <A href=routes::NEW_CUSTOMER attr:class="button-primary">
                 "New customer"
             </A>
         </div>
-        <form class="toolbar" method="get" action="/customers" role="search">
+        <form class="toolbar" method="get" action=routes::CUSTOMERS role="search">
             <div class="field grow">
                 <label for="customer-search">"Search by email, name, company or CMR user id"</label>
                 <input
@@ -167,7 +168,7 @@ pub fn CustomersPage() -> impl IntoView {
                                         .rows
                                         .into_iter()
                                         .map(|row| {
-                                            let href = format!("/customers/{}", encode(&row.id));
+                                            let href = routes::customer(&row.id);
                                             view! {
                                                 <tr>
                                                     <td><A href=href>{row.name}</A></td>

@@ -24,6 +24,7 @@ use leptos::prelude::*;
 #[cfg(feature = "ssr")]
 use crate::{
     model::{customer::CustomerSort, Role},
+    routes,
     server::{ctx, customers, require_role},
 };
 
@@ -54,7 +55,7 @@ pub async fn get_profile(id: String) -> Result<EditableProfile, AppError> {
 pub async fn create_customer(profile: UserProfile) -> Result<String, AppError> {
     let staff = require_role(Role::Editor).await?;
     let id = customers::create(&ctx::state(), &staff, profile).await?;
-    leptos_axum::redirect(&format!("/customers/{}", encode(&id)));
+    leptos_axum::redirect(&routes::customer(&id));
     Ok(id)
 }
 
@@ -67,7 +68,7 @@ pub async fn update_customer(
     let staff = require_role(Role::Editor).await?;
     let outcome = customers::update(&ctx::state(), &staff, &id, seen, edited).await?;
     if let SaveOutcome::Saved(_) = outcome {
-        leptos_axum::redirect(&format!("/customers/{}", encode(&id)));
+        leptos_axum::redirect(&routes::customer(&id));
     }
     Ok(outcome)
 }
@@ -76,7 +77,7 @@ pub async fn update_customer(
 pub async fn delete_customer(id: String, confirm_email: String) -> Result<(), AppError> {
     let staff = require_role(Role::Admin).await?;
     customers::delete(&ctx::state(), &staff, &id, &confirm_email).await?;
-    leptos_axum::redirect("/customers");
+    leptos_axum::redirect(routes::CUSTOMERS);
     Ok(())
 }
 
@@ -84,7 +85,7 @@ pub async fn delete_customer(id: String, confirm_email: String) -> Result<(), Ap
 pub async fn lookup_customer(q: String) -> Result<String, AppError> {
     require_role(Role::Viewer).await?;
     let id = customers::lookup(&ctx::state(), &q).await?;
-    leptos_axum::redirect(&format!("/customers/{}", encode(&id)));
+    leptos_axum::redirect(&routes::customer(&id));
     Ok(id)
 }
 
@@ -103,21 +104,4 @@ pub async fn states(country: String) -> Result<Vec<GeoOption>, AppError> {
     }
     let state = ctx::state();
     Ok(state.geo.states(&state.cmr, &country).await?)
-}
-
-/// A CMR id in a URL path segment: ids are opaque, so encode anything unusual.
-pub fn encode(id: &str) -> String {
-    id.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || "-_.~".contains(c) {
-                c.to_string()
-            } else {
-                let mut buf = [0u8; 4];
-                c.encode_utf8(&mut buf)
-                    .bytes()
-                    .map(|b| format!("%{b:02X}"))
-                    .collect()
-            }
-        })
-        .collect()
 }

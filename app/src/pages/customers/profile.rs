@@ -1,8 +1,9 @@
-use super::{encode, get_customer, DeleteCustomer};
+use super::{get_customer, DeleteCustomer};
 use crate::components::alert::ErrorAlert;
 use crate::components::copy::CopyButton;
 use crate::components::history::History;
 use crate::model::customer::{CustomerDetail, Section};
+use crate::routes;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -23,7 +24,7 @@ pub fn CustomerPage() -> impl IntoView {
                             <Title text="Customer" />
                             <h1>"Customer"</h1>
                             <div class="alert alert-error" role="alert">{e.to_string()}</div>
-                            <A href="/customers">"Back to the customer list"</A>
+                            <A href=routes::CUSTOMERS>"Back to the customer list"</A>
                         }
                             .into_any()
                     }
@@ -37,7 +38,7 @@ pub fn CustomerPage() -> impl IntoView {
 fn Profile(detail: CustomerDetail) -> impl IntoView {
     let p = detail.profile.clone();
     let name = p.full_name();
-    let edit_href = format!("/customers/{}/edit", encode(&detail.id));
+    let edit_href = routes::customer_edit(&detail.id);
     let address: Vec<String> = [
         &p.address_line_one,
         &p.address_line_two,

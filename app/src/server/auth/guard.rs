@@ -6,6 +6,7 @@
 use super::session;
 use crate::error::AppError;
 use crate::model::{Role, StaffView};
+use crate::routes;
 use crate::server::{db, AppState};
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -13,28 +14,11 @@ use axum::http::{header, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::Extension;
-use server_fn::ServerFn;
 use tower_sessions::Session;
 
 /// The staff member behind this request, or `None` when anonymous.
 #[derive(Debug, Clone)]
 pub struct CurrentStaff(pub Option<StaffView>);
-
-/// Pages and endpoints that answer without a session. Everything else needs one.
-fn is_public(path: &str) -> bool {
-    const PAGES: [&str; 4] = ["/sign-in", "/setup", "/healthz", "/favicon.ico"];
-    let public_fns = [
-        crate::pages::auth::SignIn::PATH,
-        crate::pages::auth::CompleteSetup::PATH,
-    ];
-    PAGES.contains(&path) || path.starts_with("/pkg/") || public_fns.contains(&path)
-}
-
-/// Requests a page makes on its own (the header's balance refresh): they prove a tab is open,
-/// not that anyone is there, so they never extend the idle timeout.
-fn is_background(path: &str) -> bool {
-    path == crate::pages::wallet::WalletSummary::PATH
-}
 
 /// The middleware: resolves the session, refuses anonymous access to non-public paths (401 for
 /// server functions, a redirect to the sign-in page for pages), and records the staff member
@@ -45,13 +29,14 @@ pub async fn authenticate(
     mut req: Request,
     next: Next,
 ) -> Response {
-    let activity = !is_background(req.uri().path());
+    // A page's own background refresh proves a tab is open, not that anyone is there.
+    let activity = !routes::BACKGROUND_FNS.contains(&req.uri().path());
     let staff = match resolve(&state, &session, activity).await {
         Ok(staff) => staff,
         Err(err) => return error_response(&err),
     };
     let path = req.uri().path();
-    if staff.is_none() && !is_public(path) {
+    if staff.is_none() && !routes::is_public(path) {
         if path.starts_with("/api/") {
             return error_response(&AppError::Unauthorized);
         }
@@ -60,7 +45,7 @@ pub async fn authenticate(
             "next",
             req.uri().path_and_query().map_or("/", |p| p.as_str()),
         );
-        let location = format!("/sign-in?{}", next_url.finish());
+        let location = format!("{}?{}", routes::SIGN_IN, next_url.finish());
         return (StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response();
     }
     req.extensions_mut().insert(CurrentStaff(staff));

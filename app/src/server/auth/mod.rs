@@ -8,3 +8,4 @@ pub mod guard;
 pub mod password;
 pub mod service;
 pub mod session;
+pub mod setup_token;

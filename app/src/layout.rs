@@ -1,23 +1,14 @@
-//! The signed-in frame: header (brand, wallet, who is signed in, sign-out), main navigation,
-//! the page, and the toast region.
+//! The signed-in frame: header (brand, lookup, wallet, who is signed in, sign-out), main
+//! navigation, the page, and the toast region. It sits above both the kit and the pages (it
+//! places the pages' header slots), so the kit never imports a page.
 
-use super::toast::ToastRegion;
+use crate::components::toast::ToastRegion;
 use crate::pages::auth::{whoami, SignOut};
 use crate::pages::customers::LookupBox;
 use crate::pages::wallet::WalletSlot;
+use crate::routes::{self, NAV};
 use leptos::prelude::*;
 use leptos_router::components::{Outlet, A};
-
-const NAV: [(&str, &str); 8] = [
-    ("/customers", "Customers"),
-    ("/domains", "Domains"),
-    ("/orders", "Orders"),
-    ("/mailboxes", "Mailboxes"),
-    ("/subscriptions", "Subscriptions"),
-    ("/wallet", "Wallet"),
-    ("/audit", "Audit"),
-    ("/staff", "Staff"),
-];
 
 #[component]
 pub fn Layout() -> impl IntoView {
@@ -28,7 +19,7 @@ pub fn Layout() -> impl IntoView {
             "Skip to content"
         </a>
         <header class="topbar">
-            <A href="/" attr:class="brand">
+            <A href=routes::HOME attr:class="brand">
                 "CMR Admin"
             </A>
             <LookupBox />
@@ -48,7 +39,7 @@ pub fn Layout() -> impl IntoView {
                             .ok()
                     })}
                 </Suspense>
-                <A href="/account/password">"Change password"</A>
+                <A href=routes::CHANGE_PASSWORD>"Change password"</A>
                 <ActionForm action=sign_out attr:class="inline">
                     <button type="submit" class="button-secondary">
                         "Sign out"
@@ -60,7 +51,7 @@ pub fn Layout() -> impl IntoView {
             <nav class="sidebar" aria-label="Main">
                 <ul>
                     <li>
-                        <A href="/" exact=true>
+                        <A href=routes::HOME exact=true>
                             "Home"
                         </A>
                     </li>

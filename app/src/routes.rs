@@ -1,0 +1,97 @@
+//! Every path the app answers on, in one place: the pages, the server functions the guard must
+//! know by name, the navigation, and builders for links with ids in them. The router, the
+//! layout, the guard and every link read from here, so an area's paths are written once.
+
+/// Pages anyone may open.
+pub const SIGN_IN: &str = "/sign-in";
+pub const SETUP: &str = "/setup";
+pub const HEALTH: &str = "/healthz";
+pub const FAVICON: &str = "/favicon.ico";
+/// Compiled assets (wasm, JS, CSS).
+pub const ASSETS_PREFIX: &str = "/pkg/";
+
+pub const HOME: &str = "/";
+pub const CUSTOMERS: &str = "/customers";
+pub const NEW_CUSTOMER: &str = "/customers/new";
+pub const CHANGE_PASSWORD: &str = "/account/password";
+
+/// Server functions anyone may call (the guard lets them through without a session). A test in
+/// `pages` checks them against the functions' own paths.
+pub const SIGN_IN_FN: &str = "/api/auth/sign_in";
+pub const SETUP_FN: &str = "/api/setup/complete";
+
+/// Server functions a page calls on its own (the header's balance refresh): they prove a tab is
+/// open, not that anyone is there, so they never extend the idle timeout.
+pub const BACKGROUND_FNS: [&str; 1] = ["/api/wallet/summary"];
+
+/// The main navigation, in order (Home comes first on its own).
+pub const NAV: [(&str, &str); 8] = [
+    (CUSTOMERS, "Customers"),
+    ("/domains", "Domains"),
+    ("/orders", "Orders"),
+    ("/mailboxes", "Mailboxes"),
+    ("/subscriptions", "Subscriptions"),
+    ("/wallet", "Wallet"),
+    ("/audit", "Audit"),
+    ("/staff", "Staff"),
+];
+
+/// Whether `path` answers without a session.
+pub fn is_public(path: &str) -> bool {
+    [SIGN_IN, SETUP, HEALTH, FAVICON, SIGN_IN_FN, SETUP_FN].contains(&path)
+        || path.starts_with(ASSETS_PREFIX)
+}
+
+/// A customer's profile.
+pub fn customer(id: &str) -> String {
+    format!("{CUSTOMERS}/{}", encode(id))
+}
+
+/// A customer's edit form.
+pub fn customer_edit(id: &str) -> String {
+    format!("{}/edit", customer(id))
+}
+
+/// A CMR id in a URL path segment or query value: ids are opaque, so encode anything unusual.
+pub fn encode(id: &str) -> String {
+    id.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "-_.~".contains(c) {
+                c.to_string()
+            } else {
+                let mut buf = [0u8; 4];
+                c.encode_utf8(&mut buf)
+                    .bytes()
+                    .map(|b| format!("%{b:02X}"))
+                    .collect()
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_with_reserved_characters_stay_one_path_segment() {
+        assert_eq!(customer("A/B?c"), "/customers/A%2FB%3Fc");
+        assert_eq!(customer_edit("X1"), "/customers/X1/edit");
+    }
+
+    #[test]
+    fn only_sign_in_setup_health_and_assets_are_public() {
+        for path in [SIGN_IN, SETUP, HEALTH, SIGN_IN_FN, "/pkg/cmr-admin.wasm"] {
+            assert!(is_public(path), "{path}");
+        }
+        for path in [
+            HOME,
+            CUSTOMERS,
+            "/api/customers/list",
+            "/pkgx",
+            BACKGROUND_FNS[0],
+        ] {
+            assert!(!is_public(path), "{path}");
+        }
+    }
+}
