@@ -3,6 +3,7 @@
 
 mod common;
 
+use app::error::AppError;
 use app::model::Role;
 use common::{captured_logs, spawn, CMR_KEY, PASSWORD};
 use sqlx::PgPool;
@@ -151,5 +152,45 @@ async fn the_cmr_key_and_passwords_never_appear_in_a_response_or_a_log_line(db: 
     assert!(
         !captured_logs().contains(CMR_KEY),
         "a log line leaked the key"
+    );
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn every_response_carries_a_request_id_that_an_internal_error_names(db: PgPool) {
+    let app = spawn(db).await;
+    app.staff("ann@example.com", Role::Viewer).await;
+    let cookie = app.sign_in("ann@example.com", PASSWORD).await;
+    let ok = app.call("/api/auth/whoami", Some(&cookie), &[]).await;
+    let first = ok.headers["x-request-id"].to_str().unwrap().to_string();
+    assert_eq!(first.len(), 12);
+    let again = app.call("/api/auth/whoami", Some(&cookie), &[]).await;
+    assert_ne!(
+        again.headers["x-request-id"].to_str().unwrap(),
+        first,
+        "one id per request"
+    );
+
+    // The staff table is gone: the guard cannot resolve the session.
+    sqlx::query("ALTER TABLE staff RENAME TO staff_moved")
+        .execute(&app.state.db)
+        .await
+        .unwrap();
+    let broken = app.call("/api/auth/whoami", Some(&cookie), &[]).await;
+    let id = broken.headers["x-request-id"].to_str().unwrap().to_string();
+    assert_eq!(broken.status, 500);
+    assert_eq!(broken.error(), AppError::Internal(id.clone()));
+    assert!(
+        !broken.body.contains("staff"),
+        "no internals: {}",
+        broken.body
+    );
+    let logs = captured_logs();
+    let line = logs
+        .lines()
+        .find(|l| l.contains(&format!("reference={id}")))
+        .expect("the log line with the reference");
+    assert!(
+        line.contains(&format!("id={id}")),
+        "inside the request's span: {line}"
     );
 }

@@ -3,9 +3,12 @@
 
 use crate::error::AppError;
 
-/// Logs an unexpected failure and returns the `AppError::Internal` that names its reference.
+/// Logs an unexpected failure and returns the `AppError::Internal` that names its reference:
+/// the request's id (also in its `x-request-id` header and on its log lines), or a fresh one
+/// outside a request.
 pub fn internal(context: &str, err: impl std::fmt::Display) -> AppError {
-    let reference = uuid::Uuid::new_v4().simple().to_string()[..8].to_string();
+    let reference = super::http::request_trace::current()
+        .unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string()[..12].to_string());
     tracing::error!(reference = %reference, "{context}: {err}");
     AppError::Internal(reference)
 }

@@ -1,12 +1,13 @@
 //! The whole HTTP application: Leptos pages and server functions, the health check, and the
-//! layers every request passes (outermost first): security headers → cross-site check →
-//! session → authentication guard.
+//! layers every request passes (outermost first): request id and trace span → security
+//! headers → cross-site check → session → authentication guard.
 
 use super::auth::final_store::FinalStore;
 use super::auth::guard::authenticate;
 use super::http::cross_site::{reject_cross_site, OwnOrigin};
 use super::http::error_status::app_error_status;
 use super::http::headers::{security_headers, Https};
+use super::http::request_trace::trace_requests;
 use super::AppState;
 use crate::{shell, App};
 use axum::routing::get;
@@ -87,6 +88,7 @@ pub fn build(state: AppState, store: FinalStore, leptos_options: LeptosOptions) 
             Https(https),
             security_headers,
         ))
+        .layer(axum::middleware::from_fn(trace_requests))
 }
 
 /// Deletes expired sessions from the store every minute, logging (not dying on) failures.

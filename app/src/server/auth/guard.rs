@@ -48,6 +48,9 @@ pub async fn authenticate(
         let location = format!("{}?{}", routes::SIGN_IN, next_url.finish());
         return (StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response();
     }
+    if let Some(staff) = &staff {
+        crate::server::http::request_trace::record_staff(staff.id);
+    }
     req.extensions_mut().insert(CurrentStaff(staff));
     next.run(req).await
 }
