@@ -243,7 +243,10 @@ async fn invalid_input_is_refused_before_cmr_is_called(db: PgPool) {
         "CMR was not called"
     );
 
-    let create: Vec<(String, String)> = vec![("profile[firstName]".into(), "Only".into())];
+    let create: Vec<(String, String)> = vec![
+        ("profile[firstName]".into(), "Only".into()),
+        ("idempotency_key".into(), "0b7d2c8e-validation-only".into()),
+    ];
     let answer = post(&app, "/api/customers/create", &cookie, &create).await;
     let AppError::Invalid(fields) = answer.error() else {
         panic!("{}", answer.body)
@@ -305,7 +308,13 @@ async fn roles_decide_who_may_change_and_delete_customers(db: PgPool) {
             .error(),
         AppError::Forbidden
     );
-    let create = vec![("profile[firstName]".to_string(), "X".to_string())];
+    let create = vec![
+        ("profile[firstName]".to_string(), "X".to_string()),
+        (
+            "idempotency_key".to_string(),
+            "4f1e9a2b-viewer-refused".to_string(),
+        ),
+    ];
     assert_eq!(
         post(&app, "/api/customers/create", &viewer, &create)
             .await

@@ -755,10 +755,7 @@ async fn a_create_or_delete_whose_answer_is_lost_is_settled_by_looking_again(db:
     // Created, but the answer was lost: the email finds it, and nobody creates it twice.
     let mut new = app.sandbox.control.users().remove(0).profile;
     new.email = "lost.answer@example.com".into();
-    let form: Vec<(String, String)> = FIELDS
-        .iter()
-        .map(|(f, _)| (format!("profile[{f}]"), profile::get(&new, f).to_string()))
-        .collect();
+    let form = create_form(&new, "5d0c1f7a-lost-answer-create");
     let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     app.sandbox.control.fail_after_apply("POST /users", 502, 1);
     let answer = app
@@ -805,4 +802,148 @@ async fn a_create_or_delete_whose_answer_is_lost_is_settled_by_looking_again(db:
         .await;
     assert!(answer.is_ok(), "{} {}", answer.status, answer.body);
     assert!(app.sandbox.control.user(&created.id).is_none());
+}
+
+// ---- one CMR call per form ---------------------------------------------------------------------
+
+/// The new-customer form as the browser posts it, with its idempotency key.
+fn create_form(p: &UserProfile, key: &str) -> Vec<(String, String)> {
+    let mut form: Vec<(String, String)> = FIELDS
+        .iter()
+        .map(|(f, _)| (format!("profile[{f}]"), profile::get(p, f).to_string()))
+        .collect();
+    form.push(("idempotency_key".into(), key.into()));
+    form
+}
+
+async fn create(app: &TestApp, cookie: &str, form: &[(String, String)]) -> common::Answer {
+    let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    app.call("/api/customers/create", Some(cookie), &pairs)
+        .await
+}
+
+fn new_customer(app: &TestApp, email: &str) -> UserProfile {
+    let mut p = app.sandbox.control.users().remove(0).profile;
+    p.email = email.into();
+    p
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_double_submit_or_a_reload_of_the_create_form_makes_one_cmr_call(db: PgPool) {
+    let app = spawn(db).await;
+    let cookie = editor(&app).await;
+    let form = create_form(
+        &new_customer(&app, "twice@example.com"),
+        "8c1d6f0e-double-submit",
+    );
+    // A slow CMR keeps the first submit in flight while the others arrive.
+    app.sandbox
+        .control
+        .set_latency(Some("/users"), Duration::from_millis(300));
+    let submits: Vec<_> = (0..5)
+        .map(|_| {
+            let (url, http, cookie, form) = (
+                app.url.clone(),
+                app.http().clone(),
+                cookie.clone(),
+                form.clone(),
+            );
+            tokio::spawn(async move {
+                let res = http
+                    .post(format!("{url}/api/customers/create"))
+                    .header("origin", &url)
+                    .header("cookie", format!("cmr_session={cookie}"))
+                    .form(&form)
+                    .send()
+                    .await
+                    .unwrap();
+                (res.status().as_u16(), res.text().await.unwrap())
+            })
+        })
+        .collect();
+    let mut created = Vec::new();
+    for submit in submits {
+        let (status, body) = submit.await.unwrap();
+        if (200..400).contains(&status) {
+            created.push(body);
+        } else {
+            let err: AppError = serde_json::from_str(&body).unwrap();
+            assert!(
+                matches!(err, AppError::Rejected(ref m) if m.contains("already being sent")),
+                "{body}"
+            );
+        }
+    }
+    app.sandbox
+        .control
+        .set_latency(Some("/users"), Duration::ZERO);
+    assert_eq!(app.sandbox.control.requests_to("POST", "/users").len(), 1);
+    assert!(!created.is_empty());
+
+    // A reload after submit: the same answer, still one CMR call.
+    let reload = create(&app, &cookie, &form).await;
+    assert!(reload.is_ok(), "{}", reload.body);
+    let id = app
+        .sandbox
+        .control
+        .user_by_email("twice@example.com")
+        .unwrap()
+        .id;
+    assert!(reload.body.contains(&id), "{}", reload.body);
+    assert_eq!(app.sandbox.control.requests_to("POST", "/users").len(), 1);
+
+    // The same key for another customer is refused.
+    let other = create_form(
+        &new_customer(&app, "other@example.com"),
+        "8c1d6f0e-double-submit",
+    );
+    let answer = create(&app, &cookie, &other).await;
+    assert!(
+        matches!(answer.error(), AppError::Rejected(ref m) if m.contains("different request")),
+        "{}",
+        answer.body
+    );
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_create_whose_answer_was_lost_is_never_sent_again_under_its_key(db: PgPool) {
+    let app = spawn(db).await;
+    let cookie = editor(&app).await;
+    let form = create_form(
+        &new_customer(&app, "lost@example.com"),
+        "1a2b3c4d-lost-create",
+    );
+    // Refused with 502 before CMR acted, and the look-up by email cannot be made either.
+    app.sandbox
+        .control
+        .force_status("POST /users", 502, 1, None);
+    app.sandbox
+        .control
+        .force_status("GET /users/list", 503, 3, None);
+    let first = create(&app, &cookie, &form).await;
+    assert!(
+        matches!(first.error(), AppError::OutcomeUnknown(_)),
+        "{}",
+        first.body
+    );
+    let again = create(&app, &cookie, &form).await;
+    assert!(
+        matches!(again.error(), AppError::OutcomeUnknown(ref m) if m.contains("not sent again")),
+        "{}",
+        again.body
+    );
+    assert_eq!(app.sandbox.control.requests_to("POST", "/users").len(), 1);
+
+    // A refusal changes nothing at CMR, so the same form may be sent again after a fix.
+    let mut taken = new_customer(&app, "taken@example.com");
+    taken.email = app.sandbox.control.users()[1].profile.email.clone();
+    let refused = create_form(&taken, "9e8d7c6b-refused-create");
+    let answer = create(&app, &cookie, &refused).await;
+    assert!(answer.error().field("email").is_some(), "{}", answer.body);
+    let answer = create(&app, &cookie, &refused).await;
+    assert!(
+        answer.error().field("email").is_some(),
+        "sent again: {}",
+        answer.body
+    );
 }

@@ -1,8 +1,11 @@
 //! Customers: the CMR calls behind the customer pages, with validation, the edit merge, and
 //! an audit entry for every change.
 
-use super::audit::{self, Actor, Change, Entry, Outcome};
+use super::audit::Change;
 use super::db;
+use super::db::idempotency::Finish;
+use super::errors::internal;
+use super::mutation::{self, audited, lost_message, settle_lost_answer};
 use super::AppState;
 use crate::error::AppError;
 use crate::model::customer::*;
@@ -10,6 +13,7 @@ use crate::model::profile::{self, Merge};
 use crate::model::StaffView;
 use cmr::types::{NewUser, SubscriptionQuery, User, UserListQuery, UserProfile};
 use cmr::CmrError;
+use serde_json::json;
 
 pub const PAGE_SIZE: u32 = 20;
 
@@ -144,65 +148,25 @@ fn invalid_unless_empty(
     }
 }
 
-/// The one path for a CMR change: the call's result goes into the audit log, then back to the
-/// caller. What staff are told follows CMR's answer, never the audit write: when CMR applied
-/// the change but the row cannot be written, that is logged loudly and staff still hear that
-/// it worked (telling them it failed would invite a second, duplicate change).
-async fn audited<T>(
-    state: &AppState,
-    staff: &StaffView,
-    action: &str,
-    target: &str,
-    changes: Vec<Change>,
-    result: Result<cmr::types::Reply<T>, CmrError>,
-) -> Result<cmr::types::Reply<T>, AppError> {
-    let failure = result
-        .as_ref()
-        .err()
-        .map(|e| (e.status(), e.message().unwrap_or("no answer").to_string()));
-    let action_id = result.as_ref().ok().and_then(|r| r.action_id.clone());
-    let outcome = match (&result, &failure) {
-        (Err(e), Some((status, _))) if e.is_outcome_unknown() => Outcome::Unknown {
-            upstream_status: *status,
-            message: "sent, but CMR never confirmed it",
-        },
-        (_, None) => Outcome::Ok,
-        (_, Some((status, message))) => Outcome::Failed {
-            upstream_status: *status,
-            message,
-        },
-    };
-    let entry = Entry {
-        actor: Actor::Staff(staff),
-        action,
-        target: Some(("customer", target)),
-        changes,
-        outcome,
-        action_id: action_id.as_deref(),
-    };
-    let recorded = audit::record(state, entry).await;
-    match (result, recorded) {
-        (Ok(reply), Err(err)) => {
-            tracing::error!(action, error = %err, "CMR applied a change but its audit entry was not written");
-            Ok(reply)
-        }
-        (result, recorded) => {
-            let reply = result?;
-            recorded?;
-            Ok(reply)
-        }
-    }
-}
-
-/// Creates a customer. When CMR's answer is lost, the email (unique at CMR) tells whether
-/// the customer now exists, so staff neither lose it nor create it twice.
+/// Creates a customer, once per form: the form's idempotency key is claimed before CMR is
+/// called, so a double submit, a reload after submit or a second tab makes one CMR call and
+/// every repeat is answered with the same customer. When CMR's answer is lost, the email
+/// (unique at CMR) tells whether the customer now exists.
 pub async fn create(
     state: &AppState,
     staff: &StaffView,
     profile: UserProfile,
+    key: &str,
 ) -> Result<String, AppError> {
     let profile = profile::normalise(profile);
     invalid_unless_empty(profile::validate(&profile))?;
+    let request = serde_json::to_value(&profile).map_err(|e| internal("encoding a profile", e))?;
+    if let Some(done) = mutation::claim_key(state, staff, key, "customer.create", &request).await? {
+        return done["id"]
+            .as_str()
+            .map(str::to_owned)
+            .ok_or_else(|| internal("idempotency", "a stored create has no id"));
+    }
     let changes: Vec<Change> = profile::FIELDS
         .iter()
         .filter(|(f, _)| !profile::get(&profile, f).is_empty())
@@ -210,39 +174,55 @@ pub async fn create(
         .collect();
     let email = profile.email.clone();
     let result = state.cmr.create_user(&NewUser::from(profile)).await;
-    if let Err(err) = &result {
-        if err.is_outcome_unknown() {
+    let id = match &result {
+        Ok(reply) => Some(reply.data.id.clone()),
+        Err(err) if err.is_outcome_unknown() => {
             let found = find_by_email(state, &email).await;
-            let (target, note) = match &found {
-                Some(Some(id)) => (id.clone(), Some(id.clone())),
-                _ => (String::new(), None),
-            };
-            let checked = found.is_some();
+            let target = found.clone().flatten().unwrap_or_default();
             let seen = found.as_ref().map(Option::is_some);
+            let action = "customer.create";
+            let status = err.status();
             settle_lost_answer(
                 state,
                 staff,
-                "customer.create",
-                &target,
+                action,
+                ("customer", &target),
                 changes,
-                err.status(),
+                status,
                 seen,
             )
             .await;
-            return note.ok_or_else(|| {
-                AppError::OutcomeUnknown(lost_message(
-                    checked,
+            if seen != Some(true) {
+                mutation::finish_key(state, key, Finish::Unknown).await;
+                return Err(AppError::OutcomeUnknown(lost_message(
+                    found.is_some(),
                     "search for the customer's email before creating it again",
-                ))
-            });
+                )));
+            }
+            mutation::finish_key(state, key, Finish::Done(&json!({ "id": target }))).await;
+            return Ok(target);
         }
-    }
-    let target = result
-        .as_ref()
-        .map(|r| r.data.id.clone())
-        .unwrap_or_default();
-    let reply = audited(state, staff, "customer.create", &target, changes, result).await?;
-    Ok(reply.data.id)
+        Err(_) => None,
+    };
+    let finish = match &id {
+        Some(id) => json!({ "id": id }),
+        None => serde_json::Value::Null,
+    };
+    let outcome = match id {
+        Some(_) => Finish::Done(&finish),
+        None => Finish::Failed,
+    };
+    mutation::finish_key(state, key, outcome).await;
+    let target = id.unwrap_or_default();
+    let reply = audited(
+        state,
+        staff,
+        "customer.create",
+        ("customer", &target),
+        changes,
+        result,
+    );
+    Ok(reply.await?.data.id)
 }
 
 /// The customer with exactly this email: `Some(None)` when there is none, `None` when CMR
@@ -260,21 +240,6 @@ async fn find_by_email(state: &AppState, email: &str) -> Option<Option<String>> 
             .find(|u| u.profile.email.eq_ignore_ascii_case(email))
             .map(|u| u.id),
     )
-}
-
-/// What staff read after a lost answer, by whether the re-read could be made.
-fn lost_message(checked: bool, what_to_do: &str) -> String {
-    if checked {
-        format!(
-            "Outcome unknown: CMR did not confirm the change, and a fresh look does not show it \
-             (yet). CMR may still apply it: {what_to_do}."
-        )
-    } else {
-        format!(
-            "Outcome unknown: CMR did not confirm the change and could not be asked what \
-             happened. Sending it again could apply it twice: {what_to_do}."
-        )
-    }
 }
 
 /// Saves the edit form: re-reads CMR's profile, validates, merges (see `profile::merge`) and
@@ -335,7 +300,7 @@ pub async fn update(
                 state,
                 staff,
                 "customer.update",
-                id,
+                ("customer", id),
                 changes(),
                 status,
                 applied,
@@ -351,7 +316,15 @@ pub async fn update(
             }
         }
         result => {
-            audited(state, staff, "customer.update", id, changes(), result).await?;
+            audited(
+                state,
+                staff,
+                "customer.update",
+                ("customer", id),
+                changes(),
+                result,
+            )
+            .await?;
             Ok(saved)
         }
     }
@@ -386,46 +359,6 @@ async fn reread_shows(
     }))
 }
 
-/// Audits a change whose answer was lost, from what a fresh read found: `Some(true)` it shows
-/// the change, `Some(false)` it does not, `None` nothing could be read. Only a read that shows
-/// the change counts as done. A failed audit write is logged, never shown instead of what
-/// happened to the change.
-async fn settle_lost_answer(
-    state: &AppState,
-    staff: &StaffView,
-    action: &str,
-    id: &str,
-    changes: Vec<Change>,
-    upstream_status: Option<u16>,
-    found: Option<bool>,
-) {
-    let outcome = match (found == Some(true), found.is_some()) {
-        (true, _) => Outcome::OkNoted {
-            upstream_status,
-            message: "CMR's answer was lost; a re-read shows the change applied",
-        },
-        (false, true) => Outcome::Unknown {
-            upstream_status,
-            message: "CMR's answer was lost; a re-read does not show the change (yet)",
-        },
-        (false, false) => Outcome::Unknown {
-            upstream_status,
-            message: "CMR's answer was lost and nothing could be re-read",
-        },
-    };
-    let entry = Entry {
-        actor: Actor::Staff(staff),
-        action,
-        target: Some(("customer", id)),
-        changes,
-        outcome,
-        action_id: None,
-    };
-    if let Err(err) = audit::record(state, entry).await {
-        tracing::error!(action, error = %err, "a change with a lost answer could not be audited");
-    }
-}
-
 /// Deletes a customer after the staff member typed their email. CMR refuses while domains or
 /// mailboxes remain; that refusal is explained with the counts.
 pub async fn delete(
@@ -456,7 +389,16 @@ pub async fn delete(
                 Err(_) => None,
             };
             let status = err.status();
-            settle_lost_answer(state, staff, "customer.delete", id, changes, status, gone).await;
+            settle_lost_answer(
+                state,
+                staff,
+                "customer.delete",
+                ("customer", id),
+                changes,
+                status,
+                gone,
+            )
+            .await;
             return if gone == Some(true) {
                 Ok(())
             } else {
@@ -483,7 +425,16 @@ pub async fn delete(
         )),
         _ => None,
     };
-    match audited(state, staff, "customer.delete", id, changes, result).await {
+    match audited(
+        state,
+        staff,
+        "customer.delete",
+        ("customer", id),
+        changes,
+        result,
+    )
+    .await
+    {
         Err(_) if blocked.is_some() => {
             let (domains, mailboxes) = blocked.unwrap_or_default();
             Err(AppError::Rejected(blocked_message(

@@ -11,6 +11,7 @@ pub mod db;
 pub mod errors;
 pub mod geo_cache;
 pub mod http;
+pub mod mutation;
 pub mod router;
 pub mod startup;
 pub mod state;

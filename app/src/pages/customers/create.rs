@@ -1,5 +1,5 @@
 use super::form::{ProfileFields, ProfileSignals};
-use super::CreateCustomer;
+use super::{form_key, CreateCustomer};
 use crate::components::alert::ErrorAlert;
 use crate::routes;
 use cmr::types::UserProfile;
@@ -16,6 +16,9 @@ pub fn NewCustomerPage() -> impl IntoView {
         ..Default::default()
     };
     let values = ProfileSignals::new(&defaults);
+    // One key per form shown, rendered on the server: a double submit or a reload after submit
+    // sends the same key, and the server makes one CMR call for it.
+    let key = Resource::new(|| (), |_| form_key());
     view! {
         <Title text="New customer" />
         <div class="page-head">
@@ -23,6 +26,13 @@ pub fn NewCustomerPage() -> impl IntoView {
         </div>
         <ActionForm action=create attr:class="card">
             <ErrorAlert error />
+            <Suspense>
+                {move || Suspend::new(async move {
+                    key.await
+                        .map(|key| view! { <input type="hidden" name="idempotency_key" value=key /> })
+                        .ok()
+                })}
+            </Suspense>
             <ProfileFields prefix="profile" values error />
             <div class="form-actions">
                 <button type="submit" class="button-primary" disabled=move || create.pending().get()>

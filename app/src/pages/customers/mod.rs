@@ -51,10 +51,20 @@ pub async fn get_profile(id: String) -> Result<EditableProfile, AppError> {
     })
 }
 
+/// A fresh idempotency key for a form that creates something (one per form shown).
+#[server(prefix = "/api", endpoint = "forms/key")]
+pub async fn form_key() -> Result<String, AppError> {
+    require_role(Role::Viewer).await?;
+    Ok(uuid::Uuid::new_v4().to_string())
+}
+
 #[server(prefix = "/api", endpoint = "customers/create")]
-pub async fn create_customer(profile: UserProfile) -> Result<String, AppError> {
+pub async fn create_customer(
+    profile: UserProfile,
+    idempotency_key: String,
+) -> Result<String, AppError> {
     let staff = require_role(Role::Editor).await?;
-    let id = customers::create(&ctx::state(), &staff, profile).await?;
+    let id = customers::create(&ctx::state(), &staff, profile, &idempotency_key).await?;
     leptos_axum::redirect(&routes::customer(&id));
     Ok(id)
 }

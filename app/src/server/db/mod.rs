@@ -2,6 +2,7 @@
 //! build needs no database.
 
 pub mod audit;
+pub mod idempotency;
 pub mod staff;
 pub mod throttle;
 

@@ -1,0 +1,163 @@
+//! The one path for a change made at CMR, for every area: the audit row (ok, refused, failed
+//! or unknown, with CMR's actionId), what staff are told when an answer is lost, and the
+//! idempotency key that keeps a request from reaching CMR twice.
+
+use super::audit::{self, Actor, Change, Entry, Outcome};
+use super::db::idempotency::{self, Claim, Finish};
+use super::AppState;
+use crate::error::AppError;
+use crate::model::StaffView;
+use cmr::types::Reply;
+use cmr::CmrError;
+use serde_json::Value;
+
+/// The one path for a CMR change: the call's result goes into the audit log, then back to the
+/// caller. What staff are told follows CMR's answer, never the audit write: when CMR applied
+/// the change but the row cannot be written, that is logged loudly and staff still hear that
+/// it worked (telling them it failed would invite a second, duplicate change).
+pub async fn audited<T>(
+    state: &AppState,
+    staff: &StaffView,
+    action: &str,
+    target: (&str, &str),
+    changes: Vec<Change>,
+    result: Result<Reply<T>, CmrError>,
+) -> Result<Reply<T>, AppError> {
+    let failure = result
+        .as_ref()
+        .err()
+        .map(|e| (e.status(), e.message().unwrap_or("no answer").to_string()));
+    let action_id = result.as_ref().ok().and_then(|r| r.action_id.clone());
+    let outcome = match (&result, &failure) {
+        (Err(e), Some((status, _))) if e.is_outcome_unknown() => Outcome::Unknown {
+            upstream_status: *status,
+            message: "sent, but CMR never confirmed it",
+        },
+        (_, None) => Outcome::Ok,
+        (_, Some((status, message))) => Outcome::Failed {
+            upstream_status: *status,
+            message,
+        },
+    };
+    let entry = Entry {
+        actor: Actor::Staff(staff),
+        action,
+        target: Some(target),
+        changes,
+        outcome,
+        action_id: action_id.as_deref(),
+    };
+    let recorded = audit::record(state, entry).await;
+    match (result, recorded) {
+        (Ok(reply), Err(err)) => {
+            tracing::error!(action, error = %err, "CMR applied a change but its audit entry was not written");
+            Ok(reply)
+        }
+        (result, recorded) => {
+            let reply = result?;
+            recorded?;
+            Ok(reply)
+        }
+    }
+}
+
+/// Audits a change whose answer was lost, from what a fresh read found: `Some(true)` it shows
+/// the change, `Some(false)` it does not, `None` nothing could be read. Only a read that shows
+/// the change counts as done. A failed audit write is logged, never shown instead of what
+/// happened to the change.
+pub async fn settle_lost_answer(
+    state: &AppState,
+    staff: &StaffView,
+    action: &str,
+    target: (&str, &str),
+    changes: Vec<Change>,
+    upstream_status: Option<u16>,
+    found: Option<bool>,
+) {
+    let outcome = match (found == Some(true), found.is_some()) {
+        (true, _) => Outcome::OkNoted {
+            upstream_status,
+            message: "CMR's answer was lost; a re-read shows the change applied",
+        },
+        (false, true) => Outcome::Unknown {
+            upstream_status,
+            message: "CMR's answer was lost; a re-read does not show the change (yet)",
+        },
+        (false, false) => Outcome::Unknown {
+            upstream_status,
+            message: "CMR's answer was lost and nothing could be re-read",
+        },
+    };
+    let entry = Entry {
+        actor: Actor::Staff(staff),
+        action,
+        target: Some(target),
+        changes,
+        outcome,
+        action_id: None,
+    };
+    if let Err(err) = audit::record(state, entry).await {
+        tracing::error!(action, error = %err, "a change with a lost answer could not be audited");
+    }
+}
+
+/// What staff read after a lost answer, by whether the re-read could be made.
+pub fn lost_message(checked: bool, what_to_do: &str) -> String {
+    if checked {
+        format!(
+            "Outcome unknown: CMR did not confirm the change, and a fresh look does not show it \
+             (yet). CMR may still apply it: {what_to_do}."
+        )
+    } else {
+        format!(
+            "Outcome unknown: CMR did not confirm the change and could not be asked what \
+             happened. Sending it again could apply it twice: {what_to_do}."
+        )
+    }
+}
+
+/// Claims `key` for `request` before anything is sent. `Ok(None)`: go ahead, then call
+/// [`finish_key`]. `Ok(Some(answer))`: the same request was done before; answer with that and
+/// send nothing. Anything else is refused with a reason staff can act on.
+pub async fn claim_key(
+    state: &AppState,
+    staff: &StaffView,
+    key: &str,
+    action: &str,
+    request: &Value,
+) -> Result<Option<Value>, AppError> {
+    let well_formed = (16..=100).contains(&key.len())
+        && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+    if !well_formed {
+        return Err(AppError::Rejected(
+            "This form is out of date: reload the page and try again.".into(),
+        ));
+    }
+    let now = state.clock.now();
+    match idempotency::claim(&state.db, key, staff.id, action, request, now).await? {
+        Claim::Proceed => Ok(None),
+        Claim::Replay(answer) => Ok(Some(answer)),
+        Claim::InFlight => Err(AppError::Rejected(
+            "This request is already being sent to CMR (a second click or another tab). Wait a \
+             moment and reload."
+                .into(),
+        )),
+        Claim::Unknown => Err(AppError::OutcomeUnknown(
+            "This request was sent before and CMR's answer was lost, so it is not sent again. \
+             Check whether it was applied before starting a new one."
+                .into(),
+        )),
+        Claim::Mismatch => Err(AppError::Rejected(
+            "This form was already used for a different request: reload the page and try again."
+                .into(),
+        )),
+    }
+}
+
+/// Records how the call under `key` ended. A failure to record is logged: the change itself
+/// already happened (or not) at CMR, and staff must hear about that, not about the key.
+pub async fn finish_key(state: &AppState, key: &str, finish: Finish<'_>) {
+    if let Err(err) = idempotency::finish(&state.db, key, finish, state.clock.now()).await {
+        tracing::error!(error = %err, "an idempotency key's outcome could not be recorded");
+    }
+}
