@@ -7,12 +7,12 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 
 #[cfg(feature = "ssr")]
-use crate::{model::Role, server::ctx, server::customers, server::require_role};
+use crate::{model::Role, server::ctx, server::home, server::require_role};
 
 #[server(prefix = "/api", endpoint = "home/summary")]
 pub async fn load_home() -> Result<HomeSummary, AppError> {
     let staff = require_role(Role::Viewer).await?;
-    customers::home(&ctx::state(), &staff).await
+    home::summary(&ctx::state(), &staff).await
 }
 
 #[component]

@@ -10,6 +10,7 @@ pub mod customers;
 pub mod db;
 pub mod errors;
 pub mod geo_cache;
+pub mod home;
 pub mod http;
 pub mod mutation;
 pub mod router;

@@ -1,0 +1,195 @@
+//! Customers: the CMR calls behind the customer pages. Reading (the list, a profile with its
+//! sections, the look-up) is here; changing is in `edit` (the merged save) and `lifecycle`
+//! (create, delete), each through the one mutation path (`server::mutation`).
+
+mod edit;
+mod lifecycle;
+
+pub use edit::update;
+pub use lifecycle::{create, delete};
+
+use super::db;
+use super::AppState;
+use crate::error::AppError;
+use crate::model::customer::*;
+use crate::model::StaffView;
+use cmr::types::{SubscriptionQuery, User, UserListQuery};
+use cmr::CmrError;
+
+pub const PAGE_SIZE: u32 = 20;
+
+fn row(user: User) -> CustomerRow {
+    CustomerRow {
+        name: user.profile.full_name(),
+        email: user.profile.email,
+        company: user.profile.company,
+        country: user.profile.country,
+        id: user.id,
+    }
+}
+
+pub async fn list(
+    state: &AppState,
+    search: &str,
+    page: u32,
+    sort: CustomerSort,
+) -> Result<CustomerList, AppError> {
+    let query = UserListQuery {
+        page: Some(page.max(1)),
+        limit: Some(PAGE_SIZE),
+        search: Some(search.trim().to_string()).filter(|s| !s.is_empty()),
+    };
+    let reply = state.cmr.list_users(&query).await?.data;
+    let pagination = reply.pagination;
+    // A customer without an id cannot be opened; say so in the log rather than show a dead row.
+    let (users, nameless): (Vec<User>, Vec<User>) =
+        reply.items.into_iter().partition(|u| !u.id.is_empty());
+    if !nameless.is_empty() {
+        tracing::warn!(count = nameless.len(), "CMR listed customers without an id");
+    }
+    let mut rows: Vec<CustomerRow> = users.into_iter().map(row).collect();
+    rows.sort_by_key(|r| sort.key(r));
+    Ok(CustomerList {
+        rows,
+        total: pagination.total,
+        page: pagination.current_page.max(1),
+        total_pages: pagination.total_pages,
+        has_next: pagination.has_next(),
+    })
+}
+
+/// CMR's timestamps (`2026-11-18T00:00:00Z`) as the day they fall on.
+fn day(timestamp: Option<String>) -> Option<String> {
+    timestamp.map(|t| {
+        t.get(..10)
+            .filter(|d| d.as_bytes().get(4) == Some(&b'-'))
+            .unwrap_or(&t)
+            .to_string()
+    })
+}
+
+/// A part of the profile page: shown as "could not load: …" on failure, never failing the page.
+fn section<T, U>(result: Result<Vec<T>, CmrError>, map: impl Fn(T) -> U) -> Section<U> {
+    result
+        .map(|items| items.into_iter().map(map).collect())
+        .map_err(|e| AppError::from(e).to_string())
+}
+
+/// Subscriptions list no user filter, so the profile reads the partner's first page (up to
+/// 100) and keeps this customer's.
+async fn user_subscriptions(
+    state: &AppState,
+    user_id: &str,
+) -> Result<Vec<cmr::types::Subscription>, CmrError> {
+    let query = SubscriptionQuery {
+        limit: Some(100),
+        ..Default::default()
+    };
+    let page = state.cmr.subscriptions(&query).await?.data;
+    Ok(page
+        .items
+        .into_iter()
+        .filter(|s| s.user_id == user_id)
+        .collect())
+}
+
+/// The profile with its domains, mailboxes, subscriptions and audit history, loaded together.
+pub async fn detail(
+    state: &AppState,
+    staff: &StaffView,
+    id: &str,
+) -> Result<CustomerDetail, AppError> {
+    let (user, domains, mailboxes, subscriptions, history) = tokio::join!(
+        state.cmr.get_user(id),
+        state.cmr.user_domains(id),
+        state.cmr.user_mailboxes(id),
+        user_subscriptions(state, id),
+        db::audit::for_target(&state.db, "customer", id, 50),
+    );
+    let user = user?.data;
+    Ok(CustomerDetail {
+        id: user.id,
+        profile: user.profile,
+        unknown_fields: user.unknown_fields,
+        domains: section(domains.map(|r| r.data.items), |d| DomainSummary {
+            name: d.domain_name,
+            status: d.status.as_str().to_string(),
+            expires: day(d.expiry_date),
+            auto_renew: d.auto_renew,
+        }),
+        mailboxes: section(mailboxes.map(|r| r.data.items), |m| MailboxSummary {
+            name: format!("{} {}", m.first_name, m.last_name)
+                .trim()
+                .to_string(),
+            email: m.email,
+            status: m.status.as_str().to_string(),
+        }),
+        subscriptions: section(subscriptions, |s| SubscriptionSummary {
+            id: s.subscription_id,
+            domain: s.domain,
+            status: s.subscription_status.as_str().to_string(),
+            mailboxes: s.total_mailbox_quantity,
+            price_per_mailbox: s.price_per_mailbox.to_string(),
+            period_end: day(s.period_end),
+            auto_renew: s.auto_renew,
+        }),
+        history: history?,
+        can_edit: staff.role.allows(crate::model::Role::Editor),
+        can_delete: staff.role.allows(crate::model::Role::Admin),
+    })
+}
+
+pub(super) fn invalid_unless_empty(
+    errors: std::collections::BTreeMap<String, String>,
+) -> Result<(), AppError> {
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(AppError::Invalid(errors))
+    }
+}
+
+/// The customer with exactly this email: `Some(None)` when there is none, `None` when CMR
+/// cannot be asked either.
+pub(super) async fn find_by_email(state: &AppState, email: &str) -> Option<Option<String>> {
+    let query = UserListQuery {
+        page: Some(1),
+        limit: Some(PAGE_SIZE),
+        search: Some(email.to_string()),
+    };
+    let found = state.cmr.list_users(&query).await.ok()?.data.items;
+    Some(
+        found
+            .into_iter()
+            .find(|u| u.profile.email.eq_ignore_ascii_case(email))
+            .map(|u| u.id),
+    )
+}
+
+/// The "paste anything" box: an email or a CMR user id opens that customer.
+pub async fn lookup(state: &AppState, input: &str) -> Result<String, AppError> {
+    let input = input.trim();
+    if input.is_empty() {
+        return Err(AppError::invalid("q", "Paste an email or a CMR user id."));
+    }
+    if input.contains('@') {
+        let query = UserListQuery {
+            page: Some(1),
+            limit: Some(PAGE_SIZE),
+            search: Some(input.to_string()),
+        };
+        let found = state.cmr.list_users(&query).await?.data.items;
+        return found
+            .into_iter()
+            .find(|u| u.profile.email.eq_ignore_ascii_case(input))
+            .map(|u| u.id)
+            .ok_or_else(|| AppError::Rejected(format!("No customer has the email {input}.")));
+    }
+    match state.cmr.get_user(input).await {
+        Ok(reply) => Ok(reply.data.id),
+        Err(CmrError::NotFound { .. }) | Err(CmrError::Validation { .. }) => {
+            Err(AppError::Rejected(format!("No customer has the id {input}. Domains can be looked up once the Domains pages exist.")))
+        }
+        Err(other) => Err(other.into()),
+    }
+}
