@@ -25,7 +25,9 @@ pub struct CustomerList {
 }
 
 /// How the list is sorted (within the page CMR returns: its list call has no sort parameter).
+/// Crosses the wire as its lower-case name, the same word the URL carries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
 pub enum CustomerSort {
     #[default]
     Name,
@@ -169,4 +171,17 @@ pub struct CmrHealth {
 pub struct GeoOption {
     pub code: String,
     pub name: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_sort_crosses_the_wire_as_the_word_in_the_url() {
+        for (sort, word) in CustomerSort::ALL {
+            assert_eq!(serde_json::to_value(sort).unwrap(), word);
+            assert_eq!(CustomerSort::parse(word), sort);
+        }
+    }
 }

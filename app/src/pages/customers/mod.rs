@@ -16,22 +16,26 @@ pub use profile::CustomerPage;
 
 use crate::error::AppError;
 use crate::model::customer::{
-    CustomerDetail, CustomerList, EditableProfile, GeoOption, SaveOutcome,
+    CustomerDetail, CustomerList, CustomerSort, EditableProfile, GeoOption, SaveOutcome,
 };
 use cmr::types::UserProfile;
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
 use crate::{
-    model::{customer::CustomerSort, Role},
+    model::Role,
     routes,
     server::{ctx, customers, require_role},
 };
 
 #[server(prefix = "/api", endpoint = "customers/list")]
-pub async fn list_customers(q: String, page: u32, sort: String) -> Result<CustomerList, AppError> {
+pub async fn list_customers(
+    q: String,
+    page: u32,
+    sort: CustomerSort,
+) -> Result<CustomerList, AppError> {
     require_role(Role::Viewer).await?;
-    customers::list(&ctx::state(), &q, page, CustomerSort::parse(&sort)).await
+    customers::list(&ctx::state(), &q, page, sort).await
 }
 
 #[server(prefix = "/api", endpoint = "customers/get")]
