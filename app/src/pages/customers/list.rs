@@ -1,4 +1,5 @@
 use super::list_customers;
+use crate::components::pager::Pager;
 use crate::model::customer::CustomerSort;
 use crate::routes::{self, encode};
 use leptos::prelude::*;
@@ -148,10 +149,6 @@ pub fn CustomersPage() -> impl IntoView {
                             Some(total) => format!("{total} customer{}", if total == 1 { "" } else { "s" }),
                             None => "Total unknown (CMR did not say)".to_string(),
                         };
-                        let position = match list.total_pages {
-                            Some(pages) => format!("Page {} of {}", list.page, pages.max(1)),
-                            None => format!("Page {}", list.page),
-                        };
                         view! {
                             <p class="muted result-count" aria-live="polite">{count}</p>
                             <table class="table">
@@ -181,11 +178,7 @@ pub fn CustomersPage() -> impl IntoView {
                                         .collect_view()}
                                 </tbody>
                             </table>
-                            <nav class="pagination" aria-label="Pages">
-                                {prev.map(|href| view! { <A href=href>"← Previous"</A> })}
-                                <span>{position}</span>
-                                {next.map(|href| view! { <A href=href>"Next →"</A> })}
-                            </nav>
+                            <Pager page=list.page total_pages=list.total_pages prev next />
                         }
                             .into_any()
                     }

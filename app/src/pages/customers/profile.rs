@@ -1,5 +1,6 @@
 use super::{get_customer, DeleteCustomer};
 use crate::components::alert::ErrorAlert;
+use crate::components::badge::StatusBadge;
 use crate::components::copy::CopyButton;
 use crate::components::history::History;
 use crate::model::customer::{CustomerDetail, Section};
@@ -161,7 +162,18 @@ fn SectionTable<T: Clone + Send + Sync + 'static>(
                             .map(|item| {
                                 view! {
                                     <tr>
-                                        {row(item).into_iter().map(|cell| view! { <td>{cell}</td> }).collect_view()}
+                                        {row(item)
+                                            .into_iter()
+                                            .zip(headers.iter())
+                                            .map(|(cell, header)| {
+                                                // Statuses share the kit's one colour map.
+                                                if *header == "Status" {
+                                                    view! { <td><StatusBadge status=cell /></td> }.into_any()
+                                                } else {
+                                                    view! { <td>{cell}</td> }.into_any()
+                                                }
+                                            })
+                                            .collect_view()}
                                     </tr>
                                 }
                             })
