@@ -11,43 +11,58 @@ use cmr::types::Reply;
 use cmr::CmrError;
 use serde_json::Value;
 
+/// A change sent to CMR, as the audit log records it: who, what, to what, which fields.
+pub struct Attempt<'a> {
+    pub staff: &'a StaffView,
+    /// `area.verb`, e.g. `customer.update`.
+    pub action: &'a str,
+    /// (`customer`, CMR user id), …
+    pub target: (&'a str, &'a str),
+    pub changes: Vec<Change>,
+}
+
+impl<'a> Attempt<'a> {
+    async fn record(
+        self,
+        state: &AppState,
+        outcome: Outcome<'_>,
+        action_id: Option<&str>,
+    ) -> Result<(), AppError> {
+        let entry = Entry {
+            actor: Actor::Staff(self.staff),
+            action: self.action,
+            target: Some(self.target),
+            changes: self.changes,
+            outcome,
+            action_id,
+        };
+        audit::record(state, entry).await
+    }
+}
+
 /// The one path for a CMR change: the call's result goes into the audit log, then back to the
 /// caller. What staff are told follows CMR's answer, never the audit write: when CMR applied
 /// the change but the row cannot be written, that is logged loudly and staff still hear that
 /// it worked (telling them it failed would invite a second, duplicate change).
 pub async fn audited<T>(
     state: &AppState,
-    staff: &StaffView,
-    action: &str,
-    target: (&str, &str),
-    changes: Vec<Change>,
+    attempt: Attempt<'_>,
     result: Result<Reply<T>, CmrError>,
 ) -> Result<Reply<T>, AppError> {
-    let failure = result
-        .as_ref()
-        .err()
-        .map(|e| (e.status(), e.message().unwrap_or("no answer").to_string()));
-    let action_id = result.as_ref().ok().and_then(|r| r.action_id.clone());
-    let outcome = match (&result, &failure) {
-        (Err(e), Some((status, _))) if e.is_outcome_unknown() => Outcome::Unknown {
-            upstream_status: *status,
+    let action = attempt.action;
+    let outcome = match &result {
+        Ok(_) => Outcome::Ok,
+        Err(e) if e.is_outcome_unknown() => Outcome::Unknown {
+            upstream_status: e.status(),
             message: "sent, but CMR never confirmed it",
         },
-        (_, None) => Outcome::Ok,
-        (_, Some((status, message))) => Outcome::Failed {
-            upstream_status: *status,
-            message,
+        Err(e) => Outcome::Failed {
+            upstream_status: e.status(),
+            message: e.message().unwrap_or("no answer"),
         },
     };
-    let entry = Entry {
-        actor: Actor::Staff(staff),
-        action,
-        target: Some(target),
-        changes,
-        outcome,
-        action_id: action_id.as_deref(),
-    };
-    let recorded = audit::record(state, entry).await;
+    let action_id = result.as_ref().ok().and_then(|r| r.action_id.as_deref());
+    let recorded = attempt.record(state, outcome, action_id).await;
     match (result, recorded) {
         (Ok(reply), Err(err)) => {
             tracing::error!(action, error = %err, "CMR applied a change but its audit entry was not written");
@@ -61,59 +76,52 @@ pub async fn audited<T>(
     }
 }
 
-/// Audits a change whose answer was lost, from what a fresh read found: `Some(true)` it shows
-/// the change, `Some(false)` it does not, `None` nothing could be read. Only a read that shows
-/// the change counts as done. A failed audit write is logged, never shown instead of what
-/// happened to the change.
+/// Settles a change whose answer was lost (`err`), from what a fresh read found: `Some(true)`
+/// it shows the change (done: `Ok`), `Some(false)` it does not, `None` nothing could be read
+/// (both `OutcomeUnknown`, telling staff `what_to_do`). The audit row says which; a failed
+/// audit write is logged, never shown instead of what happened to the change.
 pub async fn settle_lost_answer(
     state: &AppState,
-    staff: &StaffView,
-    action: &str,
-    target: (&str, &str),
-    changes: Vec<Change>,
-    upstream_status: Option<u16>,
+    attempt: Attempt<'_>,
+    err: &CmrError,
     found: Option<bool>,
-) {
-    let outcome = match (found == Some(true), found.is_some()) {
-        (true, _) => Outcome::OkNoted {
-            upstream_status,
-            message: "CMR's answer was lost; a re-read shows the change applied",
-        },
-        (false, true) => Outcome::Unknown {
-            upstream_status,
-            message: "CMR's answer was lost; a re-read does not show the change (yet)",
-        },
-        (false, false) => Outcome::Unknown {
-            upstream_status,
-            message: "CMR's answer was lost and nothing could be re-read",
-        },
+    what_to_do: &str,
+) -> Result<(), AppError> {
+    let upstream_status = err.status();
+    let (outcome, shown) = match found {
+        Some(true) => (
+            Outcome::OkNoted {
+                upstream_status,
+                message: "CMR's answer was lost; a re-read shows the change applied",
+            },
+            None,
+        ),
+        Some(false) => (
+            Outcome::Unknown {
+                upstream_status,
+                message: "CMR's answer was lost; a re-read does not show the change (yet)",
+            },
+            Some(format!(
+                "Outcome unknown: CMR did not confirm the change, and a fresh look does not \
+                 show it (yet). CMR may still apply it: {what_to_do}."
+            )),
+        ),
+        None => (
+            Outcome::Unknown {
+                upstream_status,
+                message: "CMR's answer was lost and nothing could be re-read",
+            },
+            Some(format!(
+                "Outcome unknown: CMR did not confirm the change and could not be asked what \
+                 happened. Sending it again could apply it twice: {what_to_do}."
+            )),
+        ),
     };
-    let entry = Entry {
-        actor: Actor::Staff(staff),
-        action,
-        target: Some(target),
-        changes,
-        outcome,
-        action_id: None,
-    };
-    if let Err(err) = audit::record(state, entry).await {
+    let action = attempt.action;
+    if let Err(err) = attempt.record(state, outcome, None).await {
         tracing::error!(action, error = %err, "a change with a lost answer could not be audited");
     }
-}
-
-/// What staff read after a lost answer, by whether the re-read could be made.
-pub fn lost_message(checked: bool, what_to_do: &str) -> String {
-    if checked {
-        format!(
-            "Outcome unknown: CMR did not confirm the change, and a fresh look does not show it \
-             (yet). CMR may still apply it: {what_to_do}."
-        )
-    } else {
-        format!(
-            "Outcome unknown: CMR did not confirm the change and could not be asked what \
-             happened. Sending it again could apply it twice: {what_to_do}."
-        )
-    }
+    shown.map_or(Ok(()), |message| Err(AppError::OutcomeUnknown(message)))
 }
 
 /// Claims `key` for `request` before anything is sent. `Ok(None)`: go ahead, then call
@@ -156,7 +164,7 @@ pub async fn claim_key(
 
 /// Records how the call under `key` ended. A failure to record is logged: the change itself
 /// already happened (or not) at CMR, and staff must hear about that, not about the key.
-pub async fn finish_key(state: &AppState, key: &str, finish: Finish<'_>) {
+pub async fn finish_key(state: &AppState, key: &str, finish: Finish) {
     if let Err(err) = idempotency::finish(&state.db, key, finish, state.clock.now()).await {
         tracing::error!(error = %err, "an idempotency key's outcome could not be recorded");
     }

@@ -177,7 +177,7 @@ impl CmrClient {
         progress: &Mutex<Progress>,
     ) -> Result<Answer, CmrError> {
         // Only reads are repeated: a repeated order, renewal or cancel can charge twice.
-        let may_retry = call.method == Method::GET;
+        let may_retry = !call.is_write();
         let timeout = self.inner.config.request_timeout;
         let last_turn = deadline - MIN_TIME_TO_SEND.min(timeout / 4);
         let mut attempt = 1;

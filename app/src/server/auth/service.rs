@@ -42,8 +42,6 @@ pub async fn sign_in(
     if let Err(wait) = state.sign_in_cap.check(client, now) {
         return Err(AppError::RateLimited(wait.max(1)));
     }
-    let attempt = claim(state, Actor::Anonymous { email: &email }, &email).await?;
-
     // Over-long input cannot make an anonymous caller buy expensive hashing.
     let password = if password.expose().chars().count() > validate::PASSWORD_MAX_CHARS {
         String::new()
@@ -52,62 +50,68 @@ pub async fn sign_in(
     };
     let staff = db::staff::by_email(&state.db, &email).await?;
     let stored_hash = staff.as_ref().map(|s| s.password_hash.clone());
-    let verified = !password.is_empty() && state.passwords.verify(password, stored_hash).await?;
-
+    let check = PasswordCheck {
+        actor: Actor::Anonymous { email: &email },
+        email: &email,
+        action: "auth.sign_in",
+        failure: BAD_CREDENTIALS,
+    };
+    let verified = check.run(state, password, stored_hash).await?;
     let Some(staff) = staff.filter(|_| verified) else {
-        let actor = Actor::Anonymous { email: &email };
-        wrong_password(
-            state,
-            actor,
-            &email,
-            attempt,
-            "auth.sign_in",
-            BAD_CREDENTIALS,
-        )
-        .await?;
         return Err(AppError::Rejected(BAD_CREDENTIALS.into()));
     };
-
-    db::throttle::succeeded(&state.db, &email, now).await?;
     session::start(session, &staff, now).await?;
     let view = staff.view();
     audit::record(state, ok_entry(&view, "auth.sign_in", vec![])).await?;
     Ok(view)
 }
 
-/// Claims one password attempt for `email` (see `db::throttle`): its number in the window, or
-/// the refusal to show when the email is locked out (already audited).
-async fn claim(state: &AppState, actor: Actor<'_>, email: &str) -> Result<i32, AppError> {
-    let now = state.clock.now();
-    match db::throttle::claim(&state.db, email, now).await? {
-        db::throttle::Claim::Allowed(attempt) => Ok(attempt),
-        db::throttle::Claim::Locked { until, engaged } => {
-            let minutes = ((until - now).whole_seconds() + 59) / 60;
-            audit::record(state, refused(actor, "auth.sign_in", "locked out")).await?;
-            if engaged {
-                audit::record(state, refused(actor, "auth.lockout", "locked out")).await?;
-            }
-            Err(AppError::Rejected(locked_message(minutes.max(1))))
-        }
-    }
+/// One password check under the per-email throttle (see `db::throttle`): the attempt is
+/// claimed first (a locked email is refused, already audited, without checking), then the
+/// password is verified behind the password gate; a failure is counted and audited (with the
+/// lockout it may engage), a success forgets earlier failures.
+struct PasswordCheck<'a> {
+    actor: Actor<'a>,
+    /// The throttle's key: the normalised email.
+    email: &'a str,
+    /// The audit action of a failed check, and its message.
+    action: &'a str,
+    failure: &'a str,
 }
 
-/// Records a wrong password: the failed attempt, and the lockout when this attempt was the
-/// last one the window allows.
-async fn wrong_password(
-    state: &AppState,
-    actor: Actor<'_>,
-    email: &str,
-    attempt: i32,
-    action: &str,
-    message: &str,
-) -> Result<(), AppError> {
-    let locked = db::throttle::failed(&state.db, email, attempt, state.clock.now()).await?;
-    audit::record(state, refused(actor, action, message)).await?;
-    if locked {
-        audit::record(state, refused(actor, "auth.lockout", message)).await?;
+impl PasswordCheck<'_> {
+    async fn run(
+        &self,
+        state: &AppState,
+        password: String,
+        stored_hash: Option<String>,
+    ) -> Result<bool, AppError> {
+        let now = state.clock.now();
+        let attempt = match db::throttle::claim(&state.db, self.email, now).await? {
+            db::throttle::Claim::Allowed(attempt) => attempt,
+            db::throttle::Claim::Locked { until, engaged } => {
+                let minutes = ((until - now).whole_seconds() + 59) / 60;
+                let locked_out = |action| refused(self.actor, action, "locked out");
+                audit::record(state, locked_out("auth.sign_in")).await?;
+                if engaged {
+                    audit::record(state, locked_out("auth.lockout")).await?;
+                }
+                return Err(AppError::Rejected(locked_message(minutes.max(1))));
+            }
+        };
+        let verified =
+            !password.is_empty() && state.passwords.verify(password, stored_hash).await?;
+        if verified {
+            db::throttle::succeeded(&state.db, self.email, now).await?;
+            return Ok(true);
+        }
+        let locked = db::throttle::failed(&state.db, self.email, attempt, now).await?;
+        audit::record(state, refused(self.actor, self.action, self.failure)).await?;
+        if locked {
+            audit::record(state, refused(self.actor, "auth.lockout", self.failure)).await?;
+        }
+        Ok(false)
     }
-    Ok(())
 }
 
 /// An audit entry for a security event that was refused.
@@ -167,29 +171,21 @@ pub async fn change_password(
         .await?
         .ok_or(AppError::Unauthorized)?;
     let email = row.email.to_lowercase();
-    let attempt = claim(state, Actor::Staff(staff), &email).await?;
-    let verified = state
-        .passwords
-        .verify(current.into_inner(), Some(row.password_hash.clone()))
-        .await?;
-    if !verified {
-        let actor = Actor::Staff(staff);
-        let message = "current password wrong";
-        wrong_password(
-            state,
-            actor,
-            &email,
-            attempt,
-            "auth.password_change",
-            message,
-        )
-        .await?;
+    let check = PasswordCheck {
+        actor: Actor::Staff(staff),
+        email: &email,
+        action: "auth.password_change",
+        failure: "current password wrong",
+    };
+    if !check
+        .run(state, current.into_inner(), Some(row.password_hash.clone()))
+        .await?
+    {
         return Err(AppError::invalid(
             "current_password",
             "The current password is incorrect.",
         ));
     }
-    db::throttle::succeeded(&state.db, &email, state.clock.now()).await?;
     let hash = state.passwords.hash(new.into_inner()).await?;
     db::staff::set_password(&state.db, staff.id, &hash, state.clock.now()).await?;
     let row = db::staff::by_id(&state.db, staff.id)

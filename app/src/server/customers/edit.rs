@@ -7,7 +7,7 @@ use crate::model::customer::SaveOutcome;
 use crate::model::profile::{self, Merge};
 use crate::model::StaffView;
 use crate::server::audit::Change;
-use crate::server::mutation::{audited, lost_message, settle_lost_answer};
+use crate::server::mutation::{audited, settle_lost_answer, Attempt};
 use crate::server::AppState;
 use cmr::types::UserProfile;
 
@@ -54,46 +54,25 @@ pub async fn update(
         Merge::Conflicts(conflicts) => return Err(AppError::EditConflict(conflicts)),
         Merge::Save { profile, changed } => (*profile, changed),
     };
-    let changes = || {
-        changed
+    let saved = SaveOutcome::Saved(changed.iter().map(|(f, _, _)| f.clone()).collect());
+    let attempt = Attempt {
+        staff,
+        action: "customer.update",
+        target: ("customer", id),
+        changes: changed
             .iter()
             .map(|(f, before, after)| Change::new(f, before.as_str(), after.as_str()))
-            .collect()
+            .collect(),
     };
-    let saved = SaveOutcome::Saved(changed.iter().map(|(f, _, _)| f.clone()).collect());
     match state.cmr.update_user(id, &merged, &leave_out).await {
         Err(err) if err.is_outcome_unknown() => {
             let applied = reread_shows(state, id, &changed).await;
-            let status = err.status();
-            settle_lost_answer(
-                state,
-                staff,
-                "customer.update",
-                ("customer", id),
-                changes(),
-                status,
-                applied,
-            )
-            .await;
-            if applied == Some(true) {
-                Ok(saved)
-            } else {
-                Err(AppError::OutcomeUnknown(lost_message(
-                    applied.is_some(),
-                    "reload the profile in a minute and check before saving again",
-                )))
-            }
+            let what_to_do = "reload the profile in a minute and check before saving again";
+            settle_lost_answer(state, attempt, &err, applied, what_to_do).await?;
+            Ok(saved)
         }
         result => {
-            audited(
-                state,
-                staff,
-                "customer.update",
-                ("customer", id),
-                changes(),
-                result,
-            )
-            .await?;
+            audited(state, attempt, result).await?;
             Ok(saved)
         }
     }

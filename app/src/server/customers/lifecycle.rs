@@ -8,7 +8,7 @@ use crate::model::StaffView;
 use crate::server::audit::Change;
 use crate::server::db::idempotency::Finish;
 use crate::server::errors::internal;
-use crate::server::mutation::{self, audited, lost_message, settle_lost_answer};
+use crate::server::mutation::{self, audited, settle_lost_answer, Attempt};
 use crate::server::AppState;
 use cmr::types::{NewUser, UserProfile};
 use cmr::CmrError;
@@ -33,62 +33,43 @@ pub async fn create(
             .map(str::to_owned)
             .ok_or_else(|| internal("idempotency", "a stored create has no id"));
     }
-    let changes: Vec<Change> = profile::FIELDS
-        .iter()
-        .filter(|(f, _)| !profile::get(&profile, f).is_empty())
-        .map(|(f, _)| Change::new(f, serde_json::Value::Null, profile::get(&profile, f)))
-        .collect();
-    let email = profile.email.clone();
-    let result = state.cmr.create_user(&NewUser::from(profile)).await;
-    let id = match &result {
-        Ok(reply) => Some(reply.data.id.clone()),
-        Err(err) if err.is_outcome_unknown() => {
-            let found = find_by_email(state, &email).await;
-            let target = found.clone().flatten().unwrap_or_default();
-            let seen = found.as_ref().map(Option::is_some);
-            let action = "customer.create";
-            let status = err.status();
-            settle_lost_answer(
-                state,
-                staff,
-                action,
-                ("customer", &target),
-                changes,
-                status,
-                seen,
-            )
-            .await;
-            if seen != Some(true) {
-                mutation::finish_key(state, key, Finish::Unknown).await;
-                return Err(AppError::OutcomeUnknown(lost_message(
-                    found.is_some(),
-                    "search for the customer's email before creating it again",
-                )));
-            }
-            mutation::finish_key(state, key, Finish::Done(&json!({ "id": target }))).await;
-            return Ok(target);
-        }
-        Err(_) => None,
-    };
-    let finish = match &id {
-        Some(id) => json!({ "id": id }),
-        None => serde_json::Value::Null,
-    };
-    let outcome = match id {
-        Some(_) => Finish::Done(&finish),
-        None => Finish::Failed,
-    };
-    mutation::finish_key(state, key, outcome).await;
-    let target = id.unwrap_or_default();
-    let reply = audited(
-        state,
+    let attempt = |target| Attempt {
         staff,
-        "customer.create",
-        ("customer", &target),
-        changes,
-        result,
-    );
-    Ok(reply.await?.data.id)
+        action: "customer.create",
+        target: ("customer", target),
+        changes: profile::FIELDS
+            .iter()
+            .filter(|(f, _)| !profile::get(&profile, f).is_empty())
+            .map(|(f, _)| Change::new(f, serde_json::Value::Null, profile::get(&profile, f)))
+            .collect(),
+    };
+    let result = state.cmr.create_user(&NewUser::from(profile.clone())).await;
+    match result {
+        Err(err) if err.is_outcome_unknown() => {
+            let found = find_by_email(state, &profile.email).await;
+            let id = found.clone().flatten().unwrap_or_default();
+            let what_to_do = "search for the customer's email before creating it again";
+            let seen = found.map(|id| id.is_some());
+            let settled = settle_lost_answer(state, attempt(&id), &err, seen, what_to_do).await;
+            let finish = match settled {
+                Ok(()) => Finish::Done(json!({ "id": id })),
+                Err(_) => Finish::Unknown,
+            };
+            mutation::finish_key(state, key, finish).await;
+            settled.map(|()| id)
+        }
+        result => {
+            let (finish, id) = match &result {
+                Ok(reply) => (
+                    Finish::Done(json!({ "id": reply.data.id })),
+                    reply.data.id.clone(),
+                ),
+                Err(_) => (Finish::Failed, String::new()),
+            };
+            mutation::finish_key(state, key, finish).await;
+            Ok(audited(state, attempt(&id), result).await?.data.id)
+        }
+    }
 }
 
 /// Deletes a customer after the staff member typed their email. CMR refuses while domains or
@@ -111,6 +92,12 @@ pub async fn delete(
         user.profile.email.as_str(),
         serde_json::Value::Null,
     )];
+    let attempt = Attempt {
+        staff,
+        action: "customer.delete",
+        target: ("customer", id),
+        changes,
+    };
     let result = state.cmr.delete_user(id).await;
     if let Err(err) = &result {
         if err.is_outcome_unknown() {
@@ -120,25 +107,8 @@ pub async fn delete(
                 Ok(_) => Some(false),
                 Err(_) => None,
             };
-            let status = err.status();
-            settle_lost_answer(
-                state,
-                staff,
-                "customer.delete",
-                ("customer", id),
-                changes,
-                status,
-                gone,
-            )
-            .await;
-            return if gone == Some(true) {
-                Ok(())
-            } else {
-                Err(AppError::OutcomeUnknown(lost_message(
-                    gone.is_some(),
-                    "reload the profile in a minute and check before deleting again",
-                )))
-            };
+            let what_to_do = "reload the profile in a minute and check before deleting again";
+            return settle_lost_answer(state, attempt, err, gone, what_to_do).await;
         }
     }
     let blocked = match &result {
@@ -157,16 +127,7 @@ pub async fn delete(
         )),
         _ => None,
     };
-    match audited(
-        state,
-        staff,
-        "customer.delete",
-        ("customer", id),
-        changes,
-        result,
-    )
-    .await
-    {
+    match audited(state, attempt, result).await {
         Err(_) if blocked.is_some() => {
             let (domains, mailboxes) = blocked.unwrap_or_default();
             Err(AppError::Rejected(blocked_message(

@@ -149,21 +149,23 @@ pub(super) fn invalid_unless_empty(
     }
 }
 
-/// The customer with exactly this email: `Some(None)` when there is none, `None` when CMR
-/// cannot be asked either.
-pub(super) async fn find_by_email(state: &AppState, email: &str) -> Option<Option<String>> {
+/// The id of the customer with exactly this email (CMR's search also matches parts of it).
+async fn owner_of_email(state: &AppState, email: &str) -> Result<Option<String>, CmrError> {
     let query = UserListQuery {
         page: Some(1),
         limit: Some(PAGE_SIZE),
         search: Some(email.to_string()),
     };
-    let found = state.cmr.list_users(&query).await.ok()?.data.items;
-    Some(
-        found
-            .into_iter()
-            .find(|u| u.profile.email.eq_ignore_ascii_case(email))
-            .map(|u| u.id),
-    )
+    let found = state.cmr.list_users(&query).await?.data.items;
+    Ok(found
+        .into_iter()
+        .find(|u| u.profile.email.eq_ignore_ascii_case(email))
+        .map(|u| u.id))
+}
+
+/// Like [`owner_of_email`], for a check after a lost answer: `None` when CMR cannot be asked.
+pub(super) async fn find_by_email(state: &AppState, email: &str) -> Option<Option<String>> {
+    owner_of_email(state, email).await.ok()
 }
 
 /// The "paste anything" box: an email or a CMR user id opens that customer.
@@ -173,16 +175,8 @@ pub async fn lookup(state: &AppState, input: &str) -> Result<String, AppError> {
         return Err(AppError::invalid("q", "Paste an email or a CMR user id."));
     }
     if input.contains('@') {
-        let query = UserListQuery {
-            page: Some(1),
-            limit: Some(PAGE_SIZE),
-            search: Some(input.to_string()),
-        };
-        let found = state.cmr.list_users(&query).await?.data.items;
-        return found
-            .into_iter()
-            .find(|u| u.profile.email.eq_ignore_ascii_case(input))
-            .map(|u| u.id)
+        return owner_of_email(state, input)
+            .await?
             .ok_or_else(|| AppError::Rejected(format!("No customer has the email {input}.")));
     }
     match state.cmr.get_user(input).await {

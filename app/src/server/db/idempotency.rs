@@ -65,8 +65,9 @@ pub async fn claim(
 }
 
 /// How the call under a key ended.
-pub enum Finish<'a> {
-    Done(&'a Value),
+pub enum Finish {
+    /// With what a repeat is answered.
+    Done(Value),
     Failed,
     Unknown,
 }
@@ -74,7 +75,7 @@ pub enum Finish<'a> {
 pub async fn finish(
     db: &PgPool,
     key: &str,
-    finish: Finish<'_>,
+    finish: Finish,
     now: OffsetDateTime,
 ) -> Result<(), sqlx::Error> {
     let (state, response) = match finish {
