@@ -1,4 +1,4 @@
-use crate::model::customer::AuditView;
+use crate::model::customer::{AuditOutcome, AuditView};
 use crate::model::profile;
 use leptos::prelude::*;
 
@@ -14,27 +14,31 @@ pub fn History(entries: Vec<AuditView>, empty: &'static str) -> impl IntoView {
                 .into_iter()
                 .map(|e| {
                     view! {
-                        <li class=if e.ok {
-                            "history-ok"
-                        } else if e.unknown {
-                            "history-unknown"
-                        } else {
-                            "history-failed"
+                        <li class=match e.outcome {
+                            AuditOutcome::Ok => "history-ok",
+                            AuditOutcome::Unknown => "history-unknown",
+                            AuditOutcome::Failed => "history-failed",
                         }>
                             <div class="history-head">
                                 <time>{e.at}" UTC"</time>
                                 <strong>{e.actor}</strong>
                                 <span class="badge">{e.action}</span>
-                                {e
-                                    .unknown
-                                    .then(|| {
-                                        view! {
-                                            <span class="badge badge-warning" title="The change was sent but CMR never confirmed it: check before retrying">
-                                                "outcome unknown"
-                                            </span>
-                                        }
-                                    })}
-                                {(!e.ok && !e.unknown).then(|| view! { <span class="badge badge-danger">"failed"</span> })}
+                                {match e.outcome {
+                                    AuditOutcome::Ok => None,
+                                    AuditOutcome::Unknown => {
+                                        Some(
+                                            view! {
+                                                <span class="badge badge-warning" title="The change was sent but CMR never confirmed it: check before retrying">
+                                                    "outcome unknown"
+                                                </span>
+                                            }
+                                                .into_any(),
+                                        )
+                                    }
+                                    AuditOutcome::Failed => {
+                                        Some(view! { <span class="badge badge-danger">"failed"</span> }.into_any())
+                                    }
+                                }}
                                 {e.target.map(|t| view! { <span class="muted">{t}</span> })}
                             </div>
                             {(!e.changes.is_empty())

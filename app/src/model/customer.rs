@@ -98,6 +98,15 @@ pub struct SubscriptionSummary {
     pub auto_renew: bool,
 }
 
+/// How an audited action ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AuditOutcome {
+    Ok,
+    Failed,
+    /// The change was sent but CMR never confirmed it (timeout, dropped connection, 5xx).
+    Unknown,
+}
+
 /// One audit entry as staff read it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AuditView {
@@ -108,9 +117,7 @@ pub struct AuditView {
     pub target: Option<String>,
     /// (field, before, after)
     pub changes: Vec<(String, String, String)>,
-    pub ok: bool,
-    /// The change was sent but CMR never confirmed it (timeout, dropped connection, 5xx).
-    pub unknown: bool,
+    pub outcome: AuditOutcome,
     pub message: Option<String>,
     pub action_id: Option<String>,
 }

@@ -1,6 +1,6 @@
 //! Reading the audit log (writing goes through `server::audit::record` only).
 
-use crate::model::customer::AuditView;
+use crate::model::customer::{AuditOutcome, AuditView};
 use serde_json::Value;
 use sqlx::{FromRow, PgPool};
 use time::OffsetDateTime;
@@ -59,8 +59,11 @@ impl From<Row> for AuditView {
                     )
                 })
                 .collect(),
-            ok: r.outcome == "ok",
-            unknown: r.outcome == "unknown",
+            outcome: match r.outcome.as_str() {
+                "ok" => AuditOutcome::Ok,
+                "unknown" => AuditOutcome::Unknown,
+                _ => AuditOutcome::Failed,
+            },
             message,
             action_id: r.action_id,
         }
