@@ -175,6 +175,28 @@ async fn one_address_is_capped_per_minute_and_another_is_not(db: PgPool) {
 }
 
 #[sqlx::test(migrations = "../migrations")]
+async fn parallel_attempts_from_one_address_cannot_outrun_its_cap(db: PgPool) {
+    let app = spawn_with(db, |c| {
+        c.sign_in.per_ip_per_minute = 5;
+        c.sign_in.hash_queue = 100;
+    })
+    .await;
+    let attempts: Vec<_> = (0..30)
+        .map(|i| sign_in_in_background(&app, format!("burst{i}@example.com"), "x".into()))
+        .collect();
+    let mut statuses = std::collections::BTreeMap::<u16, u32>::new();
+    for attempt in attempts {
+        *statuses.entry(attempt.await.unwrap()).or_default() += 1;
+    }
+    assert_eq!(
+        statuses.get(&409),
+        Some(&5),
+        "exactly the cap is checked: {statuses:?}"
+    );
+    assert_eq!(statuses.get(&429), Some(&25), "{statuses:?}");
+}
+
+#[sqlx::test(migrations = "../migrations")]
 async fn parallel_wrong_passwords_cannot_outrun_the_lockout(db: PgPool) {
     // Room for all 50 guesses at once: only the lockout may stop them.
     let app = spawn_with(db, |c| {
