@@ -7,7 +7,7 @@ mod common;
 use app::error::AppError;
 use app::model::customer::SaveOutcome;
 use app::model::Role;
-use cmr::types::{User, UserProfile};
+use cmr::types::{ProfileField, User, UserProfile};
 use common::{spawn, update_form, TestApp, PASSWORD};
 use sqlx::PgPool;
 
@@ -72,9 +72,9 @@ async fn saving_three_fields_sends_one_put_with_the_whole_merged_profile(db: PgP
         panic!("expected a save")
     };
     fields.sort();
-    let mut expected = vec!["city".to_string(), "company".to_string()];
+    let mut expected = vec![ProfileField::City, ProfileField::Company];
     if !user.profile.address_line_two.is_empty() {
-        expected.push("addressLineTwo".into());
+        expected.push(ProfileField::AddressLineTwo);
     }
     expected.sort();
     assert_eq!(fields, expected);
@@ -98,7 +98,10 @@ async fn saving_three_fields_sends_one_put_with_the_whole_merged_profile(db: PgP
     .fetch_all(&app.state.db)
     .await
     .unwrap();
-    let mut changes = changes;
+    let mut changes: Vec<ProfileField> = changes
+        .iter()
+        .map(|name| ProfileField::from_wire_name(name).expect("a profile field"))
+        .collect();
     changes.sort();
     assert_eq!(
         changes, expected,

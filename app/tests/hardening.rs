@@ -7,10 +7,9 @@ mod common;
 
 use app::error::AppError;
 use app::model::customer::{CustomerList, HomeSummary, SaveOutcome};
-use app::model::profile::{self, FIELDS};
 use app::model::{Role, Secret};
 use app::server::auth::service::BAD_CREDENTIALS;
-use cmr::types::{User, UserProfile};
+use cmr::types::{ProfileField, User, UserProfile};
 use common::{spawn, spawn_with, TestApp, PASSWORD};
 use sqlx::PgPool;
 use std::time::{Duration, Instant};
@@ -533,7 +532,7 @@ async fn a_lost_answer_after_cmr_applied_the_save_is_confirmed_by_a_re_read(db: 
     assert!(answer.is_ok(), "{} {}", answer.status, answer.body);
     assert_eq!(
         serde_json::from_str::<SaveOutcome>(&answer.body).unwrap(),
-        SaveOutcome::Saved(vec!["city".into()])
+        SaveOutcome::Saved(vec![ProfileField::City])
     );
     assert_eq!(
         app.sandbox.control.requests_to("PUT", "/users").len(),
@@ -830,9 +829,9 @@ async fn a_create_or_delete_whose_answer_is_lost_is_settled_by_looking_again(db:
 
 /// The new-customer form as the browser posts it, with its idempotency key.
 fn create_form(p: &UserProfile, key: &str) -> Vec<(String, String)> {
-    let mut form: Vec<(String, String)> = FIELDS
-        .iter()
-        .map(|(f, _)| (format!("profile[{f}]"), profile::get(p, f).to_string()))
+    let mut form: Vec<(String, String)> = ProfileField::ALL
+        .into_iter()
+        .map(|f| (format!("profile[{f}]"), p.get(f).to_string()))
         .collect();
     form.push(("idempotency_key".into(), key.into()));
     form

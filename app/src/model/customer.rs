@@ -1,6 +1,6 @@
 //! What the customer pages show: small view types, built on the server from CMR's answers.
 
-use cmr::types::UserProfile;
+use cmr::types::{ProfileField, UserProfile};
 use serde::{Deserialize, Serialize};
 
 /// One row of the customer list.
@@ -127,7 +127,7 @@ pub struct CustomerDetail {
     pub id: String,
     pub profile: UserProfile,
     /// Profile fields CMR did not show (missing, `null`, not text): unknown, not empty.
-    pub unknown_fields: Vec<String>,
+    pub unknown_fields: Vec<ProfileField>,
     pub domains: Section<DomainSummary>,
     pub mailboxes: Section<MailboxSummary>,
     pub subscriptions: Section<SubscriptionSummary>,
@@ -142,7 +142,7 @@ pub struct CustomerDetail {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EditableProfile {
     pub profile: UserProfile,
-    pub unknown_fields: Vec<String>,
+    pub unknown_fields: Vec<ProfileField>,
 }
 
 /// What saving the edit form did.
@@ -150,8 +150,8 @@ pub struct EditableProfile {
 pub enum SaveOutcome {
     /// The form matched CMR's profile: no call was made.
     NothingChanged,
-    /// These fields (wire names) were changed.
-    Saved(Vec<String>),
+    /// These fields were changed.
+    Saved(Vec<ProfileField>),
 }
 
 /// The home page's figures; each loads independently.

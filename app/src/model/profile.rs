@@ -1,85 +1,75 @@
-//! Customer profiles: field access by wire name, validation, and the three-way merge that
+//! Customer profiles: labels, normalisation, validation, and the three-way merge that
 //! keeps an edit from overwriting what someone else changed meanwhile.
 
-use cmr::types::UserProfile;
+use cmr::types::{ProfileField, UserProfile};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-/// The 14 fields in form order, with their labels.
-pub const FIELDS: [(&str, &str); 14] = [
-    ("firstName", "First name"),
-    ("lastName", "Last name"),
-    ("company", "Company"),
-    ("email", "Email"),
-    ("phoneCc", "Phone country code"),
-    ("phone", "Phone"),
-    ("addressLineOne", "Address line 1"),
-    ("addressLineTwo", "Address line 2"),
-    ("addressLineThree", "Address line 3"),
-    ("city", "City"),
-    ("state", "State / province"),
-    ("postalCode", "Postal code"),
-    ("country", "Country"),
-    ("languagePreference", "Language"),
-];
-
-/// Fields a profile may leave empty (CMR's create call does not require them).
-pub const OPTIONAL: [&str; 2] = ["addressLineTwo", "addressLineThree"];
-
-pub fn label(field: &str) -> &'static str {
-    FIELDS
-        .iter()
-        .find(|(f, _)| *f == field)
-        .map_or("Field", |(_, l)| l)
+/// How the form labels a field.
+pub fn label(field: ProfileField) -> &'static str {
+    match field {
+        ProfileField::FirstName => "First name",
+        ProfileField::LastName => "Last name",
+        ProfileField::Company => "Company",
+        ProfileField::Email => "Email",
+        ProfileField::PhoneCc => "Phone country code",
+        ProfileField::Phone => "Phone",
+        ProfileField::AddressLineOne => "Address line 1",
+        ProfileField::AddressLineTwo => "Address line 2",
+        ProfileField::AddressLineThree => "Address line 3",
+        ProfileField::City => "City",
+        ProfileField::State => "State / province",
+        ProfileField::PostalCode => "Postal code",
+        ProfileField::Country => "Country",
+        ProfileField::LanguagePreference => "Language",
+    }
 }
 
-/// The label of a profile field, or the name itself for other fields (audit entries).
-pub fn label_or(field: &str) -> String {
-    FIELDS
-        .iter()
-        .find(|(f, _)| *f == field)
-        .map_or_else(|| field.to_string(), |(_, l)| l.to_string())
-}
-
-/// A profile field by its wire name.
-pub fn get<'a>(p: &'a UserProfile, field: &str) -> &'a str {
-    p.get(field)
-}
-
-pub fn set(p: &mut UserProfile, field: &str, value: String) {
-    p.set(field, value);
+/// The label of a profile field named by its wire name, or the name itself for any other
+/// field (audit entries record names, and other areas' fields).
+pub fn label_or(name: &str) -> String {
+    ProfileField::from_wire_name(name).map_or_else(|| name.to_string(), |f| label(f).to_string())
 }
 
 /// One field as the form would send it: trimmed; the country code upper-cased, the email
 /// lower-cased, the calling code without `+`.
-pub fn normalise_field(field: &str, value: &str) -> String {
+pub fn normalise_field(field: ProfileField, value: &str) -> String {
     let value = value.trim();
     match field {
-        "country" => value.to_ascii_uppercase(),
-        "email" => value.to_lowercase(),
-        "phoneCc" => value.trim_start_matches('+').to_string(),
+        ProfileField::Country => value.to_ascii_uppercase(),
+        ProfileField::Email => value.to_lowercase(),
+        ProfileField::PhoneCc => value.trim_start_matches('+').to_string(),
         _ => value.to_string(),
     }
 }
 
 /// Every field normalised (see [`normalise_field`]).
 pub fn normalise(mut p: UserProfile) -> UserProfile {
-    for (field, _) in FIELDS {
-        let value = normalise_field(field, get(&p, field));
-        set(&mut p, field, value);
+    for field in ProfileField::ALL {
+        let slot = p.get_mut(field);
+        *slot = normalise_field(field, slot);
     }
     p
 }
 
-/// Field name → message for every rule the profile breaks; empty when it is valid.
-pub fn validate(p: &UserProfile) -> BTreeMap<String, String> {
+/// Field errors as the wire carries them (`AppError::Invalid` is keyed by field name, shared
+/// with every other form).
+pub fn by_wire_name(errors: BTreeMap<ProfileField, String>) -> BTreeMap<String, String> {
+    errors
+        .into_iter()
+        .map(|(f, m)| (f.wire_name().to_string(), m))
+        .collect()
+}
+
+/// Field → message for every rule the profile breaks; empty when it is valid.
+pub fn validate(p: &UserProfile) -> BTreeMap<ProfileField, String> {
     let mut errors = BTreeMap::new();
-    let mut fail = |field: &str, message: String| {
-        errors.entry(field.to_string()).or_insert(message);
+    let mut fail = |field: ProfileField, message: String| {
+        errors.entry(field).or_insert(message);
     };
-    for (field, label) in FIELDS {
-        let value = get(p, field);
-        if value.is_empty() && !OPTIONAL.contains(&field) {
+    for field in ProfileField::ALL {
+        let (value, label) = (p.get(field), label(field));
+        if value.is_empty() && !field.optional_on_create() {
             fail(field, format!("{label} is required."));
         } else if value.chars().count() > 200 {
             fail(
@@ -95,7 +85,7 @@ pub fn validate(p: &UserProfile) -> BTreeMap<String, String> {
     }
     if !p.email.is_empty() && super::validate::email(&p.email).is_err() {
         fail(
-            "email",
+            ProfileField::Email,
             "Enter an email address like name@example.com.".into(),
         );
     }
@@ -103,28 +93,28 @@ pub fn validate(p: &UserProfile) -> BTreeMap<String, String> {
     let cc_ok = digits(&p.phone_cc) && p.phone_cc.len() <= 4;
     if !p.phone_cc.is_empty() && !cc_ok {
         fail(
-            "phoneCc",
+            ProfileField::PhoneCc,
             "Use 1–4 digits for the country code, without +.".into(),
         );
     }
     let phone_ok = digits(&p.phone) && (4..=15).contains(&p.phone.len());
     if !p.phone.is_empty() && !phone_ok {
         fail(
-            "phone",
+            ProfileField::Phone,
             "Use 4–15 digits for the phone number, without spaces.".into(),
         );
     }
     let country_ok = p.country.len() == 2 && p.country.chars().all(|c| c.is_ascii_uppercase());
     if !p.country.is_empty() && !country_ok {
         fail(
-            "country",
+            ProfileField::Country,
             "Choose a country (two-letter ISO code such as US).".into(),
         );
     }
     let language_ok = (2..=8).contains(&p.language_preference.len());
     if !p.language_preference.is_empty() && !language_ok {
         fail(
-            "languagePreference",
+            ProfileField::LanguagePreference,
             "Use a language code such as en.".into(),
         );
     }
@@ -134,7 +124,7 @@ pub fn validate(p: &UserProfile) -> BTreeMap<String, String> {
 /// A field that both this staff member and someone else changed, differently.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FieldConflict {
-    pub field: String,
+    pub field: ProfileField,
     /// What the form was opened with.
     pub original: String,
     /// What this staff member typed.
@@ -150,7 +140,7 @@ pub enum Merge {
     /// Send `profile`; `changed` lists (field, before, after) against CMR's current values.
     Save {
         profile: Box<UserProfile>,
-        changed: Vec<(String, String, String)>,
+        changed: Vec<(ProfileField, String, String)>,
     },
     /// Someone else changed these fields differently; nothing is sent.
     Conflicts(Vec<FieldConflict>),
@@ -168,37 +158,31 @@ pub enum Merge {
 pub fn merge(seen: &UserProfile, edited: &UserProfile, current: &UserProfile) -> Merge {
     let mut merged = current.clone();
     let mut conflicts = Vec::new();
-    for (field, _) in FIELDS {
-        let base = normalise_field(field, get(seen, field));
-        let ours = normalise_field(field, get(edited, field));
-        let theirs = normalise_field(field, get(current, field));
+    for field in ProfileField::ALL {
+        let base = normalise_field(field, seen.get(field));
+        let ours = normalise_field(field, edited.get(field));
+        let theirs = normalise_field(field, current.get(field));
         if ours == base || ours == theirs {
             continue; // untouched, or already what CMR has
         }
         if theirs != base {
             conflicts.push(FieldConflict {
-                field: field.to_string(),
+                field,
                 original: base,
                 yours: ours,
-                theirs: get(current, field).to_string(),
+                theirs: current.get(field).to_string(),
             });
             continue;
         }
-        set(&mut merged, field, ours);
+        merged.set(field, ours);
     }
     if !conflicts.is_empty() {
         return Merge::Conflicts(conflicts);
     }
-    let changed: Vec<_> = FIELDS
-        .iter()
-        .filter(|(f, _)| get(&merged, f) != get(current, f))
-        .map(|(f, _)| {
-            (
-                f.to_string(),
-                get(current, f).to_string(),
-                get(&merged, f).to_string(),
-            )
-        })
+    let changed: Vec<_> = ProfileField::ALL
+        .into_iter()
+        .filter(|&f| merged.get(f) != current.get(f))
+        .map(|f| (f, current.get(f).to_string(), merged.get(f).to_string()))
         .collect();
     if changed.is_empty() {
         Merge::Unchanged
@@ -256,7 +240,10 @@ mod tests {
             sent.company, "Engines Ltd",
             "the rest of the profile goes along"
         );
-        assert_eq!(changed, [("city".into(), "London".into(), "Bath".into())]);
+        assert_eq!(
+            changed,
+            [(ProfileField::City, "London".into(), "Bath".into())]
+        );
     }
 
     #[test]
@@ -304,7 +291,7 @@ mod tests {
         assert_eq!(
             conflicts,
             [FieldConflict {
-                field: "city".into(),
+                field: ProfileField::City,
                 original: "London".into(),
                 yours: "Bath".into(),
                 theirs: "Oxford".into(),
@@ -335,7 +322,11 @@ mod tests {
         assert_eq!(sent.address_line_two, "");
         assert_eq!(
             changed,
-            [("addressLineTwo".into(), "Floor 2".into(), String::new())]
+            [(
+                ProfileField::AddressLineTwo,
+                "Floor 2".into(),
+                String::new()
+            )]
         );
     }
 
@@ -355,7 +346,10 @@ mod tests {
         else {
             panic!("a trailing space upstream is not a conflict");
         };
-        assert_eq!(changed, [("city".into(), "London ".into(), "Bath".into())]);
+        assert_eq!(
+            changed,
+            [(ProfileField::City, "London ".into(), "Bath".into())]
+        );
         assert_eq!(
             sent.phone_cc, "+44",
             "untouched fields keep CMR's raw value"
@@ -380,8 +374,9 @@ mod tests {
         p.country = "United Kingdom".into();
         p.city = String::new();
         let errors = validate(&p);
-        for field in ["email", "phoneCc", "phone", "country", "city"] {
-            assert!(errors.contains_key(field), "{field}: {errors:?}");
+        use ProfileField::*;
+        for field in [Email, PhoneCc, Phone, Country, City] {
+            assert!(errors.contains_key(&field), "{field}: {errors:?}");
         }
         assert!(validate(&normalise(profile())).is_empty());
         assert_eq!(

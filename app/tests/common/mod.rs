@@ -126,14 +126,10 @@ pub fn update_form(
     seen: &cmr::types::UserProfile,
     edited: &cmr::types::UserProfile,
 ) -> Vec<(String, String)> {
-    use app::model::profile;
     let mut form = vec![("id".to_string(), id.to_string())];
-    for (field, _) in profile::FIELDS {
-        form.push((format!("seen[{field}]"), profile::get(seen, field).into()));
-        form.push((
-            format!("edited[{field}]"),
-            profile::get(edited, field).into(),
-        ));
+    for field in cmr::types::ProfileField::ALL {
+        form.push((format!("seen[{field}]"), seen.get(field).into()));
+        form.push((format!("edited[{field}]"), edited.get(field).into()));
     }
     form
 }

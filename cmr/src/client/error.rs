@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use serde_json::{Map, Value};
 
-use crate::types::UserProfile;
+use crate::types::ProfileField;
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum CmrError {
@@ -293,12 +293,13 @@ fn known_field_in(message: &str) -> Option<String> {
         .split(|c: char| !c.is_ascii_alphanumeric())
         .filter(|word| !word.is_empty())
         .find_map(|word| {
-            UserProfile::FIELDS
-                .iter()
-                .chain(OTHER_FIELDS.iter())
+            ProfileField::ALL
+                .map(ProfileField::wire_name)
+                .into_iter()
+                .chain(OTHER_FIELDS.iter().copied())
                 .find(|field| field.eq_ignore_ascii_case(word))
         })
-        .map(|field| (*field).to_owned())
+        .map(str::to_owned)
 }
 
 #[cfg(test)]

@@ -5,7 +5,9 @@ use serde_json::{Map, Value};
 use super::envelope::Paging;
 use super::http::Call;
 use super::{CmrClient, CmrError};
-use crate::types::{CreatedUser, NewUser, Page, Reply, User, UserListQuery, UserProfile};
+use crate::types::{
+    CreatedUser, NewUser, Page, ProfileField, Reply, User, UserListQuery, UserProfile,
+};
 
 impl CmrClient {
     /// `GET /users/list` — one page of customers, optionally filtered by `search`.
@@ -52,8 +54,7 @@ impl CmrClient {
     }
 
     /// `PUT /users?userId=` — sends the 14 profile fields (see [`UserProfile`]) except those
-    /// named in `leave_out` (wire names, e.g. `User::unknown_fields` of the profile the edit
-    /// started from).
+    /// named in `leave_out` (e.g. `User::unknown_fields` of the profile the edit started from).
     ///
     /// A field CMR did not show us reads as `""` in the profile; sending that `""` would erase
     /// whatever CMR holds, so such a field is left out instead. (The guide warns a partial body
@@ -62,12 +63,17 @@ impl CmrClient {
         &self,
         user_id: &str,
         profile: &UserProfile,
-        leave_out: &[&str],
+        leave_out: &[ProfileField],
     ) -> Result<Reply<()>, CmrError> {
-        let body: Map<String, Value> = UserProfile::FIELDS
+        let body: Map<String, Value> = ProfileField::ALL
             .into_iter()
             .filter(|field| !leave_out.contains(field))
-            .map(|field| (field.to_owned(), Value::from(profile.get(field))))
+            .map(|field| {
+                (
+                    field.wire_name().to_owned(),
+                    Value::from(profile.get(field)),
+                )
+            })
             .collect();
         let call = Call::put("/users").query("userId", user_id).json(&body)?;
         Ok(self.send(call).await?.into_unit())

@@ -36,5 +36,5 @@ pub use status::{
     SubscriptionStatus,
 };
 pub use subscriptions::{CancelTarget, Subscription, SubscriptionQuery};
-pub use users::{CreatedUser, NewUser, User, UserListQuery, UserProfile};
+pub use users::{CreatedUser, NewUser, ProfileField, User, UserListQuery, UserProfile};
 pub use wallet::Wallet;

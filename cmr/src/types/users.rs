@@ -48,66 +48,131 @@ pub struct UserProfile {
     pub language_preference: String,
 }
 
-impl UserProfile {
-    /// The wire names of the 14 fields, in the reference's order.
-    pub const FIELDS: [&'static str; 14] = [
-        "firstName",
-        "lastName",
-        "company",
-        "email",
-        "phoneCc",
-        "phone",
-        "addressLineOne",
-        "addressLineTwo",
-        "addressLineThree",
-        "city",
-        "state",
-        "postalCode",
-        "country",
-        "languagePreference",
+/// One of the 14 profile fields: the one list the client, the sandbox, the dashboard's form,
+/// validation and merge all walk, so a field is never named by a free-form string.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ProfileField {
+    FirstName,
+    LastName,
+    Company,
+    Email,
+    /// Calling code, digits only, no `+`.
+    PhoneCc,
+    Phone,
+    AddressLineOne,
+    AddressLineTwo,
+    AddressLineThree,
+    City,
+    State,
+    PostalCode,
+    /// ISO 3166-1 alpha-2.
+    Country,
+    LanguagePreference,
+}
+
+impl ProfileField {
+    /// Every field, in the reference's (and the form's) order.
+    pub const ALL: [ProfileField; 14] = [
+        ProfileField::FirstName,
+        ProfileField::LastName,
+        ProfileField::Company,
+        ProfileField::Email,
+        ProfileField::PhoneCc,
+        ProfileField::Phone,
+        ProfileField::AddressLineOne,
+        ProfileField::AddressLineTwo,
+        ProfileField::AddressLineThree,
+        ProfileField::City,
+        ProfileField::State,
+        ProfileField::PostalCode,
+        ProfileField::Country,
+        ProfileField::LanguagePreference,
     ];
 
-    /// A field by its wire name (`""` for an unknown name).
-    pub fn get(&self, field: &str) -> &str {
-        match field {
-            "firstName" => &self.first_name,
-            "lastName" => &self.last_name,
-            "company" => &self.company,
-            "email" => &self.email,
-            "phoneCc" => &self.phone_cc,
-            "phone" => &self.phone,
-            "addressLineOne" => &self.address_line_one,
-            "addressLineTwo" => &self.address_line_two,
-            "addressLineThree" => &self.address_line_three,
-            "city" => &self.city,
-            "state" => &self.state,
-            "postalCode" => &self.postal_code,
-            "country" => &self.country,
-            "languagePreference" => &self.language_preference,
-            _ => "",
+    /// The name CMR uses on the wire (`firstName`, …).
+    pub fn wire_name(self) -> &'static str {
+        match self {
+            ProfileField::FirstName => "firstName",
+            ProfileField::LastName => "lastName",
+            ProfileField::Company => "company",
+            ProfileField::Email => "email",
+            ProfileField::PhoneCc => "phoneCc",
+            ProfileField::Phone => "phone",
+            ProfileField::AddressLineOne => "addressLineOne",
+            ProfileField::AddressLineTwo => "addressLineTwo",
+            ProfileField::AddressLineThree => "addressLineThree",
+            ProfileField::City => "city",
+            ProfileField::State => "state",
+            ProfileField::PostalCode => "postalCode",
+            ProfileField::Country => "country",
+            ProfileField::LanguagePreference => "languagePreference",
         }
     }
 
-    /// Sets a field by its wire name; an unknown name changes nothing.
-    pub fn set(&mut self, field: &str, value: String) {
-        let slot = match field {
-            "firstName" => &mut self.first_name,
-            "lastName" => &mut self.last_name,
-            "company" => &mut self.company,
-            "email" => &mut self.email,
-            "phoneCc" => &mut self.phone_cc,
-            "phone" => &mut self.phone,
-            "addressLineOne" => &mut self.address_line_one,
-            "addressLineTwo" => &mut self.address_line_two,
-            "addressLineThree" => &mut self.address_line_three,
-            "city" => &mut self.city,
-            "state" => &mut self.state,
-            "postalCode" => &mut self.postal_code,
-            "country" => &mut self.country,
-            "languagePreference" => &mut self.language_preference,
-            _ => return,
-        };
-        *slot = value;
+    /// The field with this wire name, if it is one of the 14.
+    pub fn from_wire_name(name: &str) -> Option<ProfileField> {
+        ProfileField::ALL
+            .into_iter()
+            .find(|f| f.wire_name() == name)
+    }
+
+    /// Whether `POST /users` accepts the field missing (address lines two and three).
+    pub fn optional_on_create(self) -> bool {
+        matches!(
+            self,
+            ProfileField::AddressLineTwo | ProfileField::AddressLineThree
+        )
+    }
+}
+
+impl std::fmt::Display for ProfileField {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.wire_name())
+    }
+}
+
+impl UserProfile {
+    pub fn get(&self, field: ProfileField) -> &str {
+        match field {
+            ProfileField::FirstName => &self.first_name,
+            ProfileField::LastName => &self.last_name,
+            ProfileField::Company => &self.company,
+            ProfileField::Email => &self.email,
+            ProfileField::PhoneCc => &self.phone_cc,
+            ProfileField::Phone => &self.phone,
+            ProfileField::AddressLineOne => &self.address_line_one,
+            ProfileField::AddressLineTwo => &self.address_line_two,
+            ProfileField::AddressLineThree => &self.address_line_three,
+            ProfileField::City => &self.city,
+            ProfileField::State => &self.state,
+            ProfileField::PostalCode => &self.postal_code,
+            ProfileField::Country => &self.country,
+            ProfileField::LanguagePreference => &self.language_preference,
+        }
+    }
+
+    pub fn get_mut(&mut self, field: ProfileField) -> &mut String {
+        match field {
+            ProfileField::FirstName => &mut self.first_name,
+            ProfileField::LastName => &mut self.last_name,
+            ProfileField::Company => &mut self.company,
+            ProfileField::Email => &mut self.email,
+            ProfileField::PhoneCc => &mut self.phone_cc,
+            ProfileField::Phone => &mut self.phone,
+            ProfileField::AddressLineOne => &mut self.address_line_one,
+            ProfileField::AddressLineTwo => &mut self.address_line_two,
+            ProfileField::AddressLineThree => &mut self.address_line_three,
+            ProfileField::City => &mut self.city,
+            ProfileField::State => &mut self.state,
+            ProfileField::PostalCode => &mut self.postal_code,
+            ProfileField::Country => &mut self.country,
+            ProfileField::LanguagePreference => &mut self.language_preference,
+        }
+    }
+
+    pub fn set(&mut self, field: ProfileField, value: String) {
+        *self.get_mut(field) = value;
     }
 
     pub fn full_name(&self) -> String {
@@ -126,12 +191,12 @@ pub struct User {
     pub id: String,
     #[serde(flatten)]
     pub profile: UserProfile,
-    /// Wire names (from [`UserProfile::FIELDS`], in that order) of the profile fields CMR left
+    /// The profile fields (in [`ProfileField::ALL`] order) CMR left
     /// out, sent as `null`, or sent as an object or array. Their `profile` value is `""`, which
     /// is not what CMR holds: never write them back (see `CmrClient::update_user`). Decoding
     /// only; never serialised.
     #[serde(skip)]
-    pub unknown_fields: Vec<String>,
+    pub unknown_fields: Vec<ProfileField>,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
@@ -153,13 +218,13 @@ impl<'de> Deserialize<'de> for User {
         };
         let mut profile_fields = Map::new();
         let mut unknown_fields = Vec::new();
-        for key in UserProfile::FIELDS {
-            match map.remove(key) {
+        for field in ProfileField::ALL {
+            match map.remove(field.wire_name()) {
                 None | Some(Value::Null | Value::Object(_) | Value::Array(_)) => {
-                    unknown_fields.push(key.to_owned());
+                    unknown_fields.push(field);
                 }
                 Some(value) => {
-                    profile_fields.insert(key.to_owned(), value);
+                    profile_fields.insert(field.wire_name().to_owned(), value);
                 }
             }
         }
@@ -316,7 +381,12 @@ mod tests {
         .unwrap();
         assert_eq!(
             u.unknown_fields,
-            ["company", "email", "phone", "languagePreference"]
+            [
+                ProfileField::Company,
+                ProfileField::Email,
+                ProfileField::Phone,
+                ProfileField::LanguagePreference
+            ]
         );
         assert_eq!(u.profile.email, "");
         assert_eq!(u.profile.phone_cc, "1");
@@ -327,7 +397,7 @@ mod tests {
     fn unknown_fields_are_never_serialised() {
         let u = User {
             id: "A".into(),
-            unknown_fields: vec!["email".into()],
+            unknown_fields: vec![ProfileField::Email],
             ..User::default()
         };
         let json = serde_json::to_value(&u).unwrap();
@@ -343,11 +413,26 @@ mod tests {
             .keys()
             .map(String::as_str)
             .collect();
-        let mut expected = UserProfile::FIELDS.to_vec();
+        let mut expected: Vec<&str> = ProfileField::ALL.map(ProfileField::wire_name).to_vec();
         expected.sort_unstable();
         let mut keys_sorted = keys.clone();
         keys_sorted.sort_unstable();
         assert_eq!(keys_sorted, expected);
+    }
+
+    #[test]
+    fn a_field_serialises_as_its_wire_name_and_every_field_has_its_own_slot() {
+        let mut p = UserProfile::default();
+        for (i, field) in ProfileField::ALL.into_iter().enumerate() {
+            assert_eq!(serde_json::to_value(field).unwrap(), field.wire_name());
+            assert_eq!(ProfileField::from_wire_name(field.wire_name()), Some(field));
+            p.set(field, i.to_string());
+        }
+        let json = serde_json::to_value(&p).unwrap();
+        for (i, field) in ProfileField::ALL.into_iter().enumerate() {
+            assert_eq!(json[field.wire_name()], i.to_string(), "{field}");
+        }
+        assert_eq!(ProfileField::from_wire_name("nickname"), None);
     }
 
     #[test]

@@ -4,8 +4,8 @@
 //! might send it and served verbatim by the sandbox.
 
 use cmr::types::{
-    DomainStatus, MailboxStatus, Money, OrderStatus, PageQuery, SubscriptionQuery,
-    SubscriptionStatus, UserListQuery, UserProfile,
+    DomainStatus, MailboxStatus, Money, OrderStatus, PageQuery, ProfileField, SubscriptionQuery,
+    SubscriptionStatus, UserListQuery,
 };
 use cmr::CmrError;
 
@@ -427,7 +427,7 @@ async fn a_profile_field_cmr_left_out_is_unknown_and_not_written_back() {
     );
     h.control().respond_with("/users", 200, body, 1);
     let user = h.client.get_user(&seeded.id).await.expect("decodes").data;
-    assert_eq!(user.unknown_fields, ["addressLineTwo"]);
+    assert_eq!(user.unknown_fields, [ProfileField::AddressLineTwo]);
     assert_eq!(user.profile.address_line_two, "");
     let json = serde_json::to_value(&user).unwrap();
     assert!(
@@ -438,13 +438,14 @@ async fn a_profile_field_cmr_left_out_is_unknown_and_not_written_back() {
     let mut profile = user.profile.clone();
     profile.city = "Evanston".into();
     h.client
-        .update_user(&seeded.id, &profile, &["addressLineTwo"])
+        .update_user(&seeded.id, &profile, &[ProfileField::AddressLineTwo])
         .await
         .expect("update");
     let request = only_request(h.control(), "PUT", "/users");
-    let expected: Vec<&str> = UserProfile::FIELDS
+    let expected: Vec<&str> = ProfileField::ALL
         .into_iter()
-        .filter(|f| *f != "addressLineTwo")
+        .filter(|f| *f != ProfileField::AddressLineTwo)
+        .map(ProfileField::wire_name)
         .collect();
     assert_eq!(body_keys(&request), sorted(&expected));
     let stored = h.control().user(&seeded.id).expect("stored");
@@ -471,8 +472,12 @@ async fn null_object_and_array_profile_fields_are_unknown_not_empty() {
     let user = h.client.get_user("U1").await.expect("decodes").data;
     assert_eq!(
         user.unknown_fields,
-        ["company", "phone", "languagePreference"],
-        "in UserProfile::FIELDS order; a real empty string is known"
+        [
+            ProfileField::Company,
+            ProfileField::Phone,
+            ProfileField::LanguagePreference
+        ],
+        "in ProfileField::ALL order; a real empty string is known"
     );
     assert_eq!(user.profile.company, "");
     assert_eq!(user.profile.phone, "");

@@ -4,9 +4,8 @@ use crate::components::alert::ErrorAlert;
 use crate::components::toast::use_toasts;
 use crate::error::AppError;
 use crate::model::customer::SaveOutcome;
-use crate::model::profile::{self, FIELDS};
 use crate::routes;
-use cmr::types::UserProfile;
+use cmr::types::{ProfileField, UserProfile};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -49,7 +48,7 @@ pub fn EditCustomerPage() -> impl IntoView {
 /// server can merge with whatever CMR holds by then (see `profile::merge`). Fields CMR did not
 /// show are marked unknown; left empty, they are not sent at all.
 #[component]
-fn EditForm(id: String, profile: UserProfile, unknown: Vec<String>) -> impl IntoView {
+fn EditForm(id: String, profile: UserProfile, unknown: Vec<ProfileField>) -> impl IntoView {
     let save = ServerAction::<UpdateCustomer>::new();
     let seen = RwSignal::new(profile.clone());
     let values = ProfileSignals::new(&profile);
@@ -66,7 +65,7 @@ fn EditForm(id: String, profile: UserProfile, unknown: Vec<String>) -> impl Into
         // then keeps whatever the staff member chose, deliberately.
         Some(Err(AppError::EditConflict(conflicts))) => seen.update(|s| {
             for c in &conflicts {
-                profile::set(s, &c.field, c.theirs.clone());
+                s.set(c.field, c.theirs.clone());
             }
         }),
         Some(Ok(SaveOutcome::NothingChanged)) => {
@@ -102,19 +101,18 @@ fn EditForm(id: String, profile: UserProfile, unknown: Vec<String>) -> impl Into
         <ActionForm action=save attr:class="card">
             <ErrorAlert error />
             <input type="hidden" name="id" value=id.clone() />
-            {FIELDS
-                .iter()
-                .map(|(field, _)| {
-                    let field: &'static str = field;
+            {ProfileField::ALL
+                .map(|field| {
                     view! {
                         <input
                             type="hidden"
                             name=format!("seen[{field}]")
-                            value=profile::get(&seen.get_untracked(), field).to_string()
-                            prop:value=move || profile::get(&seen.get(), field).to_string()
+                            value=seen.get_untracked().get(field).to_string()
+                            prop:value=move || seen.get().get(field).to_string()
                         />
                     }
                 })
+                .into_iter()
                 .collect_view()}
             <ProfileFields
                 prefix="edited"

@@ -3,60 +3,47 @@
 
 use super::{countries, states};
 use crate::error::AppError;
-use crate::model::profile::{self, FieldConflict, FIELDS, OPTIONAL};
-use cmr::types::UserProfile;
+use crate::model::profile::{self, FieldConflict};
+use cmr::types::{ProfileField, UserProfile};
 use leptos::prelude::*;
 
-/// One signal per profile field, keyed by wire name.
+/// One signal per profile field, in [`ProfileField::ALL`] order.
 #[derive(Clone, Copy)]
-pub struct ProfileSignals(StoredValue<Vec<(&'static str, RwSignal<String>)>>);
+pub struct ProfileSignals([RwSignal<String>; 14]);
 
 impl ProfileSignals {
     pub fn new(p: &UserProfile) -> Self {
-        ProfileSignals(StoredValue::new(
-            FIELDS
-                .iter()
-                .map(|(f, _)| (*f, RwSignal::new(profile::get(p, f).to_string())))
-                .collect(),
-        ))
+        ProfileSignals(ProfileField::ALL.map(|f| RwSignal::new(p.get(f).to_string())))
     }
 
-    pub fn field(&self, name: &str) -> RwSignal<String> {
-        self.0.with_value(|fields| {
-            fields
-                .iter()
-                .find(|(f, _)| *f == name)
-                .map(|(_, s)| *s)
-                .expect("a profile field")
-        })
+    pub fn field(&self, field: ProfileField) -> RwSignal<String> {
+        self.0[field as usize]
     }
 
     /// The current form values as a profile (tracked).
     pub fn snapshot(&self) -> UserProfile {
         let mut p = UserProfile::default();
-        self.0.with_value(|fields| {
-            for (f, signal) in fields {
-                profile::set(&mut p, f, signal.get());
-            }
-        });
+        for field in ProfileField::ALL {
+            p.set(field, self.field(field).get());
+        }
         p
     }
 }
 
 /// The browser's own check for the digit-only fields (the server checks again).
-fn pattern(field: &str) -> Option<&'static str> {
+fn pattern(field: ProfileField) -> Option<&'static str> {
     match field {
-        "phoneCc" => Some("[0-9]{1,4}"),
-        "phone" => Some("[0-9]{4,15}"),
-        "languagePreference" => Some("[A-Za-z\\-]{2,8}"),
+        ProfileField::PhoneCc => Some("[0-9]{1,4}"),
+        ProfileField::Phone => Some("[0-9]{4,15}"),
+        ProfileField::LanguagePreference => Some("[A-Za-z\\-]{2,8}"),
         _ => None,
     }
 }
 
-fn input_type(field: &str) -> &'static str {
+fn input_type(field: ProfileField) -> &'static str {
     match field {
-        "email" => "email",
-        "phone" | "phoneCc" => "tel",
+        ProfileField::Email => "email",
+        ProfileField::Phone | ProfileField::PhoneCc => "tel",
         _ => "text",
     }
 }
@@ -75,28 +62,26 @@ pub fn ProfileFields(
     conflicts: Option<Signal<Vec<FieldConflict>>>,
     /// Fields CMR did not show (edit form): not required, and marked as unknown.
     #[prop(optional)]
-    unknown: Vec<String>,
+    unknown: Vec<ProfileField>,
 ) -> impl IntoView {
-    let unknown = StoredValue::new(unknown);
-    let country = values.field("country");
+    let country = values.field(ProfileField::Country);
     let country_list = Resource::new(|| (), |_| countries());
     let state_list = Resource::new(move || country.get(), states);
 
-    let field_view = move |field: &'static str, label: &'static str| {
-        let value = values.field(field);
+    let field_view = move |field: ProfileField| {
+        let (label, value) = (profile::label(field), values.field(field));
         let id = format!("field-{field}");
         let name = format!("{prefix}[{field}]");
         let error_id = format!("{id}-error");
-        let message = move || error.get().and_then(|e| e.field(field));
-        let changed =
-            move || original.is_some_and(|o| profile::get(&o.get(), field) != value.get());
+        let message = move || error.get().and_then(|e| e.field(field.wire_name()));
+        let changed = move || original.is_some_and(|o| o.get().get(field) != value.get());
         let conflict =
             move || conflicts.and_then(|c| c.get().into_iter().find(|c| c.field == field));
-        let is_unknown = unknown.with_value(|u| u.iter().any(|f| f == field));
-        let required = !OPTIONAL.contains(&field) && !is_unknown;
+        let is_unknown = unknown.contains(&field);
+        let required = !field.optional_on_create() && !is_unknown;
         let state_ids = (id.clone(), name.clone(), error_id.clone());
         let control = match field {
-            "country" => view! {
+            ProfileField::Country => view! {
                 <select
                     id=id.clone()
                     name=name.clone()
@@ -126,7 +111,7 @@ pub fn ProfileFields(
                 </select>
             }
             .into_any(),
-            "state" => view! {
+            ProfileField::State => view! {
                 <Transition fallback=move || view! { <input id="field-state" name=format!("{prefix}[state]") value=value.get_untracked() /> }>
                     {
                         let (id, name, error_id) = state_ids;
@@ -248,7 +233,7 @@ pub fn ProfileFields(
     view! {
         <fieldset class="form-grid">
             <legend class="visually-hidden">"Customer profile"</legend>
-            {FIELDS.iter().map(|(field, label)| field_view(field, label)).collect_view()}
+            {ProfileField::ALL.map(field_view).into_iter().collect_view()}
         </fieldset>
     }
 }

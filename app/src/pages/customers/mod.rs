@@ -48,11 +48,7 @@ pub async fn get_customer(id: String) -> Result<CustomerDetail, AppError> {
 #[server(prefix = "/api", endpoint = "customers/profile")]
 pub async fn get_profile(id: String) -> Result<EditableProfile, AppError> {
     require_role(Role::Editor).await?;
-    let user = ctx::state().cmr.get_user(&id).await?.data;
-    Ok(EditableProfile {
-        profile: user.profile,
-        unknown_fields: user.unknown_fields,
-    })
+    customers::editable(&ctx::state(), &id).await
 }
 
 /// A fresh idempotency key for a form that creates something (one per form shown).

@@ -9,7 +9,7 @@ use crate::model::StaffView;
 use crate::server::audit::Change;
 use crate::server::mutation::{audited, settle_lost_answer, Attempt};
 use crate::server::AppState;
-use cmr::types::UserProfile;
+use cmr::types::{ProfileField, UserProfile};
 
 /// Saves the edit form: re-reads CMR's profile, validates, merges (see `profile::merge`) and
 /// sends the merged profile once. Nothing is sent when nothing changed. A field CMR did not
@@ -31,37 +31,35 @@ pub async fn update(
     let mut errors = profile::validate(&edited);
     // Bad input is refused before any CMR call. Only a required field that was empty when the
     // form opened and still is waits for the re-read: CMR may simply not have shown it.
-    let untouched_empty =
-        |f: &str| profile::get(&edited, f).is_empty() && profile::get(&seen, f).is_empty();
+    let untouched_empty = |f: ProfileField| edited.get(f).is_empty() && seen.get(f).is_empty();
     let early: std::collections::BTreeMap<_, _> = errors
         .iter()
-        .filter(|(f, _)| !untouched_empty(f))
-        .map(|(f, m)| (f.clone(), m.clone()))
+        .filter(|(f, _)| !untouched_empty(**f))
+        .map(|(f, m)| (*f, m.clone()))
         .collect();
     invalid_unless_empty(early)?;
     let current = state.cmr.get_user(id).await?.data;
     // Untouched fields CMR did not show stay out of the body, so they need no value here.
-    let leave_out: Vec<&str> = current
+    let leave_out: Vec<ProfileField> = current
         .unknown_fields
-        .iter()
-        .map(String::as_str)
-        .filter(|f| profile::get(&edited, f) == profile::get(&seen, f))
+        .into_iter()
+        .filter(|&f| edited.get(f) == seen.get(f))
         .collect();
-    errors.retain(|field, _| !leave_out.contains(&field.as_str()));
+    errors.retain(|field, _| !leave_out.contains(field));
     invalid_unless_empty(errors)?;
     let (merged, changed) = match profile::merge(&seen, &edited, &current.profile) {
         Merge::Unchanged => return Ok(SaveOutcome::NothingChanged),
         Merge::Conflicts(conflicts) => return Err(AppError::EditConflict(conflicts)),
         Merge::Save { profile, changed } => (*profile, changed),
     };
-    let saved = SaveOutcome::Saved(changed.iter().map(|(f, _, _)| f.clone()).collect());
+    let saved = SaveOutcome::Saved(changed.iter().map(|(f, _, _)| *f).collect());
     let attempt = Attempt {
         staff,
         action: "customer.update",
         target: ("customer", id),
         changes: changed
             .iter()
-            .map(|(f, before, after)| Change::new(f, before.as_str(), after.as_str()))
+            .map(|(f, before, after)| Change::new(f.wire_name(), before.as_str(), after.as_str()))
             .collect(),
     };
     match state.cmr.update_user(id, &merged, &leave_out).await {
@@ -99,10 +97,12 @@ async fn same_state(state: &AppState, country: &str, a: &str, b: &str) -> bool {
 async fn reread_shows(
     state: &AppState,
     id: &str,
-    changed: &[(String, String, String)],
+    changed: &[(ProfileField, String, String)],
 ) -> Option<bool> {
     let now = state.cmr.get_user(id).await.ok()?.data.profile;
-    Some(changed.iter().all(|(field, _, after)| {
-        profile::normalise_field(field, profile::get(&now, field)) == *after
-    }))
+    Some(
+        changed
+            .iter()
+            .all(|(field, _, after)| profile::normalise_field(*field, now.get(*field)) == *after),
+    )
 }

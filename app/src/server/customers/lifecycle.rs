@@ -10,7 +10,7 @@ use crate::server::db::idempotency::Finish;
 use crate::server::errors::internal;
 use crate::server::mutation::{self, audited, settle_lost_answer, Attempt};
 use crate::server::AppState;
-use cmr::types::{NewUser, UserProfile};
+use cmr::types::{NewUser, ProfileField, UserProfile};
 use cmr::CmrError;
 use serde_json::json;
 
@@ -37,10 +37,10 @@ pub async fn create(
         staff,
         action: "customer.create",
         target: ("customer", target),
-        changes: profile::FIELDS
-            .iter()
-            .filter(|(f, _)| !profile::get(&profile, f).is_empty())
-            .map(|(f, _)| Change::new(f, serde_json::Value::Null, profile::get(&profile, f)))
+        changes: ProfileField::ALL
+            .into_iter()
+            .filter(|&f| !profile.get(f).is_empty())
+            .map(|f| Change::new(f.wire_name(), serde_json::Value::Null, profile.get(f)))
             .collect(),
     };
     let result = state.cmr.create_user(&NewUser::from(profile.clone())).await;

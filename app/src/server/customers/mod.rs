@@ -12,8 +12,9 @@ use super::db;
 use super::AppState;
 use crate::error::AppError;
 use crate::model::customer::*;
+use crate::model::profile;
 use crate::model::StaffView;
-use cmr::types::{SubscriptionQuery, User, UserListQuery};
+use cmr::types::{ProfileField, SubscriptionQuery, User, UserListQuery};
 use cmr::CmrError;
 
 pub const PAGE_SIZE: u32 = 20;
@@ -139,13 +140,22 @@ pub async fn detail(
     })
 }
 
+/// The profile the edit form opens with, and the fields CMR did not show.
+pub async fn editable(state: &AppState, id: &str) -> Result<EditableProfile, AppError> {
+    let user = state.cmr.get_user(id).await?.data;
+    Ok(EditableProfile {
+        profile: user.profile,
+        unknown_fields: user.unknown_fields,
+    })
+}
+
 pub(super) fn invalid_unless_empty(
-    errors: std::collections::BTreeMap<String, String>,
+    errors: std::collections::BTreeMap<ProfileField, String>,
 ) -> Result<(), AppError> {
     if errors.is_empty() {
         Ok(())
     } else {
-        Err(AppError::Invalid(errors))
+        Err(AppError::Invalid(profile::by_wire_name(errors)))
     }
 }
 

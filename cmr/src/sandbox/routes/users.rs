@@ -6,22 +6,22 @@ use time::OffsetDateTime;
 use super::{page_of, pagination, ApiError, Done, Input, Outcome};
 use crate::sandbox::geo_data;
 use crate::sandbox::state::{iso, UserRec, World};
-use crate::types::UserProfile;
+use crate::types::{ProfileField, UserProfile};
 
 /// Create-user fields that must be present, in the docs' order (the first missing is named).
-const REQUIRED: [&str; 12] = [
-    "email",
-    "company",
-    "firstName",
-    "lastName",
-    "country",
-    "city",
-    "addressLineOne",
-    "languagePreference",
-    "postalCode",
-    "state",
-    "phoneCc",
-    "phone",
+const REQUIRED: [ProfileField; 12] = [
+    ProfileField::Email,
+    ProfileField::Company,
+    ProfileField::FirstName,
+    ProfileField::LastName,
+    ProfileField::Country,
+    ProfileField::City,
+    ProfileField::AddressLineOne,
+    ProfileField::LanguagePreference,
+    ProfileField::PostalCode,
+    ProfileField::State,
+    ProfileField::PhoneCc,
+    ProfileField::Phone,
 ];
 
 const MAX_LEN: usize = 120;
@@ -76,7 +76,8 @@ pub(crate) fn get(world: &mut World, input: &Input) -> Outcome {
 pub(crate) fn create(world: &mut World, input: &Input) -> Outcome {
     let body = input.body_object()?;
     let mut fields = Map::new();
-    for key in REQUIRED {
+    for field in REQUIRED {
+        let key = field.wire_name();
         match body.get(key) {
             Some(Value::String(s)) if !s.trim().is_empty() => {}
             Some(Value::String(_)) | Some(Value::Null) | None => {
@@ -85,13 +86,14 @@ pub(crate) fn create(world: &mut World, input: &Input) -> Outcome {
             Some(_) => return Err(ApiError::unprocessable(format!("{key} must be a string"))),
         }
     }
-    for key in UserProfile::FIELDS {
+    for field in ProfileField::ALL {
+        let key = field.wire_name();
         let value = match body.get(key) {
             None | Some(Value::Null) => continue,
             Some(Value::String(s)) => s,
             Some(_) => return Err(ApiError::unprocessable(format!("{key} must be a string"))),
         };
-        fields.insert(key.to_owned(), json!(validated(key, value)?));
+        fields.insert(key.to_owned(), json!(validated(field, value)?));
     }
     let profile: UserProfile = serde_json::from_value(Value::Object(fields))
         .map_err(|_| ApiError::unprocessable("Parameter Error"))?;
@@ -112,22 +114,23 @@ pub(crate) fn update(world: &mut World, input: &Input) -> Outcome {
     let user_id = input.user(world)?.id.clone();
     let body = input.body_object()?;
     let mut changes = Vec::new();
-    for key in UserProfile::FIELDS {
+    for field in ProfileField::ALL {
+        let key = field.wire_name();
         let value = match body.get(key) {
             None => continue,
             Some(Value::String(s)) => s.as_str(),
             Some(Value::Null) => "",
             Some(_) => return Err(ApiError::unprocessable(format!("{key} must be a string"))),
         };
-        if value.trim().is_empty() && REQUIRED.contains(&key) {
+        if value.trim().is_empty() && REQUIRED.contains(&field) {
             return Err(ApiError::unprocessable(format!("{key} is required")));
         }
-        changes.push((key, validated(key, value)?));
+        changes.push((field, validated(field, value)?));
     }
     if changes.is_empty() {
         return Err(ApiError::bad_request("No fields to update"));
     }
-    if let Some((_, email)) = changes.iter().find(|(k, _)| *k == "email") {
+    if let Some((_, email)) = changes.iter().find(|(f, _)| *f == ProfileField::Email) {
         if email_taken(world, email, Some(&user_id)) {
             return Err(ApiError::conflict("Email already exists"));
         }
@@ -137,8 +140,8 @@ pub(crate) fn update(world: &mut World, input: &Input) -> Outcome {
         .iter_mut()
         .find(|u| u.id == user_id)
         .ok_or_else(|| ApiError::not_found("The requested user does not exist."))?;
-    for (key, value) in changes {
-        user.profile.set(key, value);
+    for (field, value) in changes {
+        user.profile.set(field, value);
     }
     Ok(Done::ok("User credentials updated", Value::Null))
 }
@@ -175,14 +178,15 @@ fn email_taken(world: &World, email: &str, except: Option<&str>) -> bool {
 }
 
 /// CMR's field rules (reference §1.6), returning the value as stored.
-fn validated(key: &str, raw: &str) -> Result<String, ApiError> {
+fn validated(field: ProfileField, raw: &str) -> Result<String, ApiError> {
+    let key = field.wire_name();
     let value = raw.trim();
     let invalid = |why: &str| Err(ApiError::unprocessable(format!("{key} {why}")));
     if value.chars().count() > MAX_LEN {
         return invalid("is too long");
     }
-    match key {
-        "email" => {
+    match field {
+        ProfileField::Email => {
             let ok = value.split_once('@').is_some_and(|(local, domain)| {
                 !local.is_empty()
                     && domain.contains('.')
@@ -196,26 +200,26 @@ fn validated(key: &str, raw: &str) -> Result<String, ApiError> {
             }
             Ok(value.to_owned())
         }
-        "country" => {
+        ProfileField::Country => {
             let code = value.to_ascii_uppercase();
             if code.len() != 2 || !geo_data::is_country_code(&code) {
                 return invalid("must be an ISO 3166-1 alpha-2 country code");
             }
             Ok(code)
         }
-        "phoneCc" => {
+        ProfileField::PhoneCc => {
             if value.is_empty() || value.len() > 4 || !value.bytes().all(|b| b.is_ascii_digit()) {
                 return invalid("must contain 1 to 4 digits only");
             }
             Ok(value.to_owned())
         }
-        "phone" => {
+        ProfileField::Phone => {
             if !(4..=15).contains(&value.len()) || !value.bytes().all(|b| b.is_ascii_digit()) {
                 return invalid("must contain 4 to 15 digits only");
             }
             Ok(value.to_owned())
         }
-        "languagePreference" => {
+        ProfileField::LanguagePreference => {
             let ok = (2..=8).contains(&value.len())
                 && value.bytes().all(|b| b.is_ascii_alphabetic() || b == b'-');
             if !ok {
@@ -280,19 +284,28 @@ mod tests {
         assert_eq!(decode_entities("O&#39;Brien &amp; Sons"), "O'Brien & Sons");
         assert_eq!(decode_entities("Fish & Chips"), "Fish & Chips");
         assert_eq!(
-            validated("lastName", "O&#39;Brien").ok().as_deref(),
+            validated(ProfileField::LastName, "O&#39;Brien")
+                .ok()
+                .as_deref(),
             Some("O'Brien")
         );
     }
 
     #[test]
     fn field_rules_follow_the_reference() {
-        assert!(validated("country", "USA").is_err());
-        assert_eq!(validated("country", "us").ok().as_deref(), Some("US"));
-        assert!(validated("phoneCc", "+1").is_err());
-        assert!(validated("company", "Acme <script>").is_err());
-        assert!(validated("company", "Maple & Pine (Intl.) #2, Ltd/Co - 'x'").is_ok());
-        assert!(validated("email", "not-an-email").is_err());
-        assert!(validated("city", "Montréal").is_ok());
+        assert!(validated(ProfileField::Country, "USA").is_err());
+        assert_eq!(
+            validated(ProfileField::Country, "us").ok().as_deref(),
+            Some("US")
+        );
+        assert!(validated(ProfileField::PhoneCc, "+1").is_err());
+        assert!(validated(ProfileField::Company, "Acme <script>").is_err());
+        assert!(validated(
+            ProfileField::Company,
+            "Maple & Pine (Intl.) #2, Ltd/Co - 'x'"
+        )
+        .is_ok());
+        assert!(validated(ProfileField::Email, "not-an-email").is_err());
+        assert!(validated(ProfileField::City, "Montréal").is_ok());
     }
 }
