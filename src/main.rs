@@ -12,7 +12,7 @@ fn main() {}
 
 #[cfg(feature = "ssr")]
 mod cli {
-    use app::server::auth::{bootstrap, service};
+    use app::server::auth::{bootstrap, setup};
     use app::server::clock::SystemClock;
     use app::server::config::Config;
     use app::server::{router, startup, AppState};
@@ -112,7 +112,7 @@ mod cli {
             }
         };
         let (state, _sandbox) = startup::prepare(config, Arc::new(SystemClock)).await?;
-        let (id, created) = service::create_or_reset_admin(&state, &email, &name, password)
+        let (id, created) = setup::create_or_reset_admin(&state, &email, &name, password)
             .await
             .map_err(|e| e.to_string())?;
         let verb = if created { "Created" } else { "Reset" };

@@ -6,7 +6,7 @@ mod common;
 
 use app::error::AppError;
 use app::model::Role;
-use app::server::auth::{bootstrap, service, service::BAD_CREDENTIALS};
+use app::server::auth::{bootstrap, setup, sign_in::BAD_CREDENTIALS};
 use common::{spawn, PASSWORD};
 use sqlx::PgPool;
 use std::collections::BTreeSet;
@@ -365,7 +365,7 @@ async fn the_command_line_creates_an_admin_or_resets_one(db: PgPool) {
     app.staff("ann@example.com", Role::Viewer).await;
     let new = "a brand new admin password";
     let (_, created) =
-        service::create_or_reset_admin(&app.state, "ANN@example.com", "Ann", new.into())
+        setup::create_or_reset_admin(&app.state, "ANN@example.com", "Ann", new.into())
             .await
             .unwrap();
     assert!(!created, "an existing account is reset, not duplicated");
@@ -373,12 +373,11 @@ async fn the_command_line_creates_an_admin_or_resets_one(db: PgPool) {
     let me = app.call("/api/auth/whoami", Some(&cookie), &[]).await;
     assert!(me.body.contains("\"role\":\"admin\""), "{}", me.body);
 
-    let (_, created) =
-        service::create_or_reset_admin(&app.state, "bo@example.com", "Bo", new.into())
-            .await
-            .unwrap();
+    let (_, created) = setup::create_or_reset_admin(&app.state, "bo@example.com", "Bo", new.into())
+        .await
+        .unwrap();
     assert!(created);
     let short =
-        service::create_or_reset_admin(&app.state, "cy@example.com", "Cy", "short".into()).await;
+        setup::create_or_reset_admin(&app.state, "cy@example.com", "Cy", "short".into()).await;
     assert!(short.unwrap_err().field("password").is_some());
 }

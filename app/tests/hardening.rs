@@ -6,9 +6,10 @@
 mod common;
 
 use app::error::AppError;
-use app::model::customer::{CustomerList, HomeSummary, SaveOutcome};
+use app::model::customer::{CustomerList, SaveOutcome};
+use app::model::home::HomeSummary;
 use app::model::{Role, Secret};
-use app::server::auth::service::BAD_CREDENTIALS;
+use app::server::auth::sign_in::BAD_CREDENTIALS;
 use cmr::types::{ProfileField, User, UserProfile};
 use common::{spawn, spawn_with, TestApp, PASSWORD};
 use sqlx::PgPool;

@@ -1,4 +1,4 @@
-use crate::model::customer::{AuditOutcome, AuditView};
+use crate::model::audit::{AuditOutcome, AuditView};
 use crate::model::profile;
 use leptos::prelude::*;
 

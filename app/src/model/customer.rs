@@ -1,5 +1,6 @@
 //! What the customer pages show: small view types, built on the server from CMR's answers.
 
+use super::audit::AuditView;
 use cmr::types::{ProfileField, UserProfile};
 use serde::{Deserialize, Serialize};
 
@@ -98,30 +99,6 @@ pub struct SubscriptionSummary {
     pub auto_renew: bool,
 }
 
-/// How an audited action ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum AuditOutcome {
-    Ok,
-    Failed,
-    /// The change was sent but CMR never confirmed it (timeout, dropped connection, 5xx).
-    Unknown,
-}
-
-/// One audit entry as staff read it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct AuditView {
-    /// UTC, `YYYY-MM-DD HH:MM:SS`.
-    pub at: String,
-    pub actor: String,
-    pub action: String,
-    pub target: Option<String>,
-    /// (field, before, after)
-    pub changes: Vec<(String, String, String)>,
-    pub outcome: AuditOutcome,
-    pub message: Option<String>,
-    pub action_id: Option<String>,
-}
-
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CustomerDetail {
     pub id: String,
@@ -152,32 +129,6 @@ pub enum SaveOutcome {
     NothingChanged,
     /// These fields were changed.
     Saved(Vec<ProfileField>),
-}
-
-/// The home page's figures; each loads independently.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct HomeSummary {
-    pub wallet: Result<String, String>,
-    pub customers: Result<u64, String>,
-    pub subscriptions: Result<u64, String>,
-    pub mailboxes: Result<u64, String>,
-    pub recent: Vec<AuditView>,
-    pub cmr: Option<CmrHealth>,
-}
-
-/// The last CMR call: how long it took and how it ended.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CmrHealth {
-    pub ok: bool,
-    pub status: Option<u16>,
-    pub latency_ms: u64,
-}
-
-/// A country or state for the address selects.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct GeoOption {
-    pub code: String,
-    pub name: String,
 }
 
 #[cfg(test)]

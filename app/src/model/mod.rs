@@ -1,14 +1,19 @@
 //! Types and validation shared by the browser and the server. Nothing here knows about
 //! Postgres, sessions or CMR's HTTP API, so it compiles for wasm too.
 
+pub mod audit;
 pub mod customer;
+pub mod geo;
+pub mod home;
 pub mod money;
 pub mod profile;
 mod role;
 pub mod secret;
-mod staff;
+pub mod staff;
 pub mod validate;
+pub mod wallet;
 
 pub use role::Role;
 pub use secret::Secret;
-pub use staff::{StaffView, WalletView};
+pub use staff::StaffView;
+pub use wallet::WalletView;

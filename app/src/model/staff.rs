@@ -1,3 +1,5 @@
+//! Staff accounts.
+
 use super::Role;
 use serde::{Deserialize, Serialize};
 
@@ -8,11 +10,4 @@ pub struct StaffView {
     pub email: String,
     pub display_name: String,
     pub role: Role,
-}
-
-/// The partner wallet as shown in the header.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct WalletView {
-    /// Already formatted, e.g. "1,250.00 USD".
-    pub balance: String,
 }

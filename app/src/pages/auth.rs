@@ -10,7 +10,12 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 #[cfg(feature = "ssr")]
-use crate::{model::Role, server::auth::service, server::ctx, server::require_role};
+use crate::{
+    model::Role,
+    server::auth::{account, setup, sign_in},
+    server::ctx,
+    server::require_role,
+};
 
 /// Public. Checks the credentials, starts a fresh session and goes to `next` (a local path).
 #[server(prefix = "/api", endpoint = "auth/sign_in")]
@@ -22,7 +27,7 @@ pub async fn sign_in(
     let state = ctx::state();
     let session = ctx::session().await?;
     let client = ctx::client_ip().await;
-    service::sign_in(&state, &session, client, &email, password).await?;
+    sign_in::sign_in(&state, &session, client, &email, password).await?;
     leptos_axum::redirect(&safe_next(next.as_deref()));
     Ok(())
 }
@@ -38,7 +43,7 @@ pub async fn complete_setup(
 ) -> Result<(), AppError> {
     let state = ctx::state();
     let session = ctx::session().await?;
-    service::complete_setup(
+    setup::complete_setup(
         &state,
         &session,
         &token,
@@ -55,7 +60,7 @@ pub async fn complete_setup(
 #[server(prefix = "/api", endpoint = "auth/sign_out")]
 pub async fn sign_out() -> Result<(), AppError> {
     let staff = require_role(Role::Viewer).await?;
-    service::sign_out(&ctx::state(), &ctx::session().await?, &staff).await?;
+    sign_in::sign_out(&ctx::state(), &ctx::session().await?, &staff).await?;
     leptos_axum::redirect("/sign-in");
     Ok(())
 }
@@ -73,7 +78,7 @@ pub async fn change_password(
     confirm_password: Secret,
 ) -> Result<(), AppError> {
     let staff = require_role(Role::Viewer).await?;
-    service::change_password(
+    account::change_password(
         &ctx::state(),
         &ctx::session().await?,
         &staff,

@@ -1,6 +1,6 @@
 use crate::components::history::History;
 use crate::error::AppError;
-use crate::model::customer::HomeSummary;
+use crate::model::home::HomeSummary;
 use crate::routes;
 use leptos::prelude::*;
 use leptos_meta::Title;

@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod customers;
+pub mod geo;
 pub mod home;
 pub mod not_found;
 pub mod placeholder;

@@ -11,14 +11,13 @@ use leptos_meta::Title;
 #[cfg(feature = "ssr")]
 use crate::{
     model::Role,
-    server::{auth::service, ctx, db, require_role},
+    server::{ctx, require_role, staff},
 };
 
 #[server(prefix = "/api", endpoint = "staff/list")]
 pub async fn list_staff() -> Result<Vec<StaffView>, AppError> {
     require_role(Role::Admin).await?;
-    let rows = db::staff::list(&ctx::state().db).await?;
-    Ok(rows.iter().map(db::staff::StaffRow::view).collect())
+    staff::list(&ctx::state()).await
 }
 
 #[server(prefix = "/api", endpoint = "staff/create")]
@@ -30,7 +29,7 @@ pub async fn create_staff(
 ) -> Result<StaffView, AppError> {
     let admin = require_role(Role::Admin).await?;
     let role = Role::parse(&role).ok_or_else(|| AppError::invalid("role", "Choose a role."))?;
-    service::create_staff(&ctx::state(), &admin, &email, &display_name, role, password).await
+    staff::create(&ctx::state(), &admin, &email, &display_name, role, password).await
 }
 
 #[component]

@@ -54,16 +54,88 @@ pub enum Outcome<'a> {
     },
 }
 
+/// What a change was made to, one variant per kind of record (the log stores the kind and
+/// the id as two columns, so entries can be found by record).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target<'a> {
+    /// A CMR user id.
+    Customer(&'a str),
+    Domain(&'a str),
+    DnsRecord {
+        domain: &'a str,
+        record: &'a str,
+    },
+    Order(&'a str),
+    Mailbox(&'a str),
+    Subscription(&'a str),
+    /// A dashboard staff account.
+    Staff(i64),
+}
+
+impl Target<'_> {
+    pub fn kind(self) -> &'static str {
+        match self {
+            Target::Customer(_) => "customer",
+            Target::Domain(_) => "domain",
+            Target::DnsRecord { .. } => "dns_record",
+            Target::Order(_) => "order",
+            Target::Mailbox(_) => "mailbox",
+            Target::Subscription(_) => "subscription",
+            Target::Staff(_) => "staff",
+        }
+    }
+
+    pub fn id(self) -> String {
+        match self {
+            Target::Customer(id)
+            | Target::Domain(id)
+            | Target::Order(id)
+            | Target::Mailbox(id)
+            | Target::Subscription(id) => id.to_string(),
+            Target::DnsRecord { domain, record } => format!("{domain}/{record}"),
+            Target::Staff(id) => id.to_string(),
+        }
+    }
+}
+
 pub struct Entry<'a> {
     pub actor: Actor<'a>,
     /// What was attempted, `area.verb`: `auth.sign_in`, `customer.update`, …
     pub action: &'a str,
-    /// What it was done to: (`customer`, CMR user id), (`staff`, id), …
-    pub target: Option<(&'a str, &'a str)>,
+    pub target: Option<Target<'a>>,
     pub changes: Vec<Change>,
     pub outcome: Outcome<'a>,
     /// CMR's `actionId` for asynchronous operations.
     pub action_id: Option<&'a str>,
+}
+
+impl<'a> Entry<'a> {
+    /// A change or security event that went through.
+    pub fn ok(actor: Actor<'a>, action: &'a str, target: Option<Target<'a>>) -> Self {
+        Entry {
+            actor,
+            action,
+            target,
+            changes: vec![],
+            outcome: Outcome::Ok,
+            action_id: None,
+        }
+    }
+
+    /// A security event that was refused (by us: no CMR status).
+    pub fn refused(actor: Actor<'a>, action: &'a str, message: &'a str) -> Self {
+        Entry {
+            outcome: Outcome::Failed {
+                upstream_status: None,
+                message,
+            },
+            ..Entry::ok(actor, action, None)
+        }
+    }
+
+    pub fn with_changes(self, changes: Vec<Change>) -> Self {
+        Entry { changes, ..self }
+    }
 }
 
 const SECRET_FIELD_HINTS: [&str; 5] = ["password", "secret", "key", "token", "hash"];
@@ -101,7 +173,7 @@ pub async fn record(state: &AppState, entry: Entry<'_>) -> Result<(), AppError> 
     };
     let upstream_status = upstream_status.map(i32::from);
     let changes: Vec<Change> = entry.changes.into_iter().map(redact).collect();
-    let (target_kind, target_id) = entry.target.unzip();
+    let (target_kind, target_id) = entry.target.map(|t| (t.kind(), t.id())).unzip();
     sqlx::query(
         "INSERT INTO audit_log (at, staff_id, actor_email, action, target_kind, target_id,
                                 changes, outcome, upstream_status, message, action_id)
@@ -126,6 +198,23 @@ pub async fn record(state: &AppState, entry: Entry<'_>) -> Result<(), AppError> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_target_is_stored_as_its_kind_and_id() {
+        let record = Target::DnsRecord {
+            domain: "example.com",
+            record: "r1",
+        };
+        assert_eq!(
+            (record.kind(), record.id()),
+            ("dns_record", "example.com/r1".into())
+        );
+        assert_eq!(
+            (Target::Staff(7).kind(), Target::Staff(7).id()),
+            ("staff", "7".into())
+        );
+        assert_eq!(Target::Customer("U1").id(), "U1");
+    }
 
     #[test]
     fn secret_looking_fields_are_redacted() {

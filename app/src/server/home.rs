@@ -4,7 +4,7 @@
 use super::db;
 use super::AppState;
 use crate::error::AppError;
-use crate::model::customer::{CmrHealth, HomeSummary};
+use crate::model::home::{CmrHealth, HomeSummary};
 use crate::model::StaffView;
 use cmr::types::{SubscriptionQuery, UserListQuery};
 use cmr::CmrError;

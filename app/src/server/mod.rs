@@ -9,11 +9,12 @@ pub mod ctx;
 pub mod customers;
 pub mod db;
 pub mod errors;
-pub mod geo_cache;
+pub mod geo;
 pub mod home;
 pub mod http;
 pub mod mutation;
 pub mod router;
+pub mod staff;
 pub mod startup;
 pub mod state;
 

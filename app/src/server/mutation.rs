@@ -2,7 +2,7 @@
 //! or unknown, with CMR's actionId), what staff are told when an answer is lost, and the
 //! idempotency key that keeps a request from reaching CMR twice.
 
-use super::audit::{self, Actor, Change, Entry, Outcome};
+use super::audit::{self, Actor, Change, Entry, Outcome, Target};
 use super::db::idempotency::{self, Claim, Finish};
 use super::AppState;
 use crate::error::AppError;
@@ -16,8 +16,7 @@ pub struct Attempt<'a> {
     pub staff: &'a StaffView,
     /// `area.verb`, e.g. `customer.update`.
     pub action: &'a str,
-    /// (`customer`, CMR user id), …
-    pub target: (&'a str, &'a str),
+    pub target: Target<'a>,
     pub changes: Vec<Change>,
 }
 

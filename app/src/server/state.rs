@@ -3,7 +3,7 @@ use super::auth::password::PasswordGate;
 use super::auth::setup_token::SetupToken;
 use super::clock::Clock;
 use super::config::Config;
-use super::geo_cache::GeoCache;
+use super::geo::GeoCache;
 use cmr::client::CmrClient;
 use sqlx::PgPool;
 use std::sync::Arc;

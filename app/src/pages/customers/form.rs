@@ -1,9 +1,9 @@
 //! The 14 profile fields, shared by the create and edit forms: labelled inputs, the country
 //! and state selects fed by CMR's geo lists, field errors, changed-field marks and conflicts.
 
-use super::{countries, states};
 use crate::error::AppError;
 use crate::model::profile::{self, FieldConflict};
+use crate::pages::geo::{countries, states};
 use cmr::types::{ProfileField, UserProfile};
 use leptos::prelude::*;
 

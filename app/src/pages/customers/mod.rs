@@ -16,7 +16,7 @@ pub use profile::CustomerPage;
 
 use crate::error::AppError;
 use crate::model::customer::{
-    CustomerDetail, CustomerList, CustomerSort, EditableProfile, GeoOption, SaveOutcome,
+    CustomerDetail, CustomerList, CustomerSort, EditableProfile, SaveOutcome,
 };
 use cmr::types::UserProfile;
 use leptos::prelude::*;
@@ -97,21 +97,4 @@ pub async fn lookup_customer(q: String) -> Result<String, AppError> {
     let id = customers::lookup(&ctx::state(), &q).await?;
     leptos_axum::redirect(&routes::customer(&id));
     Ok(id)
-}
-
-#[server(prefix = "/api", endpoint = "geo/countries")]
-pub async fn countries() -> Result<Vec<GeoOption>, AppError> {
-    require_role(Role::Viewer).await?;
-    let state = ctx::state();
-    Ok(state.geo.countries(&state.cmr).await?)
-}
-
-#[server(prefix = "/api", endpoint = "geo/states")]
-pub async fn states(country: String) -> Result<Vec<GeoOption>, AppError> {
-    require_role(Role::Viewer).await?;
-    if country.len() != 2 {
-        return Ok(Vec::new());
-    }
-    let state = ctx::state();
-    Ok(state.geo.states(&state.cmr, &country).await?)
 }

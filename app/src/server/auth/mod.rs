@@ -1,11 +1,13 @@
 //! Staff sign-in: password hashing, sessions, the deny-by-default guard, the lockout and the
 //! first-run setup.
 
+pub mod account;
 pub mod attempt_cap;
 pub mod bootstrap;
 pub mod final_store;
 pub mod guard;
 pub mod password;
-pub mod service;
 pub mod session;
+pub mod setup;
 pub mod setup_token;
+pub mod sign_in;

@@ -6,7 +6,7 @@ use crate::error::AppError;
 use crate::model::customer::SaveOutcome;
 use crate::model::profile::{self, Merge};
 use crate::model::StaffView;
-use crate::server::audit::Change;
+use crate::server::audit::{Change, Target};
 use crate::server::mutation::{audited, settle_lost_answer, Attempt};
 use crate::server::AppState;
 use cmr::types::{ProfileField, UserProfile};
@@ -56,7 +56,7 @@ pub async fn update(
     let attempt = Attempt {
         staff,
         action: "customer.update",
-        target: ("customer", id),
+        target: Target::Customer(id),
         changes: changed
             .iter()
             .map(|(f, before, after)| Change::new(f.wire_name(), before.as_str(), after.as_str()))
@@ -86,7 +86,7 @@ async fn same_state(state: &AppState, country: &str, a: &str, b: &str) -> bool {
     let Ok(states) = state.geo.states(&state.cmr, country).await else {
         return false;
     };
-    let spells = |s: &crate::model::customer::GeoOption, v: &str| {
+    let spells = |s: &crate::model::geo::GeoOption, v: &str| {
         s.name.eq_ignore_ascii_case(v) || s.code.eq_ignore_ascii_case(v)
     };
     states.iter().any(|s| spells(s, a) && spells(s, b))

@@ -5,7 +5,7 @@ use super::{find_by_email, invalid_unless_empty};
 use crate::error::AppError;
 use crate::model::profile;
 use crate::model::StaffView;
-use crate::server::audit::Change;
+use crate::server::audit::{Change, Target};
 use crate::server::db::idempotency::Finish;
 use crate::server::errors::internal;
 use crate::server::mutation::{self, audited, settle_lost_answer, Attempt};
@@ -36,7 +36,7 @@ pub async fn create(
     let attempt = |target| Attempt {
         staff,
         action: "customer.create",
-        target: ("customer", target),
+        target: Target::Customer(target),
         changes: ProfileField::ALL
             .into_iter()
             .filter(|&f| !profile.get(f).is_empty())
@@ -95,7 +95,7 @@ pub async fn delete(
     let attempt = Attempt {
         staff,
         action: "customer.delete",
-        target: ("customer", id),
+        target: Target::Customer(id),
         changes,
     };
     let result = state.cmr.delete_user(id).await;

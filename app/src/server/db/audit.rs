@@ -1,6 +1,6 @@
 //! Reading the audit log (writing goes through `server::audit::record` only).
 
-use crate::model::customer::{AuditOutcome, AuditView};
+use crate::model::audit::{AuditOutcome, AuditView};
 use serde_json::Value;
 use sqlx::{FromRow, PgPool};
 use time::OffsetDateTime;

@@ -75,6 +75,51 @@ pub struct NewStaff<'a> {
     pub now: OffsetDateTime,
 }
 
+/// How an insert treats the accounts already there.
+#[derive(Clone, Copy)]
+enum Insert {
+    /// Only while no account exists at all (the first admin).
+    IntoEmptyTable,
+    /// Not when the email is taken.
+    NewEmail,
+    /// An existing email gets the new password and role (the CLI's reset).
+    OrReset,
+}
+
+/// The one INSERT of an account; `Some((id, created))`, or `None` when `mode` refused it.
+async fn insert_row<'e>(
+    db: impl sqlx::PgExecutor<'e>,
+    new: NewStaff<'_>,
+    mode: Insert,
+) -> Result<Option<(i64, bool)>, sqlx::Error> {
+    let columns = "INSERT INTO staff (email, display_name, role, password_hash, password_changed_at, created_at)";
+    let rest = match mode {
+        Insert::IntoEmptyTable => {
+            "SELECT $1, $2, $3, $4, $5, $5 WHERE NOT EXISTS (SELECT 1 FROM staff)"
+        }
+        Insert::NewEmail => {
+            "VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT ((lower(email))) DO NOTHING"
+        }
+        Insert::OrReset => {
+            "VALUES ($1, $2, $3, $4, $5, $5)
+             ON CONFLICT ((lower(email))) DO UPDATE
+                 SET role = EXCLUDED.role,
+                     password_hash = EXCLUDED.password_hash,
+                     password_changed_at = EXCLUDED.password_changed_at"
+        }
+    };
+    sqlx::query_as(&format!(
+        "{columns} {rest} RETURNING id, (xmax = 0) AS created"
+    ))
+    .bind(new.email)
+    .bind(new.display_name)
+    .bind(new.role.as_str())
+    .bind(new.password_hash)
+    .bind(new.now)
+    .fetch_optional(db)
+    .await
+}
+
 /// Creates the first admin, but only while no account exists: two setup requests racing each
 /// other cannot both succeed. Returns `None` when an account already exists.
 pub async fn insert_first(db: &PgPool, new: NewStaff<'_>) -> Result<Option<i64>, sqlx::Error> {
@@ -82,41 +127,24 @@ pub async fn insert_first(db: &PgPool, new: NewStaff<'_>) -> Result<Option<i64>,
     sqlx::query("LOCK TABLE staff IN EXCLUSIVE MODE")
         .execute(&mut *tx)
         .await?;
-    let id: Option<i64> = sqlx::query_scalar(
-        "INSERT INTO staff (email, display_name, role, password_hash, password_changed_at, created_at)
-         SELECT $1, $2, $3, $4, $5, $5 WHERE NOT EXISTS (SELECT 1 FROM staff)
-         RETURNING id",
-    )
-    .bind(new.email)
-    .bind(new.display_name)
-    .bind(new.role.as_str())
-    .bind(new.password_hash)
-    .bind(new.now)
-    .fetch_optional(&mut *tx)
-    .await?;
+    let inserted = insert_row(&mut *tx, new, Insert::IntoEmptyTable).await?;
     tx.commit().await?;
-    Ok(id)
+    Ok(inserted.map(|(id, _)| id))
 }
 
 /// Creates an account, or for an existing email resets its password and role (the CLI's
 /// "create or reset an admin"). Returns the id and whether it was created.
 pub async fn upsert(db: &PgPool, new: NewStaff<'_>) -> Result<(i64, bool), sqlx::Error> {
-    sqlx::query_as(
-        "INSERT INTO staff (email, display_name, role, password_hash, password_changed_at, created_at)
-         VALUES ($1, $2, $3, $4, $5, $5)
-         ON CONFLICT ((lower(email))) DO UPDATE
-             SET role = EXCLUDED.role,
-                 password_hash = EXCLUDED.password_hash,
-                 password_changed_at = EXCLUDED.password_changed_at
-         RETURNING id, (xmax = 0) AS created",
-    )
-    .bind(new.email)
-    .bind(new.display_name)
-    .bind(new.role.as_str())
-    .bind(new.password_hash)
-    .bind(new.now)
-    .fetch_one(db)
-    .await
+    insert_row(db, new, Insert::OrReset)
+        .await?
+        .ok_or(sqlx::Error::RowNotFound)
+}
+
+/// Creates an account. `Ok(None)` when the email is taken.
+pub async fn insert(db: &PgPool, new: NewStaff<'_>) -> Result<Option<i64>, sqlx::Error> {
+    Ok(insert_row(db, new, Insert::NewEmail)
+        .await?
+        .map(|(id, _)| id))
 }
 
 pub async fn set_password(
@@ -140,22 +168,5 @@ pub async fn list(db: &PgPool) -> Result<Vec<StaffRow>, sqlx::Error> {
         "SELECT {COLUMNS} FROM staff ORDER BY lower(email)"
     ))
     .fetch_all(db)
-    .await
-}
-
-/// Creates an account. `Ok(None)` when the email is taken.
-pub async fn insert(db: &PgPool, new: NewStaff<'_>) -> Result<Option<i64>, sqlx::Error> {
-    sqlx::query_scalar(
-        "INSERT INTO staff (email, display_name, role, password_hash, password_changed_at, created_at)
-         VALUES ($1, $2, $3, $4, $5, $5)
-         ON CONFLICT ((lower(email))) DO NOTHING
-         RETURNING id",
-    )
-    .bind(new.email)
-    .bind(new.display_name)
-    .bind(new.role.as_str())
-    .bind(new.password_hash)
-    .bind(new.now)
-    .fetch_optional(db)
     .await
 }

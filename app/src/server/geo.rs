@@ -1,7 +1,7 @@
 //! Countries and states change rarely: cached in memory for a day instead of asking CMR on
 //! every form.
 
-use crate::model::customer::GeoOption;
+use crate::model::geo::GeoOption;
 use cmr::CmrClient;
 use std::collections::HashMap;
 use std::sync::Mutex;

@@ -1,0 +1,23 @@
+//! The home page's figures.
+
+use super::audit::AuditView;
+use serde::{Deserialize, Serialize};
+
+/// The home page's figures; each loads independently.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HomeSummary {
+    pub wallet: Result<String, String>,
+    pub customers: Result<u64, String>,
+    pub subscriptions: Result<u64, String>,
+    pub mailboxes: Result<u64, String>,
+    pub recent: Vec<AuditView>,
+    pub cmr: Option<CmrHealth>,
+}
+
+/// The last CMR call: how long it took and how it ended.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CmrHealth {
+    pub ok: bool,
+    pub status: Option<u16>,
+    pub latency_ms: u64,
+}
