@@ -6,7 +6,7 @@ use crate::components::toast::ToastRegion;
 use crate::pages::auth::{whoami, SignOut};
 use crate::pages::customers::LookupBox;
 use crate::pages::wallet::WalletSlot;
-use crate::routes::{self, NAV};
+use crate::routes::{self, AREAS};
 use leptos::prelude::*;
 use leptos_router::components::{Outlet, A};
 
@@ -55,9 +55,9 @@ pub fn Layout() -> impl IntoView {
                             "Home"
                         </A>
                     </li>
-                    {NAV
+                    {AREAS
                         .into_iter()
-                        .map(|(href, label)| view! { <li><A href=href>{label}</A></li> })
+                        .map(|area| view! { <li><A href=area.path>{area.label}</A></li> })
                         .collect_view()}
                 </ul>
             </nav>

@@ -1,6 +1,7 @@
-//! Every path the app answers on, in one place: the pages, the server functions the guard must
-//! know by name, the navigation, and builders for links with ids in them. The router, the
-//! layout, the guard and every link read from here, so an area's paths are written once.
+//! Every path the app answers on, in one place: the areas (which are the navigation, and which
+//! the router serves as "not built yet" until their pages exist), the server functions the
+//! guard must know by name, and builders for links with ids in them. The router, the layout,
+//! the guard and every link read from here, so an area's paths are written once.
 
 /// Pages anyone may open.
 pub const SIGN_IN: &str = "/sign-in";
@@ -13,6 +14,13 @@ pub const ASSETS_PREFIX: &str = "/pkg/";
 pub const HOME: &str = "/";
 pub const CUSTOMERS: &str = "/customers";
 pub const NEW_CUSTOMER: &str = "/customers/new";
+pub const DOMAINS: &str = "/domains";
+pub const ORDERS: &str = "/orders";
+pub const MAILBOXES: &str = "/mailboxes";
+pub const SUBSCRIPTIONS: &str = "/subscriptions";
+pub const WALLET: &str = "/wallet";
+pub const AUDIT: &str = "/audit";
+pub const STAFF: &str = "/staff";
 pub const CHANGE_PASSWORD: &str = "/account/password";
 
 /// Server functions anyone may call (the guard lets them through without a session). A test in
@@ -24,17 +32,35 @@ pub const SETUP_FN: &str = "/api/setup/complete";
 /// open, not that anyone is there, so they never extend the idle timeout.
 pub const BACKGROUND_FNS: [&str; 1] = ["/api/wallet/summary"];
 
-/// The main navigation, in order (Home comes first on its own).
-pub const NAV: [(&str, &str); 8] = [
-    (CUSTOMERS, "Customers"),
-    ("/domains", "Domains"),
-    ("/orders", "Orders"),
-    ("/mailboxes", "Mailboxes"),
-    ("/subscriptions", "Subscriptions"),
-    ("/wallet", "Wallet"),
-    ("/audit", "Audit"),
-    ("/staff", "Staff"),
+/// One area of the dashboard: its top-level path and its name in the navigation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Area {
+    pub path: &'static str,
+    pub label: &'static str,
+}
+
+const fn area(path: &'static str, label: &'static str) -> Area {
+    Area { path, label }
+}
+
+/// The areas, in navigation order (Home comes first on its own). An area listed here is in
+/// the navigation and answers (behind sign-in) with "not built yet" until its pages register
+/// their own routes.
+pub const AREAS: [Area; 8] = [
+    area(CUSTOMERS, "Customers"),
+    area(DOMAINS, "Domains"),
+    area(ORDERS, "Orders"),
+    area(MAILBOXES, "Mailboxes"),
+    area(SUBSCRIPTIONS, "Subscriptions"),
+    area(WALLET, "Wallet"),
+    area(AUDIT, "Audit"),
+    area(STAFF, "Staff"),
 ];
+
+/// The area whose top-level path is `path`.
+pub fn area_at(path: &str) -> Option<Area> {
+    AREAS.into_iter().find(|a| a.path == path)
+}
 
 /// Whether `path` answers without a session.
 pub fn is_public(path: &str) -> bool {

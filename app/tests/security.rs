@@ -194,3 +194,43 @@ async fn every_response_carries_a_request_id_that_an_internal_error_names(db: Pg
         "inside the request's span: {line}"
     );
 }
+
+/// Every area in the route table is in the navigation, sits behind sign-in, and answers: with
+/// its page when built, with "not built yet" otherwise. Anything else is a 404.
+#[sqlx::test(migrations = "../migrations")]
+async fn every_area_in_the_route_table_is_guarded_and_served(db: PgPool) {
+    let app = spawn(db).await;
+    app.staff("ann@example.com", Role::Admin).await;
+    let cookie = app.sign_in("ann@example.com", PASSWORD).await;
+    let home = app.get("/", Some(&cookie)).await;
+    for area in app::routes::AREAS {
+        let nav_link = format!("href=\"{}\"", area.path);
+        assert!(
+            home.body.contains(&nav_link),
+            "{} is in the navigation",
+            area.path
+        );
+
+        let anonymous = app.get(area.path, None).await;
+        assert_eq!(
+            anonymous.status, 303,
+            "{}: anonymous is sent to sign in",
+            area.path
+        );
+
+        let page = app.get(area.path, Some(&cookie)).await;
+        assert_eq!(page.status, 200, "{}", area.path);
+        let title = format!("<title>{} · CMR Admin</title>", area.label);
+        assert!(page.body.contains(&title), "{}: {title}", area.path);
+        let built = [app::routes::CUSTOMERS, app::routes::STAFF].contains(&area.path);
+        assert_eq!(
+            page.body.contains("not built yet"),
+            !built,
+            "{}: built areas show their page, the rest say so",
+            area.path
+        );
+    }
+    for path in ["/nowhere", "/customersx", "/domains/extra/deep"] {
+        assert_eq!(app.get(path, Some(&cookie)).await.status, 404, "{path}");
+    }
+}

@@ -42,10 +42,10 @@ pub fn HomePage() -> impl IntoView {
                         let count = |r: Result<u64, String>| r.map(|n| n.to_string());
                         view! {
                             <div class="figures">
-                                <Figure label="Wallet balance" value=s.wallet href="/wallet" />
+                                <Figure label="Wallet balance" value=s.wallet href=routes::WALLET />
                                 <Figure label="Customers" value=count(s.customers) href=routes::CUSTOMERS />
-                                <Figure label="Domains (subscriptions)" value=count(s.subscriptions) href="/subscriptions" />
-                                <Figure label="Mailboxes" value=count(s.mailboxes) href="/mailboxes" />
+                                <Figure label="Domains (subscriptions)" value=count(s.subscriptions) href=routes::SUBSCRIPTIONS />
+                                <Figure label="Mailboxes" value=count(s.mailboxes) href=routes::MAILBOXES />
                             </div>
                             <section class="card" aria-labelledby="cmr-heading">
                                 <h2 id="cmr-heading">"CMR connection"</h2>

@@ -13,7 +13,7 @@ pub fn NotFound() -> impl IntoView {
         <section class="empty-state">
             <h1>"Page not found"</h1>
             <p>"There is nothing at this address. It may have moved, or the link may be mistyped."</p>
-            <A href="/">"Go to the home page"</A>
+            <A href=crate::routes::HOME>"Go to the home page"</A>
         </section>
     }
 }

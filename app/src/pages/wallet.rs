@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use std::time::Duration;
 
 #[cfg(feature = "ssr")]
-use crate::{model::Role, server::ctx, server::require_role};
+use crate::{model::Role, server::ctx, server::require_role, server::wallet};
 
 /// How often the header's balance refreshes while a page stays open.
 const REFRESH: Duration = Duration::from_secs(60);
@@ -14,10 +14,7 @@ const REFRESH: Duration = Duration::from_secs(60);
 #[server(prefix = "/api", endpoint = "wallet/summary")]
 pub async fn wallet_summary() -> Result<WalletView, AppError> {
     require_role(Role::Viewer).await?;
-    let wallet = ctx::state().cmr.wallet().await?.data;
-    Ok(WalletView {
-        balance: crate::model::money::with_currency(wallet.balance, &wallet.currency),
-    })
+    Ok(wallet::summary(&ctx::state()).await?)
 }
 
 /// The balance in the header. Loaded with the page, then refreshed every minute without
@@ -51,7 +48,7 @@ pub fn WalletSlot() -> impl IntoView {
         );
     });
     view! {
-        <a class="wallet" href="/wallet" aria-label="Wallet balance">
+        <a class="wallet" href=crate::routes::WALLET aria-label="Wallet balance">
             <span class="wallet-label">"Wallet"</span>
             <Transition fallback=|| view! { <span class="wallet-amount muted">"…"</span> }>
                 {move || Suspend::new(async move {

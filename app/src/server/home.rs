@@ -26,7 +26,7 @@ pub async fn summary(state: &AppState, staff: &StaffView) -> Result<HomeSummary,
         ..Default::default()
     };
     let (wallet, users, subscriptions, mailboxes, recent) = tokio::join!(
-        state.cmr.wallet(),
+        super::wallet::summary(state),
         state.cmr.list_users(&first_user),
         state.cmr.subscriptions(&first_subscription),
         state.cmr.all_mailboxes(&first),
@@ -35,9 +35,7 @@ pub async fn summary(state: &AppState, staff: &StaffView) -> Result<HomeSummary,
     let shown = |e: CmrError| AppError::from(e).to_string();
     let total = |t: Option<u64>| t.ok_or_else(|| "CMR did not say how many.".to_string());
     Ok(HomeSummary {
-        wallet: wallet
-            .map(|w| crate::model::money::with_currency(w.data.balance, &w.data.currency))
-            .map_err(shown),
+        wallet: wallet.map(|w| w.balance).map_err(shown),
         customers: users
             .map_err(shown)
             .and_then(|r| total(r.data.pagination.total)),

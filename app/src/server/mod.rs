@@ -17,6 +17,7 @@ pub mod router;
 pub mod staff;
 pub mod startup;
 pub mod state;
+pub mod wallet;
 
 pub use auth::guard::{current_staff, require_role};
 pub use state::AppState;
