@@ -36,3 +36,35 @@ pub fn Field(
         </div>
     }
 }
+
+/// A new password and its repetition (`confirm_password`), both filled in by the browser's
+/// password manager as a new password. The server checks both again.
+#[component]
+pub fn NewPasswordFields(
+    /// The new password's field name (`password`, `new_password`).
+    name: &'static str,
+    label: &'static str,
+    confirm_label: &'static str,
+    #[prop(into)] error: Signal<Option<AppError>>,
+) -> impl IntoView {
+    view! {
+        <Field name label kind="password" autocomplete="new-password" required=true error />
+        <Field
+            name="confirm_password"
+            label=confirm_label
+            kind="password"
+            autocomplete="new-password"
+            required=true
+            error
+        />
+    }
+}
+
+/// The `email` field of an account, which password managers use as the user name.
+#[component]
+pub fn EmailField(
+    #[prop(default = "Email")] label: &'static str,
+    #[prop(into)] error: Signal<Option<AppError>>,
+) -> impl IntoView {
+    view! { <Field name="email" label kind="email" autocomplete="username" required=true error /> }
+}

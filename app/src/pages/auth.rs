@@ -1,7 +1,7 @@
 //! Sign-in, first-run setup, sign-out and "change my password".
 
 use crate::components::alert::ErrorAlert;
-use crate::components::field::Field;
+use crate::components::field::{EmailField, Field, NewPasswordFields};
 use crate::components::toast::use_toasts;
 use crate::error::AppError;
 use crate::model::{Secret, StaffView};
@@ -105,6 +105,19 @@ pub fn safe_next(next: Option<&str>) -> String {
     }
 }
 
+/// The centred card of the pages shown before sign-in (no navigation around them).
+#[component]
+fn AuthCard(heading: &'static str, children: Children) -> impl IntoView {
+    view! {
+        <div class="auth-page">
+            <main class="card auth-card" id="main">
+                <h1>{heading}</h1>
+                {children()}
+            </main>
+        </div>
+    }
+}
+
 #[component]
 pub fn SignInPage() -> impl IntoView {
     let action = ServerAction::<SignIn>::new();
@@ -113,34 +126,24 @@ pub fn SignInPage() -> impl IntoView {
     let next = move || query.read().get("next").unwrap_or_default();
     view! {
         <Title text="Sign in" />
-        <div class="auth-page">
-            <main class="card auth-card" id="main">
-                <h1>"Sign in to CMR Admin"</h1>
-                <ActionForm action=action>
-                    <ErrorAlert error />
-                    <input type="hidden" name="next" value=next />
-                    <Field
-                        name="email"
-                        label="Email"
-                        kind="email"
-                        autocomplete="username"
-                        required=true
-                        error=error
-                    />
-                    <Field
-                        name="password"
-                        label="Password"
-                        kind="password"
-                        autocomplete="current-password"
-                        required=true
-                        error=error
-                    />
-                    <button type="submit" class="button-primary" disabled=action.pending()>
-                        {move || if action.pending().get() { "Signing in…" } else { "Sign in" }}
-                    </button>
-                </ActionForm>
-            </main>
-        </div>
+        <AuthCard heading="Sign in to CMR Admin">
+            <ActionForm action=action>
+                <ErrorAlert error />
+                <input type="hidden" name="next" value=next />
+                <EmailField error />
+                <Field
+                    name="password"
+                    label="Password"
+                    kind="password"
+                    autocomplete="current-password"
+                    required=true
+                    error=error
+                />
+                <button type="submit" class="button-primary" disabled=action.pending()>
+                    {move || if action.pending().get() { "Signing in…" } else { "Sign in" }}
+                </button>
+            </ActionForm>
+        </AuthCard>
     }
 }
 
@@ -152,52 +155,32 @@ pub fn SetupPage() -> impl IntoView {
     let token = move || query.read().get("token").unwrap_or_default();
     view! {
         <Title text="First-run setup" />
-        <div class="auth-page">
-            <main class="card auth-card" id="main">
-                <h1>"Create the first admin"</h1>
-                <p class="muted">
-                    "This link works once, while no staff account exists. The admin you create here can add everyone else."
-                </p>
-                <ActionForm action=action>
-                    <ErrorAlert error />
-                    <input type="hidden" name="token" value=token />
-                    <Field
-                        name="email"
-                        label="Email"
-                        kind="email"
-                        autocomplete="username"
-                        required=true
-                        error=error
-                    />
-                    <Field
-                        name="display_name"
-                        label="Your name"
-                        autocomplete="name"
-                        required=true
-                        error=error
-                    />
-                    <Field
-                        name="password"
-                        label="Password (at least 12 characters)"
-                        kind="password"
-                        autocomplete="new-password"
-                        required=true
-                        error=error
-                    />
-                    <Field
-                        name="confirm_password"
-                        label="Repeat the password"
-                        kind="password"
-                        autocomplete="new-password"
-                        required=true
-                        error=error
-                    />
-                    <button type="submit" class="button-primary" disabled=action.pending()>
-                        "Create admin and sign in"
-                    </button>
-                </ActionForm>
-            </main>
-        </div>
+        <AuthCard heading="Create the first admin">
+            <p class="muted">
+                "This link works once, while no staff account exists. The admin you create here can add everyone else."
+            </p>
+            <ActionForm action=action>
+                <ErrorAlert error />
+                <input type="hidden" name="token" value=token />
+                <EmailField error />
+                <Field
+                    name="display_name"
+                    label="Your name"
+                    autocomplete="name"
+                    required=true
+                    error=error
+                />
+                <NewPasswordFields
+                    name="password"
+                    label="Password (at least 12 characters)"
+                    confirm_label="Repeat the password"
+                    error
+                />
+                <button type="submit" class="button-primary" disabled=action.pending()>
+                    "Create admin and sign in"
+                </button>
+            </ActionForm>
+        </AuthCard>
     }
 }
 
@@ -231,21 +214,11 @@ pub fn ChangePasswordPage() -> impl IntoView {
                             required=true
                             error=error
                         />
-                        <Field
+                        <NewPasswordFields
                             name="new_password"
                             label="New password (at least 12 characters)"
-                            kind="password"
-                            autocomplete="new-password"
-                            required=true
-                            error=error
-                        />
-                        <Field
-                            name="confirm_password"
-                            label="Repeat the new password"
-                            kind="password"
-                            autocomplete="new-password"
-                            required=true
-                            error=error
+                            confirm_label="Repeat the new password"
+                            error
                         />
                         <button type="submit" class="button-primary" disabled=action.pending()>
                             "Change password"

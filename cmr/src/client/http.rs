@@ -13,9 +13,10 @@ use reqwest::Method;
 use serde::Serialize;
 use tokio::time::Instant;
 
-use super::envelope::{self, Answer};
+use super::envelope::{self, Answer, Paging};
 use super::rate_limit::{parse_retry_after, DEFAULT_PAUSE};
 use super::{CallStat, CmrClient, CmrError, API_KEY_HEADER};
+use crate::types::{Page, Reply};
 
 /// At most this many attempts per GET (the first one included).
 const MAX_ATTEMPTS: u32 = 3;
@@ -125,6 +126,21 @@ struct Progress {
 }
 
 impl CmrClient {
+    /// Sends a call to a paged list: asks for `page` and `limit` (CMR's defaults when `None`)
+    /// and reads `data.<key>` with its pagination (see `Paging::Asked` for a missing one).
+    pub(crate) async fn send_paged<T: serde::de::DeserializeOwned>(
+        &self,
+        call: Call,
+        key: &str,
+        page: Option<u32>,
+        limit: Option<u32>,
+    ) -> Result<Reply<Page<T>>, CmrError> {
+        let call = call.query_opt("page", page).query_opt("limit", limit);
+        self.send(call)
+            .await?
+            .into_page(key, Paging::Asked { page, limit })
+    }
+
     /// Sends a call and reads the envelope: the only way endpoint modules reach CMR.
     pub(crate) async fn send(&self, call: Call) -> Result<Answer, CmrError> {
         let url = self.url_for(&call);

@@ -35,14 +35,9 @@ impl CmrClient {
     /// fields were not found; `data: { mailboxes, pagination }` or a bare list is read, the
     /// latter with an unknown total).
     pub async fn all_mailboxes(&self, page: &PageQuery) -> Result<Reply<Page<Mailbox>>, CmrError> {
-        let call = Call::get("/mailboxes")
-            .query_opt("page", page.page)
-            .query_opt("limit", page.limit);
-        let paging = Paging::Asked {
-            page: page.page,
-            limit: page.limit,
-        };
-        self.send(call).await?.into_page("mailboxes", paging)
+        let call = Call::get("/mailboxes");
+        self.send_paged(call, "mailboxes", page.page, page.limit)
+            .await
     }
 
     /// `GET /mailboxes/single?userId=` — every mailbox of one customer (despite the name).

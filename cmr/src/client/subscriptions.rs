@@ -3,7 +3,6 @@
 use serde::Serialize;
 use serde_json::Value;
 
-use super::envelope::Paging;
 use super::http::Call;
 use super::{CmrClient, CmrError};
 use crate::types::{CancelTarget, Page, Reply, Subscription, SubscriptionQuery};
@@ -33,14 +32,9 @@ impl CmrClient {
                 "componentSubscriptionId",
                 query.component_subscription_id.as_deref(),
             )
-            .query_opt("domain", query.domain.as_deref())
-            .query_opt("page", query.page)
-            .query_opt("limit", query.limit);
-        let paging = Paging::Asked {
-            page: query.page,
-            limit: query.limit,
-        };
-        self.send(call).await?.into_page("subscriptions", paging)
+            .query_opt("domain", query.domain.as_deref());
+        self.send_paged(call, "subscriptions", query.page, query.limit)
+            .await
     }
 
     /// `POST /subscriptions/renew-subscriptions` — queues renewals and debits the wallet.

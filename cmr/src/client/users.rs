@@ -2,7 +2,6 @@
 
 use serde_json::{Map, Value};
 
-use super::envelope::Paging;
 use super::http::Call;
 use super::{CmrClient, CmrError};
 use crate::types::{
@@ -22,15 +21,9 @@ impl CmrClient {
             .as_deref()
             .map(str::trim)
             .filter(|s| !s.is_empty());
-        let call = Call::get("/users/list")
-            .query_opt("page", query.page)
-            .query_opt("limit", query.limit)
-            .query_opt("search", search);
-        let paging = Paging::Asked {
-            page: query.page,
-            limit: query.limit,
-        };
-        self.send(call).await?.into_page("users", paging)
+        let call = Call::get("/users/list").query_opt("search", search);
+        self.send_paged(call, "users", query.page, query.limit)
+            .await
     }
 
     /// `GET /users?userId=` — one customer's profile. When CMR's answer names no id, the
