@@ -234,3 +234,42 @@ async fn every_area_in_the_route_table_is_guarded_and_served(db: PgPool) {
         assert_eq!(app.get(path, Some(&cookie)).await.status, 404, "{path}");
     }
 }
+
+/// A service's log line sits in the request's span (request id, staff id) and the service's
+/// own span (its name and target), and names none of the form's values.
+#[sqlx::test(migrations = "../migrations")]
+async fn a_service_log_line_names_the_request_the_staff_member_and_the_target(db: PgPool) {
+    let app = spawn(db).await;
+    let staff = app.staff("ed@example.com", Role::Editor).await;
+    let cookie = app.sign_in("ed@example.com", PASSWORD).await;
+    let user = app.sandbox.control.users().remove(0);
+    let mut edited = user.profile.clone();
+    edited.city = "Tracetown".into();
+    // CMR applies the change, but its audit entry cannot be written: logged, not hidden.
+    sqlx::query("ALTER TABLE audit_log RENAME TO audit_log_moved")
+        .execute(&app.state.db)
+        .await
+        .unwrap();
+    let form = common::update_form(&user.id, &user.profile, &edited);
+    let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let answer = app
+        .call("/api/customers/update", Some(&cookie), &pairs)
+        .await;
+    assert!(answer.is_ok(), "staff hear CMR's answer: {}", answer.body);
+    let request_id = answer.headers["x-request-id"].to_str().unwrap().to_string();
+    let logs = captured_logs();
+    let line = logs
+        .lines()
+        .find(|l| {
+            l.contains(&format!("id={request_id}")) && l.contains("audit entry was not written")
+        })
+        .expect("the log line of this request");
+    for expected in [
+        format!("staff_id={}", staff.id),
+        "customer.update".to_string(),
+        format!("target={}", user.id),
+    ] {
+        assert!(line.contains(&expected), "{expected} in {line}");
+    }
+    assert!(!line.contains("Tracetown"), "no form values: {line}");
+}

@@ -11,6 +11,7 @@ use cmr::CmrError;
 
 /// The home page: wallet, counts and health from partner-level calls, all at once.
 /// Staff-management and sign-in security events appear only for admins.
+#[tracing::instrument(name = "home.summary", skip_all)]
 pub async fn summary(state: &AppState, staff: &StaffView) -> Result<HomeSummary, AppError> {
     let first = cmr::types::PageQuery {
         page: Some(1),

@@ -66,12 +66,14 @@ impl Account {
 }
 
 /// Every account (no password hashes).
+#[tracing::instrument(name = "staff.list", skip_all)]
 pub async fn list(state: &AppState) -> Result<Vec<StaffView>, AppError> {
     let rows = db::staff::list(&state.db).await?;
     Ok(rows.iter().map(db::staff::StaffRow::view).collect())
 }
 
 /// An admin creates a staff account with an initial password (to hand over out of band).
+#[tracing::instrument(name = "staff.create", skip_all)]
 pub async fn create(
     state: &AppState,
     admin: &StaffView,

@@ -5,6 +5,7 @@ use crate::model::money::with_currency;
 use crate::model::WalletView;
 use cmr::CmrError;
 
+#[tracing::instrument(name = "wallet.summary", skip_all)]
 pub async fn summary(state: &AppState) -> Result<WalletView, CmrError> {
     let wallet = state.cmr.wallet().await?.data;
     Ok(WalletView {

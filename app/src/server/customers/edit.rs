@@ -16,6 +16,7 @@ use cmr::types::{ProfileField, UserProfile};
 /// show (missing, `null`, not text) is left out of the body unless staff typed a value: it is
 /// never written back as `""`. When the answer is lost, the profile is read again to tell
 /// staff what actually happened.
+#[tracing::instrument(name = "customer.update", skip_all, fields(target = %id))]
 pub async fn update(
     state: &AppState,
     staff: &StaffView,

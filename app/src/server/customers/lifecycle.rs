@@ -18,6 +18,7 @@ use serde_json::json;
 /// called, so a double submit, a reload after submit or a second tab makes one CMR call and
 /// every repeat is answered with the same customer. When CMR's answer is lost, the email
 /// (unique at CMR) tells whether the customer now exists.
+#[tracing::instrument(name = "customer.create", skip_all)]
 pub async fn create(
     state: &AppState,
     staff: &StaffView,
@@ -74,6 +75,7 @@ pub async fn create(
 
 /// Deletes a customer after the staff member typed their email. CMR refuses while domains or
 /// mailboxes remain; that refusal is explained with the counts.
+#[tracing::instrument(name = "customer.delete", skip_all, fields(target = %id))]
 pub async fn delete(
     state: &AppState,
     staff: &StaffView,

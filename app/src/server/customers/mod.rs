@@ -29,6 +29,7 @@ fn row(user: User) -> CustomerRow {
     }
 }
 
+#[tracing::instrument(name = "customer.list", skip_all)]
 pub async fn list(
     state: &AppState,
     search: &str,
@@ -95,6 +96,7 @@ async fn user_subscriptions(
 }
 
 /// The profile with its domains, mailboxes, subscriptions and audit history, loaded together.
+#[tracing::instrument(name = "customer.detail", skip_all, fields(target = %id))]
 pub async fn detail(
     state: &AppState,
     staff: &StaffView,
@@ -141,6 +143,7 @@ pub async fn detail(
 }
 
 /// The profile the edit form opens with, and the fields CMR did not show.
+#[tracing::instrument(name = "customer.editable", skip_all, fields(target = %id))]
 pub async fn editable(state: &AppState, id: &str) -> Result<EditableProfile, AppError> {
     let user = state.cmr.get_user(id).await?.data;
     Ok(EditableProfile {
@@ -179,6 +182,7 @@ pub(super) async fn find_by_email(state: &AppState, email: &str) -> Option<Optio
 }
 
 /// The "paste anything" box: an email or a CMR user id opens that customer.
+#[tracing::instrument(name = "customer.lookup", skip_all)]
 pub async fn lookup(state: &AppState, input: &str) -> Result<String, AppError> {
     let input = input.trim();
     if input.is_empty() {

@@ -1,8 +1,9 @@
 //! One id per request: generated here (never taken from the client), returned in the
 //! `x-request-id` response header, carried by a span around everything the request does (with
 //! the staff member's id once the guard knows it), and used as the reference of an internal
-//! error, so "reference 3f9c…" on a staff member's screen finds its log lines. Arguments and
-//! bodies are never logged.
+//! error, so "reference 3f9c…" on a staff member's screen finds its log lines. Each service
+//! adds a span of its own (`customer.update`, …) carrying the target's id, and never its other
+//! arguments (`skip_all`): arguments and bodies are never logged.
 
 use axum::extract::Request;
 use axum::http::HeaderValue;
@@ -12,18 +13,28 @@ use tracing::Instrument;
 
 pub const HEADER: &str = "x-request-id";
 
+/// The request this code runs for: its id, and its span (kept by hand because layers in
+/// between, such as the session layer, open spans of their own, so `Span::current()` in the
+/// guard is not the request's).
+struct ThisRequest {
+    id: String,
+    span: tracing::Span,
+}
+
 tokio::task_local! {
-    static REQUEST_ID: String;
+    static REQUEST: ThisRequest;
 }
 
 /// The id of the request this code runs for, when it runs inside one.
 pub fn current() -> Option<String> {
-    REQUEST_ID.try_with(Clone::clone).ok()
+    REQUEST.try_with(|r| r.id.clone()).ok()
 }
 
 /// Records the signed-in staff member on the request's span.
 pub fn record_staff(staff_id: i64) {
-    tracing::Span::current().record("staff_id", staff_id);
+    let _ = REQUEST.try_with(|r| {
+        r.span.record("staff_id", staff_id);
+    });
 }
 
 pub async fn trace_requests(req: Request, next: Next) -> Response {
@@ -36,8 +47,12 @@ pub async fn trace_requests(req: Request, next: Next) -> Response {
         staff_id = tracing::field::Empty,
     );
     let started = std::time::Instant::now();
-    let mut response = REQUEST_ID
-        .scope(id.clone(), next.run(req).instrument(span.clone()))
+    let this = ThisRequest {
+        id: id.clone(),
+        span: span.clone(),
+    };
+    let mut response = REQUEST
+        .scope(this, next.run(req).instrument(span.clone()))
         .await;
     let status = response.status().as_u16();
     let latency_ms = started.elapsed().as_millis() as u64;
