@@ -969,3 +969,95 @@ async fn a_create_whose_answer_was_lost_is_never_sent_again_under_its_key(db: Pg
         answer.body
     );
 }
+
+/// Clients that hang up at the worst moment (after their attempt is claimed, while the password
+/// is being hashed) get no free guesses and leak nothing: every abandoned attempt still
+/// counts toward the lockout, the password gate's slots all come back, and the next sign-in
+/// of someone else is served at once.
+#[sqlx::test(migrations = "../migrations")]
+async fn clients_that_hang_up_mid_check_get_no_free_guesses_and_leak_no_slots(db: PgPool) {
+    let app = spawn_with(db, |c| {
+        c.sign_in.per_ip_per_minute = 10_000;
+        c.sign_in.hash_queue = 100;
+    })
+    .await;
+    app.staff("ann@example.com", Role::Admin).await;
+    app.staff("bo@example.com", Role::Viewer).await;
+    // Hang-ups spread from "before the claim" to "mid-hash" (a check takes tens of ms).
+    let impatient = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let hang_ups: Vec<_> = (0..40u64)
+        .map(|i| {
+            let (http, url) = (impatient.clone(), app.url.clone());
+            tokio::spawn(async move {
+                let form = sign_in_form("ann@example.com", "wrong guess");
+                let sent = http
+                    .post(format!("{url}/api/auth/sign_in"))
+                    .header("origin", &url)
+                    .form(&form)
+                    .timeout(Duration::from_millis(2 + i * 3))
+                    .send()
+                    .await;
+                sent.is_err()
+            })
+        })
+        .collect();
+    let mut abandoned = 0;
+    for hang_up in hang_ups {
+        abandoned += u32::from(hang_up.await.unwrap());
+    }
+    assert!(abandoned >= 10, "most clients hung up: {abandoned}");
+    // Let the server finish whatever the abandoned requests left running.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+
+    let claimed: i32 =
+        sqlx::query_scalar("SELECT failures FROM sign_in_throttle WHERE email = 'ann@example.com'")
+            .fetch_one(&app.state.db)
+            .await
+            .unwrap();
+    let evaluated = audit_count(&app, &format!("message = '{BAD_CREDENTIALS}'")).await;
+    assert!(evaluated <= 10, "{evaluated} passwords were evaluated");
+    assert!(
+        i64::from(claimed) >= evaluated,
+        "every evaluated guess was counted first ({claimed} claimed, {evaluated} evaluated)"
+    );
+    // Whatever was claimed stays counted: the rest of the window allows only the remainder.
+    let remaining = (10 - claimed).max(0);
+    for _ in 0..remaining {
+        let answer = app
+            .call(
+                "/api/auth/sign_in",
+                None,
+                &sign_in_form("ann@example.com", "wrong again"),
+            )
+            .await;
+        assert_eq!(answer.error(), AppError::Rejected(BAD_CREDENTIALS.into()));
+    }
+    let right = app
+        .call(
+            "/api/auth/sign_in",
+            None,
+            &sign_in_form("ann@example.com", PASSWORD),
+        )
+        .await;
+    match right.error() {
+        AppError::Rejected(message) => {
+            assert!(message.starts_with("Too many failed sign-ins"), "{message}")
+        }
+        other => panic!("hang-ups must not have bought extra guesses, got {other:?}"),
+    }
+
+    // No gate slot leaked: a sign-in for someone else is served (a leaked slot would answer
+    // "busy" once the gate's short wait ran out).
+    let bo = app
+        .call(
+            "/api/auth/sign_in",
+            None,
+            &sign_in_form("bo@example.com", PASSWORD),
+        )
+        .await;
+    assert!(bo.is_ok(), "{}", bo.body);
+    eprintln!("{abandoned} hung up, {claimed} claimed, {evaluated} evaluated");
+}
