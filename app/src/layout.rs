@@ -56,7 +56,7 @@ pub fn Layout() -> impl IntoView {
                         </A>
                     </li>
                     {AREAS
-                        .into_iter()
+                        .iter()
                         .map(|area| view! { <li><A href=area.path>{area.label}</A></li> })
                         .collect_view()}
                 </ul>

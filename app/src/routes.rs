@@ -46,7 +46,7 @@ const fn area(path: &'static str, label: &'static str) -> Area {
 /// The areas, in navigation order (Home comes first on its own). An area listed here is in
 /// the navigation and answers (behind sign-in) with "not built yet" until its pages register
 /// their own routes.
-pub const AREAS: [Area; 8] = [
+pub const AREAS: &[Area] = &[
     area(CUSTOMERS, "Customers"),
     area(DOMAINS, "Domains"),
     area(ORDERS, "Orders"),
@@ -59,7 +59,7 @@ pub const AREAS: [Area; 8] = [
 
 /// The area whose top-level path is `path`.
 pub fn area_at(path: &str) -> Option<Area> {
-    AREAS.into_iter().find(|a| a.path == path)
+    AREAS.iter().copied().find(|a| a.path == path)
 }
 
 /// Whether `path` answers without a session.

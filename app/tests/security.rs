@@ -203,7 +203,7 @@ async fn every_area_in_the_route_table_is_guarded_and_served(db: PgPool) {
     app.staff("ann@example.com", Role::Admin).await;
     let cookie = app.sign_in("ann@example.com", PASSWORD).await;
     let home = app.get("/", Some(&cookie)).await;
-    for area in app::routes::AREAS {
+    for area in app::routes::AREAS.iter() {
         let nav_link = format!("href=\"{}\"", area.path);
         assert!(
             home.body.contains(&nav_link),
