@@ -164,7 +164,7 @@ fn run(shared: &Shared, query: Option<&str>, body: &[u8], f: Op) -> Response {
 async fn authenticate(State(shared): State<Shared>, request: Request, next: Next) -> Response {
     let presented = request
         .headers()
-        .get(crate::sandbox::API_KEY_HEADER)
+        .get(crate::API_KEY_HEADER)
         .and_then(|v| v.to_str().ok());
     if presented != Some(shared.api_key.as_ref()) {
         return ApiError::new(StatusCode::UNAUTHORIZED, "Invalid API Key").into_response();
@@ -304,7 +304,7 @@ fn find_user<'w>(world: &'w World, id: &str) -> Result<&'w UserRec, ApiError> {
 
 /// Cents as a decimal string, as in `renewalPrice: "14.50"`.
 pub(crate) fn money_text(cents: i64) -> String {
-    crate::types::Money::from_cents(cents).to_string()
+    cmr::types::Money::from_cents(cents).to_string()
 }
 
 /// CMR's pagination object for a 1-based page.

@@ -11,11 +11,11 @@ use time::OffsetDateTime;
 use tokio::time::Instant;
 
 use super::{money, ApiError, Done, Input, Outcome};
-use crate::sandbox::state::{
+use crate::state::{
     add_years, iso, DnsRec, DomainChange, DomainRec, MailboxRec, OrderPlan, OrderRec,
     SubscriptionRec, World, MAILBOX_PRICE, WARMUP_PRICE,
 };
-use crate::types::{
+use cmr::types::{
     DomainStatus, MailboxStatus, OrderMailbox, OrderStatus, RecordType, ServiceProvider,
     SubscriptionStatus,
 };

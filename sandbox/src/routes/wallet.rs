@@ -3,7 +3,7 @@
 use serde_json::json;
 
 use super::{money, Done, Input, Outcome};
-use crate::sandbox::state::World;
+use crate::state::World;
 
 pub(crate) fn details(world: &mut World, _input: &Input) -> Outcome {
     Ok(Done::ok(

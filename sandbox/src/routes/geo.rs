@@ -3,8 +3,8 @@
 use serde_json::{Map, Value};
 
 use super::{Done, Input, Outcome};
-use crate::sandbox::geo_data;
-use crate::sandbox::state::World;
+use crate::geo_data;
+use crate::state::World;
 
 fn map_of(entries: &[(&str, &str)]) -> Value {
     Value::Object(

@@ -7,8 +7,8 @@ use time::OffsetDateTime;
 use tokio::time::Instant;
 
 use super::{money_text, ApiError, Done, Input, Outcome};
-use crate::sandbox::state::{iso, DomainChange, DomainRec, World};
-use crate::types::{DomainStatus, MailboxStatus};
+use crate::state::{iso, DomainChange, DomainRec, World};
+use cmr::types::{DomainStatus, MailboxStatus};
 
 /// An ACTIVE domain may be renewed this close to expiry.
 const RENEWAL_WINDOW: Duration = Duration::from_secs(45 * 86_400);
