@@ -3,7 +3,8 @@
 use serde_json::{json, Value};
 
 use super::domains::owned_domain;
-use super::{ApiError, Done, Input, Outcome};
+use super::input::Input;
+use crate::envelope::{ApiError, Done, Outcome};
 use crate::state::{DnsRec, World};
 use cmr::types::RecordType;
 

@@ -6,7 +6,8 @@ use serde_json::{json, Value};
 use time::OffsetDateTime;
 use tokio::time::Instant;
 
-use super::{money_text, ApiError, Done, Input, Outcome};
+use super::input::Input;
+use crate::envelope::{money_text, ApiError, Done, Outcome};
 use crate::state::{iso, DomainChange, DomainRec, World};
 use cmr::types::{DomainStatus, MailboxStatus};
 

@@ -2,7 +2,8 @@
 
 use serde_json::{Map, Value};
 
-use super::{Done, Input, Outcome};
+use super::input::Input;
+use crate::envelope::{Done, Outcome};
 use crate::geo_data;
 use crate::state::World;
 

@@ -5,7 +5,9 @@ use std::time::Duration;
 use serde_json::{json, Map, Value};
 use time::OffsetDateTime;
 
-use super::{page_of, pagination, ApiError, Done, Input, Outcome};
+use super::input::Input;
+use super::paging::{page_of, pagination};
+use crate::envelope::{ApiError, Done, Outcome};
 use crate::state::{iso, MailboxRec, World};
 use cmr::types::{ServiceProvider, SubscriptionStatus};
 

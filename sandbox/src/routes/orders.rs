@@ -10,7 +10,8 @@ use serde_json::{json, Value};
 use time::OffsetDateTime;
 use tokio::time::Instant;
 
-use super::{money, ApiError, Done, Input, Outcome};
+use super::input::Input;
+use crate::envelope::{money, ApiError, Done, Outcome};
 use crate::state::{
     add_years, iso, DnsRec, DomainChange, DomainRec, MailboxRec, OrderPlan, OrderRec,
     SubscriptionRec, World, MAILBOX_PRICE, WARMUP_PRICE,

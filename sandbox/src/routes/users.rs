@@ -3,7 +3,9 @@
 use serde_json::{json, Map, Value};
 use time::OffsetDateTime;
 
-use super::{page_of, pagination, ApiError, Done, Input, Outcome};
+use super::input::Input;
+use super::paging::{page_of, pagination};
+use crate::envelope::{ApiError, Done, Outcome};
 use crate::geo_data;
 use crate::state::{iso, UserRec, World};
 use cmr::types::{ProfileField, UserProfile};
