@@ -1,8 +1,11 @@
-//! The Cold Mail Reseller (CMR) integration API, as one crate.
+//! The Cold Mail Reseller (CMR) integration API: its wire shapes and the client that speaks it.
 //!
 //! * [`types`] — request and response shapes; always compiled, serde only, wasm-safe.
 //! * [`client`] (feature `client`) — the typed HTTP client the server uses to talk to CMR.
-//! * [`sandbox`] (feature `sandbox`) — a stateful in-process fake of CMR for tests and demos.
+//!
+//! The stateful in-process fake of CMR that tests and the demo mode run against is its own
+//! crate, `cmr-sandbox` (`sandbox/` in this workspace): it uses [`types`] and the two constants
+//! below, never the client.
 //!
 //! Shapes the API reference could not confirm are listed in `INFERRED.md` next to this crate.
 
@@ -16,9 +19,6 @@ pub const API_PATH_PREFIX: &str = "/api/v1/integration";
 
 #[cfg(feature = "client")]
 pub mod client;
-
-#[cfg(feature = "sandbox")]
-pub mod sandbox;
 
 #[cfg(feature = "client")]
 pub use client::{ApiKey, CallStat, ClientConfig, CmrClient, CmrError, PRODUCTION_BASE_URL};

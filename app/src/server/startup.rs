@@ -5,7 +5,7 @@ use super::clock::Clock;
 use super::config::Config;
 use super::{db, AppState};
 use cmr::client::{ApiKey, ClientConfig, CmrClient};
-use cmr::sandbox::{RunningSandbox, Sandbox};
+use cmr_sandbox::{RunningSandbox, Sandbox};
 use rand::RngCore;
 use std::sync::Arc;
 
@@ -35,7 +35,7 @@ pub async fn prepare(
             if config.sandbox_inspection {
                 sandbox = sandbox.with_inspection();
             }
-            let running = cmr::sandbox::spawn(sandbox)?;
+            let running = cmr_sandbox::spawn(sandbox)?;
             let client = CmrClient::new(ClientConfig::new(running.base_url(), ApiKey::new(key)))?;
             (client, Some(running))
         }

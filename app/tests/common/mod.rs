@@ -9,7 +9,7 @@ use app::server::clock::ManualClock;
 use app::server::config::{Config, SignInLimits};
 use app::server::{db, router, AppState};
 use cmr::client::{ApiKey, ClientConfig, CmrClient};
-use cmr::sandbox::{RunningSandbox, Sandbox};
+use cmr_sandbox::{RunningSandbox, Sandbox};
 use leptos::config::LeptosOptions;
 use sqlx::PgPool;
 use std::io::Write;
@@ -68,7 +68,7 @@ pub async fn spawn(db: PgPool) -> TestApp {
 /// Like [`spawn`], after `adjust` has changed the configuration (limits, timeouts).
 pub async fn spawn_with(db: PgPool, adjust: impl FnOnce(&mut Config)) -> TestApp {
     init_logs();
-    let sandbox = cmr::sandbox::spawn(Sandbox::seeded(CMR_KEY)).unwrap();
+    let sandbox = cmr_sandbox::spawn(Sandbox::seeded(CMR_KEY)).unwrap();
     let cmr = CmrClient::new(ClientConfig::new(
         sandbox.base_url(),
         ApiKey::new(CMR_KEY.to_string()),

@@ -3,9 +3,9 @@
 
 use std::time::Duration;
 
-use cmr::sandbox::{spawn, LoggedRequest, RunningSandbox, Sandbox, SandboxControl};
 use cmr::types::{Domain, DomainStatus, User};
 use cmr::{ApiKey, ClientConfig, CmrClient};
+use cmr_sandbox::{spawn, LoggedRequest, RunningSandbox, Sandbox, SandboxControl};
 
 /// Long enough that `ApiKey`'s Debug shows its last four characters, so the redaction of the
 /// rest is actually tested.

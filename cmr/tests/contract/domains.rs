@@ -1,8 +1,8 @@
 use std::time::Duration;
 
-use cmr::sandbox::LifecycleTimings;
 use cmr::types::{DomainStatus, Money};
 use cmr::CmrError;
+use cmr_sandbox::LifecycleTimings;
 
 use crate::common::{body_keys, domain_in, domains_of, harness, only_request, query, sorted};
 

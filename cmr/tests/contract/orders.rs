@@ -1,11 +1,11 @@
 use std::time::Duration;
 
-use cmr::sandbox::LifecycleTimings;
 use cmr::types::{
     BillingCycle, DomainStatus, MailboxOrder, MailboxOrderTarget, MailboxStatus, MailboxesByDomain,
     Money, NewOrder, OrderDomain, OrderMailbox, OrderStatus, ServiceProvider, SubscriptionStatus,
 };
 use cmr::CmrError;
+use cmr_sandbox::LifecycleTimings;
 
 use crate::common::{body_keys, domain_in, harness, only_request, query, sorted};
 

@@ -1,6 +1,6 @@
 //! The sandbox's own HTTP behaviour, checked with a plain HTTP client.
 
-use cmr::sandbox::{spawn, Sandbox};
+use cmr_sandbox::{spawn, Sandbox};
 use serde_json::{json, Value};
 use time::macros::datetime;
 

@@ -1,8 +1,8 @@
 use std::time::Duration;
 
-use cmr::sandbox::LifecycleTimings;
 use cmr::types::{CancelTarget, MailboxStatus, Money, SubscriptionQuery, SubscriptionStatus};
 use cmr::CmrError;
+use cmr_sandbox::LifecycleTimings;
 
 use crate::common::{body_keys, harness, only_request, query, sorted};
 

@@ -10,18 +10,20 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, patch, post};
 use axum::Router;
-use serde_json::{json, Map, Value};
 use tokio::time::Instant;
 
-pub(crate) use super::envelope::{money, ApiError, Done, Outcome};
-use super::state::{UserRec, World};
-use super::{Shared, API_PREFIX};
+use crate::envelope::{ApiError, Outcome};
+use crate::state::World;
+use crate::{Shared, API_PREFIX};
+use input::Input;
 
 mod dns;
 mod domains;
 mod geo;
+mod input;
 mod mailboxes;
 mod orders;
+mod paging;
 mod subscriptions;
 mod users;
 mod wallet;
@@ -164,7 +166,7 @@ fn run(shared: &Shared, query: Option<&str>, body: &[u8], f: Op) -> Response {
 async fn authenticate(State(shared): State<Shared>, request: Request, next: Next) -> Response {
     let presented = request
         .headers()
-        .get(crate::sandbox::API_KEY_HEADER)
+        .get(crate::API_KEY_HEADER)
         .and_then(|v| v.to_str().ok());
     if presented != Some(shared.api_key.as_ref()) {
         return ApiError::new(StatusCode::UNAUTHORIZED, "Invalid API Key").into_response();
@@ -178,149 +180,4 @@ async fn not_found() -> Response {
 
 async fn method_not_allowed() -> Response {
     ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "Method not allowed").into_response()
-}
-
-/// A request's decoded query and JSON body.
-pub(crate) struct Input {
-    query: Vec<(String, String)>,
-    body: Value,
-}
-
-impl Input {
-    fn parse(query: Option<&str>, body: &[u8]) -> Result<Input, ApiError> {
-        let query = url::form_urlencoded::parse(query.unwrap_or_default().as_bytes())
-            .into_owned()
-            .collect();
-        let body = if body.iter().all(u8::is_ascii_whitespace) {
-            Value::Null
-        } else {
-            serde_json::from_slice(body)
-                .map_err(|_| ApiError::bad_request("Request body is not valid JSON"))?
-        };
-        Ok(Input { query, body })
-    }
-
-    /// A query parameter; empty counts as absent.
-    pub(crate) fn param(&self, key: &str) -> Option<&str> {
-        self.query
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.as_str())
-            .filter(|v| !v.trim().is_empty())
-    }
-
-    pub(crate) fn require_param(&self, key: &str) -> Result<&str, ApiError> {
-        self.param(key)
-            .ok_or_else(|| ApiError::bad_request(format!("Please provide a {key}")))
-    }
-
-    /// A 1-based page number and a page size (default, max) from `page` / `limit`.
-    pub(crate) fn paging(
-        &self,
-        default_limit: usize,
-        max: usize,
-    ) -> Result<(usize, usize), ApiError> {
-        let number = |key: &str, default: usize| -> Result<usize, ApiError> {
-            match self.param(key) {
-                None => Ok(default),
-                Some(raw) => raw
-                    .trim()
-                    .parse::<usize>()
-                    .ok()
-                    .filter(|n| *n >= 1)
-                    .ok_or_else(|| {
-                        ApiError::bad_request(format!("{key} must be a positive integer"))
-                    }),
-            }
-        };
-        Ok((number("page", 1)?, number("limit", default_limit)?.min(max)))
-    }
-
-    pub(crate) fn body(&self) -> &Value {
-        &self.body
-    }
-
-    pub(crate) fn body_object(&self) -> Result<&Map<String, Value>, ApiError> {
-        self.body
-            .as_object()
-            .ok_or_else(|| ApiError::bad_request("Request body must be a JSON object"))
-    }
-
-    pub(crate) fn body_str(&self, key: &str) -> Option<&str> {
-        self.body
-            .get(key)
-            .and_then(Value::as_str)
-            .filter(|s| !s.trim().is_empty())
-    }
-
-    pub(crate) fn require_body_str(&self, key: &str) -> Result<&str, ApiError> {
-        self.body_str(key)
-            .ok_or_else(|| ApiError::bad_request(format!("{key} is required")))
-    }
-
-    /// A non-empty array of strings in the body.
-    pub(crate) fn require_body_strings(&self, key: &str) -> Result<Vec<String>, ApiError> {
-        let items = self
-            .body
-            .get(key)
-            .and_then(Value::as_array)
-            .ok_or_else(|| ApiError::bad_request(format!("{key} must be a non-empty array")))?;
-        let strings: Vec<String> = items
-            .iter()
-            .filter_map(Value::as_str)
-            .map(str::to_owned)
-            .collect();
-        if strings.is_empty() || strings.len() != items.len() {
-            return Err(ApiError::bad_request(format!(
-                "{key} must be a non-empty array of strings"
-            )));
-        }
-        Ok(strings)
-    }
-
-    pub(crate) fn body_bool(&self, key: &str) -> Option<bool> {
-        self.body.get(key).and_then(Value::as_bool)
-    }
-
-    /// The user named by `?userId=`: 400 without one, 404 when unknown.
-    pub(crate) fn user<'w>(&self, world: &'w World) -> Result<&'w UserRec, ApiError> {
-        find_user(world, self.require_param("userId")?)
-    }
-
-    /// The user named by `userId` in the JSON body (the domain renewal family).
-    pub(crate) fn body_user<'w>(&self, world: &'w World) -> Result<&'w UserRec, ApiError> {
-        let id = self
-            .body_str("userId")
-            .ok_or_else(|| ApiError::bad_request("Please provide a userId"))?;
-        find_user(world, id)
-    }
-}
-
-fn find_user<'w>(world: &'w World, id: &str) -> Result<&'w UserRec, ApiError> {
-    world
-        .user(id)
-        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "The requested user does not exist."))
-}
-
-/// Cents as a decimal string, as in `renewalPrice: "14.50"`.
-pub(crate) fn money_text(cents: i64) -> String {
-    crate::types::Money::from_cents(cents).to_string()
-}
-
-/// CMR's pagination object for a 1-based page.
-pub(crate) fn pagination(total: usize, page: usize, limit: usize) -> Value {
-    let total_pages = total.div_ceil(limit.max(1)).max(1);
-    json!({
-        "totalSearchedCount": total,
-        "currentPage": page,
-        "nextPage": if page < total_pages { Value::from(page + 1) } else { Value::Null },
-        "totalPages": total_pages,
-    })
-}
-
-/// The slice of `items` on a 1-based page.
-pub(crate) fn page_of<T>(items: &[T], page: usize, limit: usize) -> &[T] {
-    let start = (page - 1).saturating_mul(limit).min(items.len());
-    let end = start.saturating_add(limit).min(items.len());
-    &items[start..end]
 }

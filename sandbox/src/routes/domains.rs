@@ -6,9 +6,10 @@ use serde_json::{json, Value};
 use time::OffsetDateTime;
 use tokio::time::Instant;
 
-use super::{money_text, ApiError, Done, Input, Outcome};
-use crate::sandbox::state::{iso, DomainChange, DomainRec, World};
-use crate::types::{DomainStatus, MailboxStatus};
+use super::input::Input;
+use crate::envelope::{money_text, ApiError, Done, Outcome};
+use crate::state::{iso, DomainChange, DomainRec, World};
+use cmr::types::{DomainStatus, MailboxStatus};
 
 /// An ACTIVE domain may be renewed this close to expiry.
 const RENEWAL_WINDOW: Duration = Duration::from_secs(45 * 86_400);

@@ -3,10 +3,12 @@
 use serde_json::{json, Map, Value};
 use time::OffsetDateTime;
 
-use super::{page_of, pagination, ApiError, Done, Input, Outcome};
-use crate::sandbox::geo_data;
-use crate::sandbox::state::{iso, UserRec, World};
-use crate::types::{ProfileField, UserProfile};
+use super::input::Input;
+use super::paging::{page_of, pagination};
+use crate::envelope::{ApiError, Done, Outcome};
+use crate::geo_data;
+use crate::state::{iso, UserRec, World};
+use cmr::types::{ProfileField, UserProfile};
 
 /// Create-user fields that must be present, in the docs' order (the first missing is named).
 const REQUIRED: [ProfileField; 12] = [

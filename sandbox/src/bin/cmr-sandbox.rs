@@ -7,7 +7,7 @@
 use std::net::SocketAddr;
 use std::process::ExitCode;
 
-use cmr::sandbox::{spawn_at, Sandbox};
+use cmr_sandbox::{spawn_at, Sandbox};
 
 #[tokio::main]
 async fn main() -> ExitCode {

@@ -2,9 +2,10 @@
 
 use serde_json::{Map, Value};
 
-use super::{Done, Input, Outcome};
-use crate::sandbox::geo_data;
-use crate::sandbox::state::World;
+use super::input::Input;
+use crate::envelope::{Done, Outcome};
+use crate::geo_data;
+use crate::state::World;
 
 fn map_of(entries: &[(&str, &str)]) -> Value {
     Value::Object(

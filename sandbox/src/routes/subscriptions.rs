@@ -3,9 +3,11 @@
 use serde_json::{json, Value};
 use tokio::time::Instant;
 
-use super::{money, page_of, pagination, ApiError, Done, Input, Outcome};
-use crate::sandbox::state::{iso, SubscriptionRec, World};
-use crate::types::{DomainStatus, MailboxStatus, SubscriptionStatus};
+use super::input::Input;
+use super::paging::{page_of, pagination};
+use crate::envelope::{money, ApiError, Done, Outcome};
+use crate::state::{iso, SubscriptionRec, World};
+use cmr::types::{DomainStatus, MailboxStatus, SubscriptionStatus};
 
 pub(crate) fn subscription_json(world: &World, s: &SubscriptionRec) -> Value {
     json!({

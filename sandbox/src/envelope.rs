@@ -139,3 +139,8 @@ pub(crate) fn money(cents: i64) -> Value {
         .map(Value::Number)
         .unwrap_or(Value::Null)
 }
+
+/// Cents as a decimal string, as in `renewalPrice: "14.50"`.
+pub(crate) fn money_text(cents: i64) -> String {
+    cmr::types::Money::from_cents(cents).to_string()
+}

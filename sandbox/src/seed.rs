@@ -11,7 +11,7 @@ use super::state::{
     add_years, DnsRec, DomainRec, MailboxRec, OrderPlan, OrderRec, SubscriptionRec, UserRec, World,
     MAILBOX_PRICE,
 };
-use crate::types::{
+use cmr::types::{
     DomainStatus, MailboxStatus, OrderMailbox, OrderStatus, RecordType, ServiceProvider,
     SubscriptionStatus, UserProfile,
 };

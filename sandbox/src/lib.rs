@@ -6,9 +6,14 @@
 //! through [`SandboxControl`] (and, with [`Sandbox::with_inspection`], over HTTP). Nothing in
 //! the client knows it is not CMR.
 //!
+//! It shares only the wire shapes ([`cmr::types`]) and the key header and path prefix with the
+//! `cmr` crate, never the client: what it answers comes from CMR's documentation, so the client's
+//! contract tests check the client against it rather than against itself. The `cmr-sandbox`
+//! binary serves the seeded sandbox on its own, for local development and end-to-end tests.
+//!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
-//! let running = cmr::sandbox::spawn(cmr::sandbox::Sandbox::seeded("sandbox-key"))?;
+//! let running = cmr_sandbox::spawn(cmr_sandbox::Sandbox::seeded("sandbox-key"))?;
 //! println!("CMR sandbox at {}", running.base_url());
 //! # Ok(()) }
 //! ```
@@ -39,7 +44,7 @@ use request_log::RequestLog;
 use server::DoomedPeers;
 use state::World;
 
-pub(crate) use crate::{API_KEY_HEADER, API_PATH_PREFIX as API_PREFIX};
+pub(crate) use cmr::{API_KEY_HEADER, API_PATH_PREFIX as API_PREFIX};
 
 /// A sandbox's state; serve it with [`Sandbox::router`] or [`spawn`].
 pub struct Sandbox {

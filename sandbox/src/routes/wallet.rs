@@ -2,8 +2,9 @@
 
 use serde_json::json;
 
-use super::{money, Done, Input, Outcome};
-use crate::sandbox::state::World;
+use super::input::Input;
+use crate::envelope::{money, Done, Outcome};
+use crate::state::World;
 
 pub(crate) fn details(world: &mut World, _input: &Input) -> Outcome {
     Ok(Done::ok(

@@ -5,9 +5,11 @@ use std::time::Duration;
 use serde_json::{json, Map, Value};
 use time::OffsetDateTime;
 
-use super::{page_of, pagination, ApiError, Done, Input, Outcome};
-use crate::sandbox::state::{iso, MailboxRec, World};
-use crate::types::{ServiceProvider, SubscriptionStatus};
+use super::input::Input;
+use super::paging::{page_of, pagination};
+use crate::envelope::{ApiError, Done, Outcome};
+use crate::state::{iso, MailboxRec, World};
+use cmr::types::{ServiceProvider, SubscriptionStatus};
 
 /// Mailboxes can be removed only earlier than this before the subscription period ends.
 const REMOVAL_CUTOFF: Duration = Duration::from_secs(24 * 3600);

@@ -3,9 +3,10 @@
 use serde_json::{json, Value};
 
 use super::domains::owned_domain;
-use super::{ApiError, Done, Input, Outcome};
-use crate::sandbox::state::{DnsRec, World};
-use crate::types::RecordType;
+use super::input::Input;
+use crate::envelope::{ApiError, Done, Outcome};
+use crate::state::{DnsRec, World};
+use cmr::types::RecordType;
 
 /// DMARC tags CMR appends to `_dmarc` TXT records unless excluded (reference §4.4).
 const DMARC_AUTO_TAGS: [&str; 9] = ["rua", "ruf", "fo", "rf", "ri", "pct", "sp", "aspf", "adkim"];

@@ -11,7 +11,7 @@ use super::faults::FaultKind;
 use super::routes::{domain_json, mailbox_json, order_json, subscription_json, user_json};
 use super::state::{LifecycleTimings, World};
 use super::{LoggedRequest, Shared};
-use crate::types::{Domain, Mailbox, Money, Order, Subscription, User};
+use cmr::types::{Domain, Mailbox, Money, Order, Subscription, User};
 
 /// Fault injection, the request log and state inspection. Clones share the same sandbox.
 #[derive(Clone)]

@@ -11,7 +11,7 @@ use time::OffsetDateTime;
 use tokio::time::Instant;
 
 use super::ids::IdGen;
-use crate::types::{
+use cmr::types::{
     DomainStatus, MailboxStatus, OrderMailbox, OrderStatus, RecordType, ServiceProvider,
     SubscriptionStatus, UserProfile,
 };

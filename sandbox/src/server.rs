@@ -137,7 +137,7 @@ pub struct RunningSandbox {
 impl RunningSandbox {
     /// The API root to give the client, e.g. `http://127.0.0.1:41234/api/v1/integration`.
     pub fn base_url(&self) -> String {
-        format!("http://{}{}", self.addr, crate::API_PATH_PREFIX)
+        format!("http://{}{}", self.addr, cmr::API_PATH_PREFIX)
     }
 
     /// Stops serving. (Dropping the tokio runtime stops it too, as at the end of a test.)
