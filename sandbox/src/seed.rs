@@ -480,23 +480,8 @@ fn seed_orders(world: &mut World, today: OffsetDateTime) {
             })
             .collect();
         let total = World::domain_price(&domain) + i64::from(quantity) * MAILBOX_PRICE;
-        let id = world.ids.cmr_id();
-        world.orders.push(OrderRec {
-            id,
-            user_id,
-            status,
-            created: today - days(30 + n as u64 * 11),
-            total,
-            plan: OrderPlan {
-                domains: vec![(domain.clone(), 1, None)],
-                mailboxes: BTreeMap::from([(domain, mailboxes)]),
-                subscription_id: None,
-                provider: ServiceProvider::Google,
-                auto_renew: true,
-            },
-            processed: true,
-            processing_since: None,
-        });
+        let created = today - days(30 + n as u64 * 11);
+        push_order(world, user_id, domain, mailboxes, status, created, total);
     }
     // An order created with `confirm: false`, waiting for the process call.
     if let Some(user) = world.users.first() {
@@ -509,24 +494,40 @@ fn seed_orders(world: &mut World, today: OffsetDateTime) {
             on_warmup: Some(true),
         }];
         let user_id = user.id.clone();
-        let id = world.ids.cmr_id();
-        world.orders.push(OrderRec {
-            id,
-            user_id,
-            status: OrderStatus::Pending,
-            created: today - days(1),
-            total: World::domain_price(&domain) + MAILBOX_PRICE + super::state::WARMUP_PRICE,
-            plan: OrderPlan {
-                domains: vec![(domain.clone(), 1, None)],
-                mailboxes: BTreeMap::from([(domain, mailboxes)]),
-                subscription_id: None,
-                provider: ServiceProvider::Google,
-                auto_renew: true,
-            },
-            processed: false,
-            processing_since: None,
-        });
+        let total = World::domain_price(&domain) + MAILBOX_PRICE + super::state::WARMUP_PRICE;
+        let (status, created) = (OrderStatus::Pending, today - days(1));
+        push_order(world, user_id, domain, mailboxes, status, created, total);
     }
+}
+
+/// A Google order for one domain and its mailboxes; processed unless still pending.
+fn push_order(
+    world: &mut World,
+    user_id: String,
+    domain: String,
+    mailboxes: Vec<OrderMailbox>,
+    status: OrderStatus,
+    created: OffsetDateTime,
+    total: i64,
+) {
+    let id = world.ids.cmr_id();
+    let processed = status != OrderStatus::Pending;
+    world.orders.push(OrderRec {
+        id,
+        user_id,
+        status,
+        created,
+        total,
+        plan: OrderPlan {
+            domains: vec![(domain.clone(), 1, None)],
+            mailboxes: BTreeMap::from([(domain, mailboxes)]),
+            subscription_id: None,
+            provider: ServiceProvider::Google,
+            auto_renew: true,
+        },
+        processed,
+        processing_since: None,
+    });
 }
 
 #[cfg(test)]
