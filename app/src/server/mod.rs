@@ -13,6 +13,7 @@ pub mod geo;
 pub mod home;
 pub mod http;
 pub mod mutation;
+pub mod reads;
 pub mod router;
 pub mod staff;
 pub mod startup;
