@@ -18,6 +18,8 @@ pub struct CustomerRow {
 /// unknown") and `has_next` is a guess from a full page, so Next still works.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CustomerList {
+    /// When CMR gave this page (Unix seconds): pages say how fresh they are.
+    pub fetched_at: i64,
     pub rows: Vec<CustomerRow>,
     pub total: Option<u64>,
     pub page: u32,
@@ -101,6 +103,8 @@ pub struct SubscriptionSummary {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CustomerDetail {
+    /// When CMR gave this profile (Unix seconds).
+    pub fetched_at: i64,
     pub id: String,
     pub profile: UserProfile,
     /// Profile fields CMR did not show (missing, `null`, not text): unknown, not empty.

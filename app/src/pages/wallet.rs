@@ -6,7 +6,11 @@ use leptos::prelude::*;
 use std::time::Duration;
 
 #[cfg(feature = "ssr")]
-use crate::{model::Role, server::ctx, server::require_role, server::wallet};
+use crate::{
+    model::Role,
+    server::reads::Freshness,
+    server::{ctx, require_role, wallet},
+};
 
 /// How often the header's balance refreshes while a page stays open.
 const REFRESH: Duration = Duration::from_secs(60);
@@ -14,7 +18,7 @@ const REFRESH: Duration = Duration::from_secs(60);
 #[server(prefix = "/api", endpoint = "wallet/summary")]
 pub async fn wallet_summary() -> Result<WalletView, AppError> {
     require_role(Role::Viewer).await?;
-    Ok(wallet::summary(&ctx::state()).await?)
+    Ok(wallet::summary(&ctx::state(), Freshness::Cached).await?)
 }
 
 /// The balance in the header. Loaded with the page, then refreshed every minute without

@@ -2,6 +2,7 @@
 //! the latest audit entries the staff member may see.
 
 use super::db;
+use super::reads::{Fetched, Freshness, ReadKey};
 use super::AppState;
 use crate::error::AppError;
 use crate::model::home::{CmrHealth, HomeSummary};
@@ -26,26 +27,45 @@ pub async fn summary(state: &AppState, staff: &StaffView) -> Result<HomeSummary,
         limit: Some(1),
         ..Default::default()
     };
+    let reads = &state.reads;
+    let cached = Freshness::Cached;
+    let users = || async {
+        Ok(state
+            .cmr
+            .list_users(&first_user)
+            .await?
+            .data
+            .pagination
+            .total)
+    };
+    let subscriptions = || async {
+        Ok(state
+            .cmr
+            .subscriptions(&first_subscription)
+            .await?
+            .data
+            .pagination
+            .total)
+    };
+    let mailboxes = || async { Ok(state.cmr.all_mailboxes(&first).await?.data.pagination.total) };
     let (wallet, users, subscriptions, mailboxes, recent) = tokio::join!(
-        super::wallet::summary(state),
-        state.cmr.list_users(&first_user),
-        state.cmr.subscriptions(&first_subscription),
-        state.cmr.all_mailboxes(&first),
+        super::wallet::summary(state, cached),
+        reads.read(ReadKey::CustomerTotal, cached, users),
+        reads.read(ReadKey::SubscriptionTotal, cached, subscriptions),
+        reads.read(ReadKey::MailboxTotal, cached, mailboxes),
         db::audit::latest(&state.db, 8, staff.role.allows(crate::model::Role::Admin)),
     );
     let shown = |e: CmrError| AppError::from(e).to_string();
-    let total = |t: Option<u64>| t.ok_or_else(|| "CMR did not say how many.".to_string());
+    let total = |t: Result<Fetched<Option<u64>>, CmrError>| {
+        t.map_err(shown)?
+            .value
+            .ok_or_else(|| "CMR did not say how many.".to_string())
+    };
     Ok(HomeSummary {
         wallet: wallet.map(|w| w.balance).map_err(shown),
-        customers: users
-            .map_err(shown)
-            .and_then(|r| total(r.data.pagination.total)),
-        subscriptions: subscriptions
-            .map_err(shown)
-            .and_then(|r| total(r.data.pagination.total)),
-        mailboxes: mailboxes
-            .map_err(shown)
-            .and_then(|r| total(r.data.pagination.total)),
+        customers: total(users),
+        subscriptions: total(subscriptions),
+        mailboxes: total(mailboxes),
         recent: recent?,
         cmr: state.cmr.last_call().map(|c| CmrHealth {
             ok: c.ok,

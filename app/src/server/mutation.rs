@@ -27,6 +27,9 @@ impl<'a> Attempt<'a> {
         outcome: Outcome<'_>,
         action_id: Option<&str>,
     ) -> Result<(), AppError> {
+        // Whatever happened at CMR (done, refused, unknown), kept reads of the target may be
+        // stale now: the next page load reads it again.
+        state.reads.invalidate_target(self.target);
         let entry = Entry {
             actor: Actor::Staff(self.staff),
             action: self.action,

@@ -8,6 +8,7 @@
 //! control asks for a fresh read ([`Freshness::Live`]); money decisions and the edit form's
 //! re-read before merging never go through here. The cache holds at most `capacity` answers.
 
+use super::audit::Target;
 use cmr::CmrError;
 use std::any::Any;
 use std::collections::HashMap;
@@ -28,8 +29,10 @@ pub enum ReadKey {
     CustomerMailboxes(String),
     /// The first page of the partner's subscriptions (profiles filter it by customer).
     Subscriptions,
-    /// The home page's totals (customers, subscriptions, mailboxes).
-    Totals,
+    /// The home page's totals.
+    CustomerTotal,
+    SubscriptionTotal,
+    MailboxTotal,
 }
 
 impl ReadKey {
@@ -42,7 +45,9 @@ impl ReadKey {
             | ReadKey::CustomerDomains(_)
             | ReadKey::CustomerMailboxes(_)
             | ReadKey::Subscriptions => Duration::from_secs(30),
-            ReadKey::Totals => Duration::from_secs(60),
+            ReadKey::CustomerTotal | ReadKey::SubscriptionTotal | ReadKey::MailboxTotal => {
+                Duration::from_secs(60)
+            }
         }
     }
 
@@ -52,8 +57,8 @@ impl ReadKey {
             ReadKey::Customer(c) | ReadKey::CustomerDomains(c) | ReadKey::CustomerMailboxes(c) => {
                 c == id
             }
-            ReadKey::Customers(..) | ReadKey::Totals | ReadKey::Subscriptions => true,
-            ReadKey::Wallet => false,
+            ReadKey::Customers(..) | ReadKey::CustomerTotal | ReadKey::Subscriptions => true,
+            ReadKey::Wallet | ReadKey::SubscriptionTotal | ReadKey::MailboxTotal => false,
         }
     }
 }
@@ -164,6 +169,15 @@ impl ReadCache {
     /// lists and totals they appear in).
     pub fn invalidate_customer(&self, id: &str) {
         self.lock().retain(|key, _| !key.concerns_customer(id));
+    }
+
+    /// Drops every kept answer a change to `target` may have made stale.
+    pub fn invalidate_target(&self, target: Target<'_>) {
+        match target {
+            Target::Customer(id) => self.invalidate_customer(id),
+            // Other areas keep no reads yet; dropping everything is always safe.
+            _ => self.lock().clear(),
+        }
     }
 
     /// Drops the kept answer for `key`.

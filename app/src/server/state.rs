@@ -4,6 +4,7 @@ use super::auth::setup_token::SetupToken;
 use super::clock::Clock;
 use super::config::Config;
 use super::geo::GeoCache;
+use super::reads::ReadCache;
 use cmr::client::CmrClient;
 use sqlx::PgPool;
 use std::sync::Arc;
@@ -18,6 +19,8 @@ pub struct AppState {
     pub setup: SetupToken,
     /// Countries and states (they change rarely).
     pub geo: Arc<GeoCache>,
+    /// Shared, briefly kept CMR reads (see `reads`).
+    pub reads: Arc<ReadCache>,
     /// Bounds concurrent password hashing (memory and CPU).
     pub passwords: PasswordGate,
     /// Sign-in attempts per minute, per client address and overall.
@@ -35,6 +38,7 @@ impl AppState {
             clock,
             setup: SetupToken::default(),
             geo: Default::default(),
+            reads: Default::default(),
             passwords: PasswordGate::new(limits.hash_workers, limits.hash_queue),
             sign_in_cap: AttemptCap::new(limits.per_ip_per_minute, limits.per_minute),
         }

@@ -1,13 +1,20 @@
-//! The partner wallet: one read of CMR's balance, formatted for the header and the home page.
+//! The partner wallet: CMR's balance, formatted for the header and the home page. Both read it
+//! through the read cache, so a page load makes one wallet call however many places show it.
 
+use super::reads::{Freshness, ReadKey};
 use super::AppState;
 use crate::model::money::with_currency;
 use crate::model::WalletView;
 use cmr::CmrError;
 
 #[tracing::instrument(name = "wallet.summary", skip_all)]
-pub async fn summary(state: &AppState) -> Result<WalletView, CmrError> {
-    let wallet = state.cmr.wallet().await?.data;
+pub async fn summary(state: &AppState, freshness: Freshness) -> Result<WalletView, CmrError> {
+    let read = || async { Ok(state.cmr.wallet().await?.data) };
+    let wallet = state
+        .reads
+        .read(ReadKey::Wallet, freshness, read)
+        .await?
+        .value;
     Ok(WalletView {
         balance: with_currency(wallet.balance, &wallet.currency),
     })

@@ -44,7 +44,7 @@ pub fn CustomersPage() -> impl IntoView {
         Memo::new(move |_| CustomerSort::parse(&query.read().get("sort").unwrap_or_default()));
     let customers = Resource::new(
         move || (q.get(), page.get(), sort.get()),
-        |(q, page, sort)| list_customers(q, page, sort),
+        |(q, page, sort)| list_customers(q, page, sort, None),
     );
 
     let navigate = use_navigate();

@@ -25,7 +25,7 @@ use leptos::prelude::*;
 use crate::{
     model::Role,
     routes,
-    server::{ctx, customers, require_role},
+    server::{ctx, customers, reads::Freshness, require_role},
 };
 
 #[server(prefix = "/api", endpoint = "customers/list")]
@@ -33,15 +33,19 @@ pub async fn list_customers(
     q: String,
     page: u32,
     sort: CustomerSort,
+    /// `Some(true)` from the refresh control: read CMR now instead of a kept answer.
+    fresh: Option<bool>,
 ) -> Result<CustomerList, AppError> {
     require_role(Role::Viewer).await?;
-    customers::list(&ctx::state(), &q, page, sort).await
+    let freshness = Freshness::live_if(fresh == Some(true));
+    customers::list(&ctx::state(), &q, page, sort, freshness).await
 }
 
 #[server(prefix = "/api", endpoint = "customers/get")]
-pub async fn get_customer(id: String) -> Result<CustomerDetail, AppError> {
+pub async fn get_customer(id: String, fresh: Option<bool>) -> Result<CustomerDetail, AppError> {
     let staff = require_role(Role::Viewer).await?;
-    customers::detail(&ctx::state(), &staff, &id).await
+    let freshness = Freshness::live_if(fresh == Some(true));
+    customers::detail(&ctx::state(), &staff, &id, freshness).await
 }
 
 /// Just the profile, with the fields CMR did not show (for the edit form).

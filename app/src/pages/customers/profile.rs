@@ -14,7 +14,7 @@ use leptos_router::hooks::use_params_map;
 pub fn CustomerPage() -> impl IntoView {
     let params = use_params_map();
     let id = Memo::new(move |_| params.read().get("id").unwrap_or_default());
-    let customer = Resource::new(move || id.get(), get_customer);
+    let customer = Resource::new(move || id.get(), |id| get_customer(id, None));
     view! {
         <Suspense fallback=|| view! { <p class="muted" aria-busy="true">"Loading the customer…"</p> }>
             {move || Suspend::new(async move {

@@ -9,6 +9,7 @@ pub use edit::update;
 pub use lifecycle::{create, delete};
 
 use super::db;
+use super::reads::{Fetched, Freshness, ReadKey};
 use super::AppState;
 use crate::error::AppError;
 use crate::model::customer::*;
@@ -35,13 +36,21 @@ pub async fn list(
     search: &str,
     page: u32,
     sort: CustomerSort,
+    freshness: Freshness,
 ) -> Result<CustomerList, AppError> {
+    let page = page.max(1);
+    let search = search.trim().to_string();
+    let key = ReadKey::Customers(page, search.clone());
     let query = UserListQuery {
-        page: Some(page.max(1)),
+        page: Some(page),
         limit: Some(PAGE_SIZE),
-        search: Some(search.trim().to_string()).filter(|s| !s.is_empty()),
+        search: Some(search).filter(|s| !s.is_empty()),
     };
-    let reply = state.cmr.list_users(&query).await?.data;
+    let read = || async { Ok(state.cmr.list_users(&query).await?.data) };
+    let Fetched {
+        value: reply,
+        fetched_at,
+    } = state.reads.read(key, freshness, read).await?;
     let pagination = reply.pagination;
     // A customer without an id cannot be opened; say so in the log rather than show a dead row.
     let (users, nameless): (Vec<User>, Vec<User>) =
@@ -57,6 +66,7 @@ pub async fn list(
         page: pagination.current_page.max(1),
         total_pages: pagination.total_pages,
         has_next: pagination.has_next(),
+        fetched_at,
     })
 }
 
@@ -82,17 +92,19 @@ fn section<T, U>(result: Result<Vec<T>, CmrError>, map: impl Fn(T) -> U) -> Sect
 async fn user_subscriptions(
     state: &AppState,
     user_id: &str,
+    freshness: Freshness,
 ) -> Result<Vec<cmr::types::Subscription>, CmrError> {
     let query = SubscriptionQuery {
         limit: Some(100),
         ..Default::default()
     };
-    let page = state.cmr.subscriptions(&query).await?.data;
-    Ok(page
-        .items
-        .into_iter()
-        .filter(|s| s.user_id == user_id)
-        .collect())
+    let read = || async { Ok(state.cmr.subscriptions(&query).await?.data.items) };
+    let all = state
+        .reads
+        .read(ReadKey::Subscriptions, freshness, read)
+        .await?
+        .value;
+    Ok(all.into_iter().filter(|s| s.user_id == user_id).collect())
 }
 
 /// The profile with its domains, mailboxes, subscriptions and audit history, loaded together.
@@ -101,26 +113,35 @@ pub async fn detail(
     state: &AppState,
     staff: &StaffView,
     id: &str,
+    freshness: Freshness,
 ) -> Result<CustomerDetail, AppError> {
+    let (reads, key) = (&state.reads, id.to_string());
+    let user = || async { Ok(state.cmr.get_user(id).await?.data) };
+    let domains = || async { Ok(state.cmr.user_domains(id).await?.data.items) };
+    let mailboxes = || async { Ok(state.cmr.user_mailboxes(id).await?.data.items) };
     let (user, domains, mailboxes, subscriptions, history) = tokio::join!(
-        state.cmr.get_user(id),
-        state.cmr.user_domains(id),
-        state.cmr.user_mailboxes(id),
-        user_subscriptions(state, id),
+        reads.read(ReadKey::Customer(key.clone()), freshness, user),
+        reads.read(ReadKey::CustomerDomains(key.clone()), freshness, domains),
+        reads.read(ReadKey::CustomerMailboxes(key), freshness, mailboxes),
+        user_subscriptions(state, id, freshness),
         db::audit::for_target(&state.db, "customer", id, 50),
     );
-    let user = user?.data;
+    let Fetched {
+        value: user,
+        fetched_at,
+    } = user?;
     Ok(CustomerDetail {
+        fetched_at,
         id: user.id,
         profile: user.profile,
         unknown_fields: user.unknown_fields,
-        domains: section(domains.map(|r| r.data.items), |d| DomainSummary {
+        domains: section(domains.map(|r| r.value), |d| DomainSummary {
             name: d.domain_name,
             status: d.status.as_str().to_string(),
             expires: day(d.expiry_date),
             auto_renew: d.auto_renew,
         }),
-        mailboxes: section(mailboxes.map(|r| r.data.items), |m| MailboxSummary {
+        mailboxes: section(mailboxes.map(|r| r.value), |m| MailboxSummary {
             name: format!("{} {}", m.first_name, m.last_name)
                 .trim()
                 .to_string(),
@@ -145,7 +166,10 @@ pub async fn detail(
 /// The profile the edit form opens with, and the fields CMR did not show.
 #[tracing::instrument(name = "customer.editable", skip_all, fields(target = %id))]
 pub async fn editable(state: &AppState, id: &str) -> Result<EditableProfile, AppError> {
-    let user = state.cmr.get_user(id).await?.data;
+    // Live (joining a read under way): the form starts from what CMR holds now.
+    let read = || async { Ok(state.cmr.get_user(id).await?.data) };
+    let key = ReadKey::Customer(id.to_string());
+    let user = state.reads.read(key, Freshness::Live, read).await?.value;
     Ok(EditableProfile {
         profile: user.profile,
         unknown_fields: user.unknown_fields,
