@@ -110,8 +110,9 @@ pub enum AuditOutcome {
 /// One audit entry as staff read it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AuditView {
-    /// UTC, `YYYY-MM-DD HH:MM:SS`.
-    pub at: String,
+    /// When, in seconds since the Unix epoch (the page shows it relative to now, with the
+    /// absolute UTC time on hover).
+    pub at: i64,
     pub actor: String,
     pub action: String,
     pub target: Option<String>,
@@ -157,7 +158,7 @@ pub enum SaveOutcome {
 /// The home page's figures; each loads independently.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HomeSummary {
-    pub wallet: Result<String, String>,
+    pub wallet: Result<super::money::Amount, String>,
     pub customers: Result<u64, String>,
     pub subscriptions: Result<u64, String>,
     pub mailboxes: Result<u64, String>,

@@ -1,5 +1,6 @@
 //! The partner wallet: the header's balance slot (refreshed in the background).
 
+use crate::components::money::Money;
 use crate::error::AppError;
 use crate::model::WalletView;
 use leptos::prelude::*;
@@ -16,7 +17,7 @@ pub async fn wallet_summary() -> Result<WalletView, AppError> {
     require_role(Role::Viewer).await?;
     let wallet = ctx::state().cmr.wallet().await?.data;
     Ok(WalletView {
-        balance: crate::model::money::with_currency(wallet.balance, &wallet.currency),
+        balance: crate::model::money::Amount::new(wallet.balance, wallet.currency),
     })
 }
 
@@ -56,7 +57,7 @@ pub fn WalletSlot() -> impl IntoView {
             <Transition fallback=|| view! { <span class="wallet-amount muted">"…"</span> }>
                 {move || Suspend::new(async move {
                     match wallet.await {
-                        Ok(w) => view! { <span class="wallet-amount">{w.balance}</span> }.into_any(),
+                        Ok(w) => view! { <span class="wallet-amount"><Money amount=w.balance /></span> }.into_any(),
                         Err(e) => {
                             view! {
                                 <span class="wallet-amount muted" title=e.to_string()>

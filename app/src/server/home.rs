@@ -5,6 +5,7 @@ use super::db;
 use super::AppState;
 use crate::error::AppError;
 use crate::model::customer::{CmrHealth, HomeSummary};
+use crate::model::money::Amount;
 use crate::model::StaffView;
 use cmr::types::{SubscriptionQuery, UserListQuery};
 use cmr::CmrError;
@@ -36,7 +37,7 @@ pub async fn summary(state: &AppState, staff: &StaffView) -> Result<HomeSummary,
     let total = |t: Option<u64>| t.ok_or_else(|| "CMR did not say how many.".to_string());
     Ok(HomeSummary {
         wallet: wallet
-            .map(|w| crate::model::money::with_currency(w.data.balance, &w.data.currency))
+            .map(|w| Amount::new(w.data.balance, w.data.currency))
             .map_err(shown),
         customers: users
             .map_err(shown)
