@@ -193,6 +193,37 @@ test.describe.serial('customers', () => {
     expect(consoleErrors).toEqual([]);
   });
 
+  test('the delete button waits for the email typed exactly, and Escape closes the panel', async ({ page, consoleErrors }) => {
+    await signInAsAdmin(page);
+    await openCustomer(page, 'Bennett', 'Olivia Bennett');
+    await page.getByText('Delete Olivia Bennett…').click();
+    const field = page.getByLabel('Type olivia.bennett@northwindgrowth.com to confirm');
+    await expect(field).toBeFocused();
+    const button = page.getByRole('button', { name: 'Delete permanently' });
+    await expect(button).toBeDisabled();
+    await field.fill('Olivia.Bennett@northwindgrowth.com');
+    await expect(button).toBeDisabled();
+    await field.fill('olivia.bennett@northwindgrowth.com');
+    await expect(button).toBeEnabled();
+    await page.keyboard.press('Escape');
+    await expect(field).toBeHidden();
+    await expect(page.getByText('Delete Olivia Bennett…')).toBeFocused();
+    expect(consoleErrors).toEqual([]);
+  });
+
+  test('sortable headers link to their sort and say which one is current', async ({ page, consoleErrors }) => {
+    await signInAsAdmin(page);
+    await open(page, '/customers');
+    await expect(page.getByRole('columnheader', { name: 'Name', exact: true })).toHaveAttribute('aria-sort', 'ascending');
+    await expect(page.getByRole('columnheader', { name: 'Company', exact: true })).toHaveAttribute('aria-sort', 'none');
+    await page.getByRole('link', { name: 'Company', exact: true }).click();
+    await expect(page).toHaveURL(/sort=company/);
+    await expect(page.getByRole('columnheader', { name: 'Company', exact: true })).toHaveAttribute('aria-sort', 'ascending');
+    await expect(page.getByRole('columnheader', { name: 'Name', exact: true })).toHaveAttribute('aria-sort', 'none');
+    await expect(page.getByLabel('Sort by')).toHaveValue('company');
+    expect(consoleErrors).toEqual([]);
+  });
+
   test('a viewer sees no edit button and cannot call the update function', async ({ page, consoleErrors }) => {
     await signIn(page, viewer.email, viewer.password);
     await expect(page.getByRole('heading', { name: 'Home' })).toBeVisible();

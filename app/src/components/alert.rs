@@ -1,21 +1,32 @@
+//! Alerts: one place decides how a problem looks. An `AppError` gets one sentence a staff
+//! member can act on; an unknown outcome is a warning, not an error (the change may well have
+//! happened).
+
 use crate::error::AppError;
 use leptos::prelude::*;
 
-/// How an error looks on a page: one sentence a staff member can act on. An unknown outcome
-/// is a warning, not an error: the change may well have happened.
+/// The error, or nothing while there is none.
 #[component]
 pub fn ErrorAlert(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView {
     move || {
         error.get().map(|err| {
-            let class = match err {
-                AppError::OutcomeUnknown(_) => "alert alert-warning",
-                _ => "alert alert-error",
-            };
-            view! {
-                <div class=class role="alert">
-                    {err.to_string()}
-                </div>
-            }
+            let warning = matches!(err, AppError::OutcomeUnknown(_));
+            view! { <Alert text=err.to_string() warning /> }
         })
+    }
+}
+
+/// A problem that is not an `AppError` (a section CMR could not load), in the same look.
+#[component]
+pub fn Alert(#[prop(into)] text: String, #[prop(optional)] warning: bool) -> impl IntoView {
+    let class = if warning {
+        "alert alert-warning"
+    } else {
+        "alert alert-error"
+    };
+    view! {
+        <div class=class role="alert">
+            {text}
+        </div>
     }
 }

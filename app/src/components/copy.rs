@@ -1,3 +1,5 @@
+//! Ids and emails are copied often (into CMR's panel, a ticket): one button does it.
+
 use leptos::prelude::*;
 
 /// Copies `text` to the clipboard and says so for a moment (browser only; hidden before

@@ -1,3 +1,5 @@
+//! One labelled input, so every form shows server-side validation the same accessible way.
+
 use crate::error::AppError;
 use leptos::prelude::*;
 

@@ -1,3 +1,7 @@
+//! The audit trail as staff read it: who did what and when, each changed field before and
+//! after, and an outcome that is never hidden (an unknown outcome is flagged, not shown as ok).
+
+use super::relative_time::RelativeTime;
 use crate::model::audit::{AuditOutcome, AuditView};
 use crate::model::profile;
 use leptos::prelude::*;
@@ -20,7 +24,7 @@ pub fn History(entries: Vec<AuditView>, empty: &'static str) -> impl IntoView {
                             AuditOutcome::Failed => "history-failed",
                         }>
                             <div class="history-head">
-                                <time>{e.at}" UTC"</time>
+                                <RelativeTime at=e.at />
                                 <strong>{e.actor}</strong>
                                 <span class="badge">{e.action}</span>
                                 {match e.outcome {

@@ -14,8 +14,9 @@ pub enum AuditOutcome {
 /// One audit entry as staff read it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AuditView {
-    /// UTC, `YYYY-MM-DD HH:MM:SS`.
-    pub at: String,
+    /// When, in seconds since the Unix epoch (the page shows it relative to now, with the
+    /// absolute UTC time on hover).
+    pub at: i64,
     pub actor: String,
     pub action: String,
     pub target: Option<String>,

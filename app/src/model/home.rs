@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 /// The home page's figures; each loads independently.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HomeSummary {
-    pub wallet: Result<String, String>,
+    pub wallet: Result<super::money::Amount, String>,
     pub customers: Result<u64, String>,
     pub subscriptions: Result<u64, String>,
     pub mailboxes: Result<u64, String>,

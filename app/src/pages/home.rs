@@ -1,4 +1,6 @@
 use crate::components::history::History;
+use crate::components::loaded::Loaded;
+use crate::components::money::Money;
 use crate::error::AppError;
 use crate::model::home::HomeSummary;
 use crate::routes;
@@ -15,8 +17,13 @@ pub async fn load_home() -> Result<HomeSummary, AppError> {
     home::summary(&ctx::state(), &staff).await
 }
 
+/// A headline figure linking to its page; a figure CMR could not give shows a dash and why.
 #[component]
-fn Figure(label: &'static str, value: Result<String, String>, href: &'static str) -> impl IntoView {
+fn Figure(
+    label: &'static str,
+    value: Result<AnyView, String>,
+    href: &'static str,
+) -> impl IntoView {
     view! {
         <A href=href attr:class="figure card">
             <span class="figure-label">{label}</span>
@@ -34,46 +41,41 @@ pub fn HomePage() -> impl IntoView {
     view! {
         <Title text="Home" />
         <h1>"Home"</h1>
-        <Suspense fallback=|| view! { <p class="muted" aria-busy="true">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match summary.await {
-                    Err(e) => view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any(),
-                    Ok(s) => {
-                        let count = |r: Result<u64, String>| r.map(|n| n.to_string());
-                        view! {
-                            <div class="figures">
-                                <Figure label="Wallet balance" value=s.wallet href=routes::WALLET />
-                                <Figure label="Customers" value=count(s.customers) href=routes::CUSTOMERS />
-                                <Figure label="Domains (subscriptions)" value=count(s.subscriptions) href=routes::SUBSCRIPTIONS />
-                                <Figure label="Mailboxes" value=count(s.mailboxes) href=routes::MAILBOXES />
-                            </div>
-                            <section class="card" aria-labelledby="cmr-heading">
-                                <h2 id="cmr-heading">"CMR connection"</h2>
-                                {match s.cmr {
-                                    None => view! { <p class="muted">"No call made yet."</p> }.into_any(),
-                                    Some(h) => {
-                                        let status = h.status.map_or("no answer".to_string(), |s| format!("HTTP {s}"));
-                                        view! {
-                                            <p>
-                                                <span class=if h.ok { "badge badge-ok" } else { "badge badge-danger" }>
-                                                    {if h.ok { "reachable" } else { "problem" }}
-                                                </span>
-                                                {format!(" Last call: {status}, {} ms.", h.latency_ms)}
-                                            </p>
-                                        }
-                                            .into_any()
-                                    }
-                                }}
-                            </section>
-                            <section class="card" aria-labelledby="recent-heading">
-                                <h2 id="recent-heading">"Latest activity"</h2>
-                                <History entries=s.recent empty="Nothing recorded yet." />
-                            </section>
-                        }
-                            .into_any()
-                    }
+        <Loaded resource=summary loading="Loading the summary…" let:s>
+            {
+                let count = |r: Result<u64, String>| r.map(|n| n.to_string().into_any());
+                let wallet = s.wallet.map(|amount| view! { <Money amount /> }.into_any());
+                view! {
+                    <div class="figures">
+                        <Figure label="Wallet balance" value=wallet href=routes::WALLET />
+                        <Figure label="Customers" value=count(s.customers) href=routes::CUSTOMERS />
+                        <Figure label="Domains (subscriptions)" value=count(s.subscriptions) href=routes::SUBSCRIPTIONS />
+                        <Figure label="Mailboxes" value=count(s.mailboxes) href=routes::MAILBOXES />
+                    </div>
+                    <section class="card" aria-labelledby="cmr-heading">
+                        <h2 id="cmr-heading">"CMR connection"</h2>
+                        {match s.cmr {
+                            None => view! { <p class="muted">"No call made yet."</p> }.into_any(),
+                            Some(h) => {
+                                let status = h.status.map_or("no answer".to_string(), |s| format!("HTTP {s}"));
+                                view! {
+                                    <p>
+                                        <span class=if h.ok { "badge badge-ok" } else { "badge badge-danger" }>
+                                            {if h.ok { "reachable" } else { "problem" }}
+                                        </span>
+                                        {format!(" Last call: {status}, {} ms.", h.latency_ms)}
+                                    </p>
+                                }
+                                    .into_any()
+                            }
+                        }}
+                    </section>
+                    <section class="card" aria-labelledby="recent-heading">
+                        <h2 id="recent-heading">"Latest activity"</h2>
+                        <History entries=s.recent empty="Nothing recorded yet." />
+                    </section>
                 }
-            })}
-        </Suspense>
+            }
+        </Loaded>
     }
 }

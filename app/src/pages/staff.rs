@@ -2,6 +2,8 @@
 
 use crate::components::alert::ErrorAlert;
 use crate::components::field::Field;
+use crate::components::loaded::Loaded;
+use crate::components::table::{Column, Row, Table, TableLoading};
 use crate::components::toast::use_toasts;
 use crate::error::AppError;
 use crate::model::StaffView;
@@ -32,6 +34,12 @@ pub async fn create_staff(
     staff::create(&ctx::state(), &admin, &email, &display_name, role, password).await
 }
 
+const COLUMNS: [Column; 3] = [
+    Column::new("Name"),
+    Column::new("Email"),
+    Column::new("Role"),
+];
+
 #[component]
 pub fn StaffPage() -> impl IntoView {
     let create = ServerAction::<CreateStaff>::new();
@@ -48,41 +56,26 @@ pub fn StaffPage() -> impl IntoView {
         <h1>"Staff"</h1>
         <section class="card">
             <h2>"Accounts"</h2>
-            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
-                {move || Suspend::new(async move {
-                    match staff.await {
-                        Ok(rows) => {
-                            view! {
-                                <table class="table">
-                                    <thead>
-                                        <tr>
-                                            <th scope="col">"Name"</th>
-                                            <th scope="col">"Email"</th>
-                                            <th scope="col">"Role"</th>
-                                        </tr>
-                                    </thead>
-                                    <tbody>
-                                        {rows
-                                            .into_iter()
-                                            .map(|s| {
-                                                view! {
-                                                    <tr>
-                                                        <td>{s.display_name}</td>
-                                                        <td>{s.email}</td>
-                                                        <td><span class="badge">{s.role.as_str()}</span></td>
-                                                    </tr>
-                                                }
-                                            })
-                                            .collect_view()}
-                                    </tbody>
-                                </table>
-                            }
-                                .into_any()
-                        }
-                        Err(e) => view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any(),
-                    }
-                })}
-            </Transition>
+            <Loaded
+                resource=staff
+                keep_previous=true
+                fallback=|| view! { <TableLoading columns=COLUMNS.to_vec() rows=3 label="Loading staff accounts…" /> }
+                let:accounts
+            >
+                {
+                    let rows = accounts
+                        .into_iter()
+                        .map(|s| {
+                            Row::new(vec![
+                                s.display_name.into_any(),
+                                s.email.into_any(),
+                                view! { <span class="badge">{s.role.as_str()}</span> }.into_any(),
+                            ])
+                        })
+                        .collect();
+                    view! { <Table columns=COLUMNS.to_vec() rows empty="No staff accounts yet." /> }
+                }
+            </Loaded>
         </section>
         <section class="card narrow">
             <h2>"Add an account"</h2>

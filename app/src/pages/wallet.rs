@@ -1,5 +1,6 @@
 //! The partner wallet: the header's balance slot (refreshed in the background).
 
+use crate::components::money::Money;
 use crate::error::AppError;
 use crate::model::WalletView;
 use leptos::prelude::*;
@@ -57,7 +58,7 @@ pub fn WalletSlot() -> impl IntoView {
             <Transition fallback=|| view! { <span class="wallet-amount muted">"…"</span> }>
                 {move || Suspend::new(async move {
                     match wallet.await {
-                        Ok(w) => view! { <span class="wallet-amount">{w.balance}</span> }.into_any(),
+                        Ok(w) => view! { <span class="wallet-amount"><Money amount=w.balance /></span> }.into_any(),
                         Err(e) => {
                             view! {
                                 <span class="wallet-amount muted" title=e.to_string()>

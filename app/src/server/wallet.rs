@@ -3,7 +3,7 @@
 
 use super::reads::{Freshness, ReadKey};
 use super::AppState;
-use crate::model::money::with_currency;
+use crate::model::money::Amount;
 use crate::model::WalletView;
 use cmr::CmrError;
 
@@ -16,6 +16,6 @@ pub async fn summary(state: &AppState, freshness: Freshness) -> Result<WalletVie
         .await?
         .value;
     Ok(WalletView {
-        balance: with_currency(wallet.balance, &wallet.currency),
+        balance: Amount::new(wallet.balance, wallet.currency),
     })
 }

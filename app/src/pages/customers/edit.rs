@@ -1,6 +1,7 @@
 use super::form::{ProfileFields, ProfileSignals};
 use super::{get_profile, UpdateCustomer};
 use crate::components::alert::ErrorAlert;
+use crate::components::loaded::Loaded;
 use crate::components::toast::use_toasts;
 use crate::error::AppError;
 use crate::model::customer::SaveOutcome;
@@ -17,30 +18,9 @@ pub fn EditCustomerPage() -> impl IntoView {
     let id = Memo::new(move |_| params.read().get("id").unwrap_or_default());
     let profile = Resource::new(move || id.get(), get_profile);
     view! {
-        <Suspense fallback=|| view! { <p class="muted" aria-busy="true">"Loading the profile…"</p> }>
-            {move || Suspend::new(async move {
-                match profile.await {
-                    Ok(editable) => {
-                        view! {
-                            <EditForm
-                                id=id.get_untracked()
-                                profile=editable.profile
-                                unknown=editable.unknown_fields
-                            />
-                        }
-                            .into_any()
-                    }
-                    Err(e) => {
-                        view! {
-                            <Title text="Edit customer" />
-                            <h1>"Edit customer"</h1>
-                            <div class="alert alert-error" role="alert">{e.to_string()}</div>
-                        }
-                            .into_any()
-                    }
-                }
-            })}
-        </Suspense>
+        <Loaded resource=profile loading="Loading the profile…" heading="Edit customer" let:editable>
+            <EditForm id=id.get_untracked() profile=editable.profile unknown=editable.unknown_fields />
+        </Loaded>
     }
 }
 

@@ -1,5 +1,7 @@
 use super::list_customers;
+use crate::components::loaded::Loaded;
 use crate::components::pager::Pager;
+use crate::components::table::{Column, Row, SortDirection, Sorting, Table, TableLoading};
 use crate::model::customer::CustomerSort;
 use crate::routes::{self, encode};
 use leptos::prelude::*;
@@ -11,6 +13,15 @@ use std::time::Duration;
 
 /// Search waits this long after the last keystroke before asking CMR (its rate limit is 5/s).
 const DEBOUNCE: Duration = Duration::from_millis(350);
+
+/// The columns, each sortable by the same word the sort select and the URL use (the sort is
+/// within the page CMR returns, ascending).
+const COLUMNS: [Column; 4] = [
+    Column::sortable("Name", "name"),
+    Column::sortable("Email", "email"),
+    Column::sortable("Company", "company"),
+    Column::sortable("Country", "country"),
+];
 
 fn list_url(q: &str, page: u32, sort: CustomerSort) -> String {
     let mut url = url_encoded_pairs(&[("q", q), ("sort", sort.as_str())]);
@@ -122,68 +133,49 @@ pub fn CustomersPage() -> impl IntoView {
                 <button type="submit">"Search"</button>
             </noscript>
         </form>
-        <Transition fallback=|| view! { <p class="muted" aria-busy="true">"Loading customers…"</p> }>
-            {move || Suspend::new(async move {
-                match customers.await {
-                    Err(e) => view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any(),
-                    Ok(list) if list.rows.is_empty() => {
-                        let q = q.get_untracked();
-                        view! {
-                            <section class="empty-state">
-                                <p>
-                                    {if q.is_empty() {
-                                        "No customers yet.".to_string()
-                                    } else {
-                                        format!("No customers match “{q}”.")
-                                    }}
-                                </p>
-                            </section>
-                        }
-                            .into_any()
-                    }
-                    Ok(list) => {
-                        let (q, sort) = (q.get_untracked(), sort.get_untracked());
-                        let prev = (list.page > 1).then(|| list_url(&q, list.page - 1, sort));
-                        let next = list.has_next.then(|| list_url(&q, list.page + 1, sort));
-                        let count = match list.total {
-                            Some(total) => format!("{total} customer{}", if total == 1 { "" } else { "s" }),
-                            None => "Total unknown (CMR did not say)".to_string(),
-                        };
-                        view! {
-                            <p class="muted result-count" aria-live="polite">{count}</p>
-                            <table class="table">
-                                <thead>
-                                    <tr>
-                                        <th scope="col">"Name"</th>
-                                        <th scope="col">"Email"</th>
-                                        <th scope="col">"Company"</th>
-                                        <th scope="col">"Country"</th>
-                                    </tr>
-                                </thead>
-                                <tbody>
-                                    {list
-                                        .rows
-                                        .into_iter()
-                                        .map(|row| {
-                                            let href = routes::customer(&row.id);
-                                            view! {
-                                                <tr>
-                                                    <td><A href=href>{row.name}</A></td>
-                                                    <td>{row.email}</td>
-                                                    <td>{row.company}</td>
-                                                    <td>{row.country}</td>
-                                                </tr>
-                                            }
-                                        })
-                                        .collect_view()}
-                                </tbody>
-                            </table>
-                            <Pager page=list.page total_pages=list.total_pages prev next />
-                        }
-                            .into_any()
-                    }
+        <Loaded
+            resource=customers
+            keep_previous=true
+            fallback=|| view! { <TableLoading columns=COLUMNS.to_vec() label="Loading customers…" /> }
+            let:list
+        >
+            {
+                let (q, sort) = (q.get_untracked(), sort.get_untracked());
+                let prev = (list.page > 1).then(|| list_url(&q, list.page - 1, sort));
+                let next = list.has_next.then(|| list_url(&q, list.page + 1, sort));
+                let count = match list.total {
+                    Some(total) => format!("{total} customer{}", if total == 1 { "" } else { "s" }),
+                    None => "Total unknown (CMR did not say)".to_string(),
+                };
+                let empty = if q.is_empty() {
+                    "No customers yet.".to_string()
+                } else {
+                    format!("No customers match “{q}”.")
+                };
+                let show_pager = !list.rows.is_empty() || list.page > 1;
+                let page = list.page;
+                let sorting = Sorting::new(sort.as_str(), SortDirection::Ascending, move |key| {
+                    list_url(&q, page, CustomerSort::parse(key))
+                });
+                let rows = list
+                    .rows
+                    .into_iter()
+                    .map(|row| {
+                        Row::new(vec![
+                            row.name.into_any(),
+                            row.email.into_any(),
+                            row.company.into_any(),
+                            row.country.into_any(),
+                        ])
+                        .link(routes::customer(&row.id))
+                    })
+                    .collect();
+                view! {
+                    <p class="muted result-count" aria-live="polite">{count}</p>
+                    <Table columns=COLUMNS.to_vec() rows empty sorting />
+                    {show_pager.then(|| view! { <Pager page=list.page total_pages=list.total_pages prev next /> })}
                 }
-            })}
-        </Transition>
+            }
+        </Loaded>
     }
 }

@@ -1,8 +1,11 @@
 use super::{get_customer, DeleteCustomer};
-use crate::components::alert::ErrorAlert;
+use crate::components::alert::{Alert, ErrorAlert};
 use crate::components::badge::StatusBadge;
+use crate::components::confirm::{ConfirmPanel, TypedConfirm};
 use crate::components::copy::CopyButton;
 use crate::components::history::History;
+use crate::components::loaded::Loaded;
+use crate::components::table::{Column, Row, Table};
 use crate::model::customer::{CustomerDetail, Section};
 use crate::routes;
 use leptos::prelude::*;
@@ -16,22 +19,15 @@ pub fn CustomerPage() -> impl IntoView {
     let id = Memo::new(move |_| params.read().get("id").unwrap_or_default());
     let customer = Resource::new(move || id.get(), |id| get_customer(id, None));
     view! {
-        <Suspense fallback=|| view! { <p class="muted" aria-busy="true">"Loading the customer…"</p> }>
-            {move || Suspend::new(async move {
-                match customer.await {
-                    Ok(detail) => view! { <Profile detail /> }.into_any(),
-                    Err(e) => {
-                        view! {
-                            <Title text="Customer" />
-                            <h1>"Customer"</h1>
-                            <div class="alert alert-error" role="alert">{e.to_string()}</div>
-                            <A href=routes::CUSTOMERS>"Back to the customer list"</A>
-                        }
-                            .into_any()
-                    }
-                }
-            })}
-        </Suspense>
+        <Loaded
+            resource=customer
+            loading="Loading the customer…"
+            heading="Customer"
+            after_error=|| view! { <A href=routes::CUSTOMERS>"Back to the customer list"</A> }
+            let:detail
+        >
+            <Profile detail />
+        </Loaded>
     }
 }
 
@@ -143,45 +139,28 @@ fn SectionTable<T: Clone + Send + Sync + 'static>(
 ) -> impl IntoView {
     let heading_id = format!("{}-heading", title.to_lowercase());
     let body = match section {
-        Err(message) => {
-            view! { <p class="alert alert-error" role="alert">{format!("Could not load: {message}")}</p> }
-                .into_any()
-        }
-        Ok(items) if items.is_empty() => view! { <p class="muted">{empty}</p> }.into_any(),
+        Err(message) => view! { <Alert text=format!("Could not load: {message}") /> }.into_any(),
         Ok(items) => {
-            view! {
-                <table class="table">
-                    <thead>
-                        <tr>
-                            {headers.iter().map(|h| view! { <th scope="col">{*h}</th> }).collect_view()}
-                        </tr>
-                    </thead>
-                    <tbody>
-                        {items
-                            .into_iter()
-                            .map(|item| {
-                                view! {
-                                    <tr>
-                                        {row(item)
-                                            .into_iter()
-                                            .zip(headers.iter())
-                                            .map(|(cell, header)| {
-                                                // Statuses share the kit's one colour map.
-                                                if *header == "Status" {
-                                                    view! { <td><StatusBadge status=cell /></td> }.into_any()
-                                                } else {
-                                                    view! { <td>{cell}</td> }.into_any()
-                                                }
-                                            })
-                                            .collect_view()}
-                                    </tr>
-                                }
-                            })
-                            .collect_view()}
-                    </tbody>
-                </table>
-            }
-                .into_any()
+            let columns = headers.iter().map(|&h| Column::new(h)).collect();
+            let rows = items
+                .into_iter()
+                .map(|item| {
+                    let cells = row(item)
+                        .into_iter()
+                        .zip(headers.iter())
+                        .map(|(cell, header)| {
+                            // Statuses share the kit's one colour map.
+                            if *header == "Status" {
+                                view! { <StatusBadge status=cell /> }.into_any()
+                            } else {
+                                cell.into_any()
+                            }
+                        })
+                        .collect();
+                    Row::new(cells)
+                })
+                .collect();
+            view! { <Table columns rows empty=empty /> }.into_any()
         }
     };
     let count_label = heading_id.clone();
@@ -193,7 +172,8 @@ fn SectionTable<T: Clone + Send + Sync + 'static>(
     }
 }
 
-/// Deleting is permanent: the panel names the customer and asks for their email.
+/// Deleting is permanent: the panel names the customer and asks for their email (typed
+/// exactly; the server checks it again).
 #[component]
 fn DeleteCustomerPanel(detail: CustomerDetail) -> impl IntoView {
     let action = ServerAction::<DeleteCustomer>::new();
@@ -211,8 +191,7 @@ fn DeleteCustomerPanel(detail: CustomerDetail) -> impl IntoView {
     view! {
         <section class="card danger-zone" aria-labelledby="delete-heading">
             <h2 id="delete-heading">"Delete customer"</h2>
-            <details>
-                <summary>{format!("Delete {name}…")}</summary>
+            <ConfirmPanel summary=format!("Delete {name}…")>
                 <p>
                     {format!(
                         "This permanently deletes {name} at CMR, with their billing records and orders. It cannot be undone.",
@@ -224,27 +203,16 @@ fn DeleteCustomerPanel(detail: CustomerDetail) -> impl IntoView {
                         error.get().filter(|e| e.field("confirm_email").is_none())
                     }) />
                     <input type="hidden" name="id" value=detail.id.clone() />
-                    <div class="field">
-                        <label for="field-confirm_email">
-                            {format!("Type {email} to confirm")}
-                        </label>
-                        <input
-                            id="field-confirm_email"
-                            name="confirm_email"
-                            type="text"
-                            autocomplete="off"
-                            required=true
-                            aria-describedby="field-confirm_email-error"
-                        />
-                        <p class="field-error" id="field-confirm_email-error">
-                            {move || error.get().and_then(|e| e.field("confirm_email"))}
-                        </p>
-                    </div>
-                    <button type="submit" class="button-danger" disabled=action.pending()>
-                        "Delete permanently"
-                    </button>
+                    <TypedConfirm
+                        name="confirm_email"
+                        label=format!("Type {email} to confirm")
+                        expected=email
+                        action="Delete permanently"
+                        pending=action.pending()
+                        error=Signal::derive(move || error.get().and_then(|e| e.field("confirm_email")))
+                    />
                 </ActionForm>
-            </details>
+            </ConfirmPanel>
         </section>
     }
 }

@@ -29,18 +29,12 @@ fn text(v: Option<&Value>) -> String {
 
 impl From<Row> for AuditView {
     fn from(r: Row) -> AuditView {
-        let format =
-            time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
         let message = match (r.upstream_status, r.message) {
             (Some(status), Some(m)) => Some(format!("CMR {status}: {m}")),
             (_, m) => m,
         };
         AuditView {
-            at: r
-                .at
-                .to_offset(time::UtcOffset::UTC)
-                .format(&format)
-                .unwrap_or_default(),
+            at: r.at.unix_timestamp(),
             actor: r.actor_email.unwrap_or_else(|| "—".into()),
             action: r.action,
             target: match (r.target_kind, r.target_id) {
