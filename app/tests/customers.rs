@@ -5,7 +5,7 @@
 mod common;
 
 use app::error::AppError;
-use app::model::customer::SaveOutcome;
+use app::model::customer::{CustomerDetail, SaveOutcome};
 use app::model::Role;
 use cmr::types::{ProfileField, User, UserProfile};
 use common::{spawn, update_form, TestApp, PASSWORD};
@@ -436,4 +436,147 @@ async fn the_profile_page_loads_its_sections_and_the_home_page_its_counts(db: Pg
         home.body.contains(&format!(">{total}<")),
         "the customer count shows"
     );
+}
+
+// ---- shared reads: coalescing, invalidation, freshness ---------------------------------------
+
+/// Upstream calls since the log was cleared, per (method, path).
+fn upstream_calls(app: &TestApp, path: &str) -> usize {
+    app.sandbox.control.requests_to("GET", path).len()
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn twenty_staff_opening_one_profile_cost_one_call_per_endpoint(db: PgPool) {
+    let app = spawn(db).await;
+    let cookie = editor(&app).await;
+    let (user, _) = customers(&app);
+    app.sandbox.control.clear_requests();
+    let loads: Vec<_> = (0..20)
+        .map(|_| {
+            let (http, url, cookie, id) = (
+                app.http().clone(),
+                app.url.clone(),
+                cookie.clone(),
+                user.id.clone(),
+            );
+            tokio::spawn(async move {
+                http.post(format!("{url}/api/customers/get"))
+                    .header("cookie", format!("cmr_session={cookie}"))
+                    .header("origin", &url)
+                    .form(&[("id", id.as_str())])
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+                    .as_u16()
+            })
+        })
+        .collect();
+    for load in loads {
+        assert_eq!(load.await.unwrap(), 200);
+    }
+    for path in [
+        "/users",
+        "/domains/by-user",
+        "/mailboxes/single",
+        "/subscriptions",
+    ] {
+        assert_eq!(upstream_calls(&app, path), 1, "{path}");
+    }
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_save_is_seen_at_once_and_a_refresh_reads_cmr_again(db: PgPool) {
+    let app = spawn(db).await;
+    let cookie = editor(&app).await;
+    let (user, _) = customers(&app);
+    let get = |fresh: Option<&'static str>| {
+        let mut form = vec![("id", user.id.as_str())];
+        form.extend(fresh.map(|f| ("fresh", f)));
+        let cookie = cookie.clone();
+        let app = &app;
+        async move { app.call("/api/customers/get", Some(&cookie), &form).await }
+    };
+    let first = get(None).await;
+    let first: CustomerDetail = serde_json::from_str(&first.body).unwrap();
+    app.sandbox.control.clear_requests();
+
+    // Kept: a second load within the time to live asks CMR nothing.
+    let kept: CustomerDetail = serde_json::from_str(&get(None).await.body).unwrap();
+    assert_eq!(upstream_calls(&app, "/users"), 0);
+    assert_eq!(kept.fetched_at, first.fetched_at);
+
+    // The refresh control reads CMR again.
+    let _: CustomerDetail = serde_json::from_str(&get(Some("true")).await.body).unwrap();
+    assert_eq!(upstream_calls(&app, "/users"), 1);
+
+    // The dashboard's own save drops what it kept: the profile shows the new value at once.
+    let mut edited = user.profile.clone();
+    edited.city = "Keptville".into();
+    let saved = post(
+        &app,
+        "/api/customers/update",
+        &cookie,
+        &update_form(&user.id, &user.profile, &edited),
+    )
+    .await;
+    assert!(saved.is_ok(), "{}", saved.body);
+    let after: CustomerDetail = serde_json::from_str(&get(None).await.body).unwrap();
+    assert_eq!(after.profile.city, "Keptville");
+
+    // The page says how fresh it is and offers the refresh.
+    let page = app
+        .get(&app::routes::customer(&user.id), Some(&cookie))
+        .await;
+    assert!(page.body.contains("From CMR"), "{}", page.body);
+    assert!(page.body.contains("fresh="), "a refresh link");
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn twenty_different_profiles_are_paced_and_all_answered(db: PgPool) {
+    let app = spawn(db).await;
+    let cookie = editor(&app).await;
+    let ids: Vec<String> = app
+        .sandbox
+        .control
+        .users()
+        .into_iter()
+        .take(20)
+        .map(|u| u.id)
+        .collect();
+    app.sandbox.control.clear_requests();
+    let loads: Vec<_> = ids
+        .iter()
+        .map(|id| {
+            let (http, url, cookie, id) = (
+                app.http().clone(),
+                app.url.clone(),
+                cookie.clone(),
+                id.clone(),
+            );
+            tokio::spawn(async move {
+                http.post(format!("{url}/api/customers/get"))
+                    .header("cookie", format!("cmr_session={cookie}"))
+                    .header("origin", &url)
+                    .form(&[("id", id.as_str())])
+                    .send()
+                    .await
+                    .unwrap()
+                    .text()
+                    .await
+                    .unwrap()
+            })
+        })
+        .collect();
+    for load in loads {
+        let body = load.await.unwrap();
+        let detail: CustomerDetail = serde_json::from_str(&body).expect(&body);
+        assert!(
+            detail.domains.is_ok() && detail.mailboxes.is_ok() && detail.subscriptions.is_ok(),
+            "every part of every page answered: {body}"
+        );
+    }
+    // One subscriptions read serves all twenty (it is the partner's list, filtered here).
+    assert_eq!(upstream_calls(&app, "/subscriptions"), 1);
+    assert_eq!(upstream_calls(&app, "/users"), 20);
 }

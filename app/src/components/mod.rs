@@ -8,11 +8,13 @@
 //!   inputs with their server errors.
 //! * `confirm`: typed confirmation for destructive actions, price and balance for paid ones.
 //! * `money`, `relative_time`, `badge` (CMR statuses), `copy`, `pager`, `history`.
+//! * `fetched`: how fresh a page's CMR data is, with a refresh that reads CMR again.
 
 pub mod alert;
 pub mod badge;
 pub mod confirm;
 pub mod copy;
+pub mod fetched;
 pub mod field;
 pub mod history;
 pub mod loaded;

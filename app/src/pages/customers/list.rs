@@ -1,4 +1,5 @@
 use super::list_customers;
+use crate::components::fetched::{FetchedAt, FRESH_PARAM};
 use crate::components::loaded::Loaded;
 use crate::components::pager::Pager;
 use crate::components::table::{Column, Row, SortDirection, Sorting, Table, TableLoading};
@@ -53,9 +54,10 @@ pub fn CustomersPage() -> impl IntoView {
     });
     let sort =
         Memo::new(move |_| CustomerSort::parse(&query.read().get("sort").unwrap_or_default()));
+    let fresh = Memo::new(move |_| query.read().get(FRESH_PARAM).is_some());
     let customers = Resource::new(
-        move || (q.get(), page.get(), sort.get()),
-        |(q, page, sort)| list_customers(q, page, sort, None),
+        move || (q.get(), page.get(), sort.get(), fresh.get()),
+        |(q, page, sort, fresh)| list_customers(q, page, sort, Some(fresh)),
     );
 
     let navigate = use_navigate();
@@ -154,6 +156,7 @@ pub fn CustomersPage() -> impl IntoView {
                 };
                 let show_pager = !list.rows.is_empty() || list.page > 1;
                 let page = list.page;
+                let this_page = list_url(&q, page, sort);
                 let sorting = Sorting::new(sort.as_str(), SortDirection::Ascending, move |key| {
                     list_url(&q, page, CustomerSort::parse(key))
                 });
@@ -172,6 +175,7 @@ pub fn CustomersPage() -> impl IntoView {
                     .collect();
                 view! {
                     <p class="muted result-count" aria-live="polite">{count}</p>
+                    <FetchedAt fetched_at=list.fetched_at page=this_page />
                     <Table columns=COLUMNS.to_vec() rows empty sorting />
                     {show_pager.then(|| view! { <Pager page=list.page total_pages=list.total_pages prev next /> })}
                 }

@@ -3,6 +3,7 @@ use crate::components::alert::{Alert, ErrorAlert};
 use crate::components::badge::StatusBadge;
 use crate::components::confirm::{ConfirmPanel, TypedConfirm};
 use crate::components::copy::CopyButton;
+use crate::components::fetched::{FetchedAt, FRESH_PARAM};
 use crate::components::history::History;
 use crate::components::loaded::Loaded;
 use crate::components::table::{Column, Row, Table};
@@ -11,13 +12,18 @@ use crate::routes;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
-use leptos_router::hooks::use_params_map;
+use leptos_router::hooks::{use_params_map, use_query_map};
 
 #[component]
 pub fn CustomerPage() -> impl IntoView {
     let params = use_params_map();
+    let query = use_query_map();
     let id = Memo::new(move |_| params.read().get("id").unwrap_or_default());
-    let customer = Resource::new(move || id.get(), |id| get_customer(id, None));
+    let fresh = Memo::new(move |_| query.read().get(FRESH_PARAM).is_some());
+    let customer = Resource::new(
+        move || (id.get(), fresh.get()),
+        |(id, fresh)| get_customer(id, Some(fresh)),
+    );
     view! {
         <Loaded
             resource=customer
@@ -54,6 +60,7 @@ fn Profile(detail: CustomerDetail) -> impl IntoView {
             <div>
                 <h1>{name.clone()}</h1>
                 <p class="muted">{p.company.clone()}</p>
+                <FetchedAt fetched_at=detail.fetched_at page=routes::customer(&detail.id) />
             </div>
             {detail
                 .can_edit
