@@ -5,7 +5,9 @@ import * as path from 'node:path';
 import { PORT } from './playwright.config';
 
 const ROOT = path.resolve(__dirname, '..');
-const SERVER = path.join(ROOT, 'target', 'debug', 'cmr-admin');
+// Where `cargo leptos build` put the server: under CARGO_TARGET_DIR when that is set.
+const TARGET = process.env.CARGO_TARGET_DIR ? path.resolve(ROOT, process.env.CARGO_TARGET_DIR) : path.join(ROOT, 'target');
+const SERVER = path.join(TARGET, 'debug', 'cmr-admin');
 
 function portIsFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {
