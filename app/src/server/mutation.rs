@@ -29,7 +29,11 @@ impl<'a> Attempt<'a> {
     ) -> Result<(), AppError> {
         // Whatever happened at CMR (done, refused, unknown), kept reads of the target may be
         // stale now: the next page load reads it again.
-        state.reads.invalidate_target(self.target);
+        match self.target {
+            Target::Customer(id) => state.reads.invalidate_customer(id),
+            // Other areas keep no reads yet; dropping everything is always safe.
+            _ => state.reads.clear(),
+        }
         let entry = Entry {
             actor: Actor::Staff(self.staff),
             action: self.action,

@@ -8,7 +8,6 @@
 //! control asks for a fresh read ([`Freshness::Live`]); money decisions and the edit form's
 //! re-read before merging never go through here. The cache holds at most `capacity` answers.
 
-use super::audit::Target;
 use cmr::CmrError;
 use std::any::Any;
 use std::collections::HashMap;
@@ -171,13 +170,9 @@ impl ReadCache {
         self.lock().retain(|key, _| !key.concerns_customer(id));
     }
 
-    /// Drops every kept answer a change to `target` may have made stale.
-    pub fn invalidate_target(&self, target: Target<'_>) {
-        match target {
-            Target::Customer(id) => self.invalidate_customer(id),
-            // Other areas keep no reads yet; dropping everything is always safe.
-            _ => self.lock().clear(),
-        }
+    /// Drops every kept answer.
+    pub fn clear(&self) {
+        self.lock().clear();
     }
 
     /// Drops the kept answer for `key`.
