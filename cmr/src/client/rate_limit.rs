@@ -29,11 +29,12 @@ pub(crate) const DEFAULT_PAUSE: Duration = Duration::from_secs(1);
 /// for hours.
 pub(crate) const MAX_PAUSE: Duration = Duration::from_secs(60);
 
-/// The limiter refused a caller; nothing was sent. `retry_after` is when the caller's turn
-/// would have come (a hint, not a promise).
+/// A limiter (this process's or the [shared budget](super::SharedBudget)) refused a caller;
+/// nothing was sent. `retry_after` is when the caller's turn would have come (a hint, not a
+/// promise).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Busy {
-    pub(crate) retry_after: Duration,
+pub struct Busy {
+    pub retry_after: Duration,
 }
 
 pub(crate) struct RateLimiter {
