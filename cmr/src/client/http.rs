@@ -121,7 +121,7 @@ impl Call {
 /// How far a call got, to name what happened when its deadline passes.
 #[derive(Debug, Default, Clone, Copy)]
 struct Progress {
-    /// Some attempt was let through the rate limiter.
+    /// Some attempt was let through the rate limiter (and the shared budget, if any).
     let_through: bool,
     /// When the attempt now on the wire started.
     in_flight: Option<Instant>,

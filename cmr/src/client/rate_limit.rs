@@ -14,6 +14,9 @@
 //! is refused at once ([`Busy`]): nothing is sent, and the budget goes to calls that can still
 //! use it. A 429 from CMR pauses every caller of the client (all clones share one limiter)
 //! until its `Retry-After` has passed, since the budget is the key's, not the caller's.
+//!
+//! This limiter only knows its own process. Where several processes share the key, each
+//! attempt this limiter lets through also asks the [`SharedBudget`](super::SharedBudget).
 
 use std::collections::VecDeque;
 use std::pin::pin;
