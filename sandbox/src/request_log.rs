@@ -12,6 +12,7 @@ use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
+use tokio::time::Instant;
 
 use super::envelope::ApiError;
 use super::{relative_path, Shared};
@@ -65,6 +66,10 @@ impl RequestLog {
 /// One request as received.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LoggedRequest {
+    /// When the request reached the sandbox (its head, before the body was read, before any
+    /// fault or the key check): what a rate limiter on CMR's side would count. Monotonic, on
+    /// tokio's clock like the sandbox's lifecycles.
+    pub received_at: Instant,
     pub method: String,
     /// Relative to `/api/v1/integration` (as the reference writes paths), e.g. `/users/list`.
     pub path: String,
@@ -102,6 +107,7 @@ impl LoggedRequest {
 }
 
 pub(crate) async fn record(State(shared): State<Shared>, request: Request, next: Next) -> Response {
+    let received_at = Instant::now();
     let (parts, body) = request.into_parts();
     let Ok(bytes) = to_bytes(body, BODY_LIMIT).await else {
         return ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "Request body too large")
@@ -109,6 +115,7 @@ pub(crate) async fn record(State(shared): State<Shared>, request: Request, next:
     };
     let raw_query = parts.uri.query().unwrap_or_default().to_owned();
     let entry = LoggedRequest {
+        received_at,
         method: parts.method.to_string(),
         path: relative_path(parts.uri.path()),
         query: url::form_urlencoded::parse(raw_query.as_bytes())
@@ -136,6 +143,7 @@ mod tests {
 
     fn request(n: usize) -> LoggedRequest {
         LoggedRequest {
+            received_at: Instant::now(),
             method: "GET".into(),
             path: format!("/r{n}"),
             query: Vec::new(),

@@ -16,6 +16,9 @@ pub struct Config {
     /// `None` runs the dashboard on the built-in sandbox (demo mode).
     pub cmr_api_key: Option<ApiKey>,
     pub cmr_base_url: String,
+    /// `CMR_REQUESTS_PER_SECOND`: CMR calls per second for all instances together (CMR allows
+    /// 5 per key).
+    pub cmr_requests_per_second: u32,
     /// Sign-out after this long without a request.
     pub session_idle: Duration,
     /// Sign-out this long after sign-in, active or not.
@@ -116,6 +119,8 @@ impl Config {
                 .to_string(),
         };
 
+        let cmr_requests_per_second = whole(&get, "CMR_REQUESTS_PER_SECOND", 5)? as u32;
+
         let session_idle = Duration::from_secs(60 * whole(&get, "SESSION_IDLE_MINUTES", 30)?);
         let session_absolute =
             Duration::from_secs(3600 * whole(&get, "SESSION_ABSOLUTE_HOURS", 12)?);
@@ -140,6 +145,7 @@ impl Config {
             database_url,
             cmr_api_key,
             cmr_base_url,
+            cmr_requests_per_second,
             session_idle,
             session_absolute,
         })
@@ -223,6 +229,7 @@ mod tests {
         assert!(c.demo_mode());
         assert!(!c.is_https());
         assert_eq!(c.cmr_base_url, cmr::client::PRODUCTION_BASE_URL);
+        assert_eq!(c.cmr_requests_per_second, 5);
     }
 
     #[test]
@@ -243,6 +250,7 @@ mod tests {
             ("SESSION_IDLE_MINUTES", "0"),
             ("SESSION_ABSOLUTE_HOURS", "twelve"),
             ("CMR_API_KEY", "short"),
+            ("CMR_REQUESTS_PER_SECOND", "0"),
             ("SIGN_IN_PER_IP_PER_MINUTE", "0"),
             ("TRUST_X_FORWARDED_FOR", "maybe"),
         ] {

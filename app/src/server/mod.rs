@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod auth;
 pub mod clock;
+pub mod cmr_budget;
 pub mod config;
 pub mod ctx;
 pub mod customers;

@@ -2,11 +2,13 @@
 //! pointed at CMR, or at an in-process sandbox in demo mode).
 
 use super::clock::Clock;
+use super::cmr_budget::PgBudget;
 use super::config::Config;
 use super::{db, AppState};
-use cmr::client::{ApiKey, ClientConfig, CmrClient};
+use cmr::client::{ApiKey, ClientConfig, CmrClient, CmrError};
 use cmr_sandbox::{RunningSandbox, Sandbox};
 use rand::RngCore;
+use sqlx::PgPool;
 use std::sync::Arc;
 
 pub type StartupError = Box<dyn std::error::Error + Send + Sync>;
@@ -21,8 +23,7 @@ pub async fn prepare(
         .map_err(|e| format!("database: {e}"))?;
     let (cmr, sandbox) = match &config.cmr_api_key {
         Some(key) => {
-            let client =
-                CmrClient::new(ClientConfig::new(config.cmr_base_url.clone(), key.clone()))?;
+            let client = cmr_client(&config, config.cmr_base_url.clone(), key.clone(), &db)?;
             (client, None)
         }
         None => {
@@ -36,10 +37,26 @@ pub async fn prepare(
                 sandbox = sandbox.with_inspection();
             }
             let running = cmr_sandbox::spawn(sandbox)?;
-            let client = CmrClient::new(ClientConfig::new(running.base_url(), ApiKey::new(key)))?;
+            let client = cmr_client(&config, running.base_url(), ApiKey::new(key), &db)?;
             (client, Some(running))
         }
     };
     let state = AppState::new(db, cmr, config, clock);
     Ok((state, sandbox))
+}
+
+/// The CMR client as every instance builds it: this process's limiter at the configured rate,
+/// then the budget all instances share in `db` at the same rate (in demo mode too, so the demo
+/// and the tests run the same path as production).
+pub fn cmr_client(
+    config: &Config,
+    base_url: String,
+    key: ApiKey,
+    db: &PgPool,
+) -> Result<CmrClient, CmrError> {
+    let rate = config.cmr_requests_per_second;
+    let mut client = ClientConfig::new(base_url, key);
+    client.max_requests_per_second = rate;
+    client.shared_budget = Some(Arc::new(PgBudget::new(db.clone(), rate)));
+    CmrClient::new(client)
 }

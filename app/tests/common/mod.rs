@@ -7,10 +7,11 @@ use app::model::{Role, StaffView};
 use app::server::auth::password;
 use app::server::clock::ManualClock;
 use app::server::config::{Config, SignInLimits};
-use app::server::{db, router, AppState};
-use cmr::client::{ApiKey, ClientConfig, CmrClient};
+use app::server::{db, router, startup, AppState};
+use cmr::client::ApiKey;
 use cmr_sandbox::{RunningSandbox, Sandbox};
 use leptos::config::LeptosOptions;
+use sqlx::postgres::PgPoolOptions;
 use sqlx::PgPool;
 use std::io::Write;
 use std::path::PathBuf;
@@ -25,7 +26,8 @@ pub struct TestApp {
     pub url: String,
     pub state: AppState,
     pub clock: ManualClock,
-    pub sandbox: RunningSandbox,
+    /// Shared with a second instance started by [`spawn_beside`].
+    pub sandbox: Arc<RunningSandbox>,
     pub site_root: PathBuf,
     http: reqwest::Client,
 }
@@ -68,12 +70,33 @@ pub async fn spawn(db: PgPool) -> TestApp {
 /// Like [`spawn`], after `adjust` has changed the configuration (limits, timeouts).
 pub async fn spawn_with(db: PgPool, adjust: impl FnOnce(&mut Config)) -> TestApp {
     init_logs();
-    let sandbox = cmr_sandbox::spawn(Sandbox::seeded(CMR_KEY)).unwrap();
-    let cmr = CmrClient::new(ClientConfig::new(
-        sandbox.base_url(),
-        ApiKey::new(CMR_KEY.to_string()),
-    ))
-    .unwrap();
+    let sandbox = Arc::new(cmr_sandbox::spawn(Sandbox::seeded(CMR_KEY)).unwrap());
+    start(db, sandbox, adjust).await
+}
+
+/// A second instance of the dashboard beside `first`, as another process behind the same load
+/// balancer would be: its own router, state, CMR client and in-process limiter, talking to the
+/// same CMR (`first`'s sandbox) and the database behind `db` (give it its own pool with
+/// [`another_pool`] to share nothing else).
+pub async fn spawn_beside(first: &TestApp, db: PgPool) -> TestApp {
+    start(db, Arc::clone(&first.sandbox), |_| {}).await
+}
+
+/// Another connection pool to the test database behind `db`, as another process would open.
+/// Close it before the test returns, or the test database cannot be dropped afterwards.
+pub async fn another_pool(db: &PgPool) -> PgPool {
+    PgPoolOptions::new()
+        .max_connections(5)
+        .connect_with((*db.connect_options()).clone())
+        .await
+        .unwrap()
+}
+
+async fn start(
+    db: PgPool,
+    sandbox: Arc<RunningSandbox>,
+    adjust: impl FnOnce(&mut Config),
+) -> TestApp {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let mut config = Config {
@@ -82,12 +105,21 @@ pub async fn spawn_with(db: PgPool, adjust: impl FnOnce(&mut Config)) -> TestApp
         database_url: "postgres://unused".into(),
         cmr_api_key: Some(ApiKey::new(CMR_KEY.to_string())),
         cmr_base_url: sandbox.base_url(),
+        cmr_requests_per_second: 5,
         session_idle: Duration::from_secs(30 * 60),
         session_absolute: Duration::from_secs(12 * 3600),
         sign_in: SignInLimits::default(),
         sandbox_inspection: false,
     };
     adjust(&mut config);
+    // Built as `startup::prepare` builds it: with the budget shared through Postgres.
+    let cmr = startup::cmr_client(
+        &config,
+        config.cmr_base_url.clone(),
+        ApiKey::new(CMR_KEY.to_string()),
+        &db,
+    )
+    .unwrap();
     let clock = ManualClock::starting_now();
     let state = AppState::new(db, cmr, config, Arc::new(clock.clone()));
 

@@ -1,4 +1,5 @@
-//! Sending one call: URL and query encoding, rate limiting, deadline, retries, timing, tracing.
+//! Sending one call: URL and query encoding, rate limiting (this process's limiter, then the
+//! budget shared with other instances), deadline, retries, timing, tracing.
 //!
 //! Only reads are ever retried. A write that went wrong after it may have left (a timeout or a
 //! lost connection after sending, or a 5xx answer) is [`CmrError::OutcomeUnknown`], never
@@ -13,8 +14,9 @@ use reqwest::Method;
 use serde::Serialize;
 use tokio::time::Instant;
 
+use super::budget::{current_priority, Busy, Priority};
 use super::envelope::{self, Answer, Paging};
-use super::rate_limit::{parse_retry_after, DEFAULT_PAUSE};
+use super::rate_limit::{parse_retry_after, DEFAULT_PAUSE, MAX_PAUSE};
 use super::{CallStat, CmrClient, CmrError, API_KEY_HEADER};
 use crate::types::{Page, Reply};
 
@@ -119,7 +121,7 @@ impl Call {
 /// How far a call got, to name what happened when its deadline passes.
 #[derive(Debug, Default, Clone, Copy)]
 struct Progress {
-    /// Some attempt was let through the rate limiter.
+    /// Some attempt was let through the rate limiter (and the shared budget, if any).
     let_through: bool,
     /// When the attempt now on the wire started.
     in_flight: Option<Instant>,
@@ -196,14 +198,17 @@ impl CmrClient {
         let may_retry = !call.is_write();
         let timeout = self.inner.config.request_timeout;
         let last_turn = deadline - MIN_TIME_TO_SEND.min(timeout / 4);
+        // Read here, in the caller's task, where `in_background` set it.
+        let priority = current_priority();
         let mut attempt = 1;
         let mut failed: Option<CmrError> = None;
         loop {
-            if let Err(busy) = self.inner.limiter.acquire(last_turn).await {
+            if let Err(busy) = self.take_turn(last_turn, priority).await {
                 tracing::info!(
                     method = %call.method,
                     path = call.path,
                     attempt,
+                    ?priority,
                     "no rate-limit turn in time (or the queue is full); not sent"
                 );
                 // A retry that cannot get a turn ends with the failure that called for it.
@@ -263,6 +268,17 @@ impl CmrClient {
         }
     }
 
+    /// This process's limiter first (its queue keeps arrival order, deadlines and cancellation),
+    /// then the budget shared with the other instances, if any. Either may refuse: nothing is
+    /// sent then.
+    async fn take_turn(&self, last_turn: Instant, priority: Priority) -> Result<(), Busy> {
+        self.inner.limiter.acquire(last_turn).await?;
+        match &self.inner.config.shared_budget {
+            Some(budget) => budget.admit(last_turn, priority).await,
+            None => Ok(()),
+        }
+    }
+
     async fn attempt(&self, call: &Call, url: url::Url) -> Result<Answer, CmrError> {
         let write = call.is_write();
         let mut request = self
@@ -287,10 +303,13 @@ impl CmrClient {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| parse_retry_after(v, SystemTime::now()));
         if status == 429 {
-            // The budget is the key's: every caller of this client waits, not only this one.
-            self.inner
-                .limiter
-                .pause(retry_after.unwrap_or(DEFAULT_PAUSE));
+            // The budget is the key's: every caller of this client waits, not only this one,
+            // and so does every other instance sharing the budget.
+            let pause = retry_after.unwrap_or(DEFAULT_PAUSE).min(MAX_PAUSE);
+            self.inner.limiter.pause(pause);
+            if let Some(budget) = &self.inner.config.shared_budget {
+                budget.record_pause(pause).await;
+            }
         }
         let body = response
             .bytes()

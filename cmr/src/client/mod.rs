@@ -1,8 +1,8 @@
 //! The typed CMR HTTP client.
 //!
 //! One [`CmrClient`] per process (it is a cheap `Arc` clone): one pooled `reqwest::Client`,
-//! one rate limiter (and 429 pause) shared by every clone, the API key only ever in the
-//! `cmr-x-api-key` header.
+//! one rate limiter (and 429 pause) shared by every clone, optionally a [`SharedBudget`] shared
+//! with the other instances, the API key only ever in the `cmr-x-api-key` header.
 //! Each area of the API adds its methods in its own module (`users.rs`, `domains.rs`, …);
 //! `http.rs` sends, retries and times calls; `envelope.rs` is the one place CMR's
 //! `{status, message, data, actionId}` envelope is read.
@@ -14,6 +14,7 @@ use std::time::{Duration, SystemTime};
 use reqwest::header::HeaderValue;
 
 mod api_key;
+mod budget;
 mod envelope;
 mod error;
 mod http;
@@ -29,6 +30,7 @@ mod users;
 mod wallet;
 
 pub use api_key::ApiKey;
+pub use budget::{current_priority, in_background, BoxFuture, Busy, Priority, SharedBudget};
 pub use error::CmrError;
 
 use rate_limit::RateLimiter;
@@ -55,10 +57,15 @@ pub struct ClientConfig {
     /// At most this many calls wait for a rate-limit slot; beyond it a call fails at once with
     /// [`CmrError::Busy`] instead of queueing behind work it cannot overtake.
     pub max_queue: usize,
+    /// The budget every instance of the dashboard shares (CMR's limit is the key's), asked
+    /// after this process's limiter before each attempt and told about every 429. `None`: this
+    /// process is the only one using the key.
+    pub shared_budget: Option<Arc<dyn SharedBudget>>,
 }
 
 impl ClientConfig {
-    /// Defaults: connect 3 s, whole call 15 s, 5 requests per second, 64 waiting calls.
+    /// Defaults: connect 3 s, whole call 15 s, 5 requests per second, 64 waiting calls, no
+    /// shared budget.
     pub fn new(base_url: impl Into<String>, api_key: ApiKey) -> ClientConfig {
         ClientConfig {
             base_url: base_url.into(),
@@ -67,6 +74,7 @@ impl ClientConfig {
             request_timeout: Duration::from_secs(15),
             max_requests_per_second: 5,
             max_queue: 64,
+            shared_budget: None,
         }
     }
 }
@@ -84,7 +92,7 @@ pub struct CallStat {
 }
 
 /// Typed access to the CMR integration API. Clone freely: clones share the connection pool,
-/// the rate limiter and the last-call record.
+/// the rate limiter, the shared budget and the last-call record.
 #[derive(Clone)]
 pub struct CmrClient {
     inner: Arc<Inner>,
@@ -179,6 +187,7 @@ impl fmt::Debug for CmrClient {
                 "max_requests_per_second",
                 &self.inner.config.max_requests_per_second,
             )
+            .field("shared_budget", &self.inner.config.shared_budget.is_some())
             .finish_non_exhaustive()
     }
 }

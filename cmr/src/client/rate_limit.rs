@@ -14,6 +14,9 @@
 //! is refused at once ([`Busy`]): nothing is sent, and the budget goes to calls that can still
 //! use it. A 429 from CMR pauses every caller of the client (all clones share one limiter)
 //! until its `Retry-After` has passed, since the budget is the key's, not the caller's.
+//!
+//! This limiter only knows its own process. Where several processes share the key, each
+//! attempt this limiter lets through also asks the [`SharedBudget`](super::SharedBudget).
 
 use std::collections::VecDeque;
 use std::pin::pin;
@@ -29,11 +32,12 @@ pub(crate) const DEFAULT_PAUSE: Duration = Duration::from_secs(1);
 /// for hours.
 pub(crate) const MAX_PAUSE: Duration = Duration::from_secs(60);
 
-/// The limiter refused a caller; nothing was sent. `retry_after` is when the caller's turn
-/// would have come (a hint, not a promise).
+/// A limiter (this process's or the [shared budget](super::SharedBudget)) refused a caller;
+/// nothing was sent. `retry_after` is when the caller's turn would have come (a hint, not a
+/// promise).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Busy {
-    pub(crate) retry_after: Duration,
+pub struct Busy {
+    pub retry_after: Duration,
 }
 
 pub(crate) struct RateLimiter {

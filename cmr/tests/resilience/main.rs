@@ -6,8 +6,11 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use cmr::client::{in_background, BoxFuture, Busy, Priority, SharedBudget};
 use cmr::types::{NewUser, UserListQuery};
 use cmr::{ApiKey, ClientConfig, CmrClient, CmrError};
 
@@ -458,6 +461,119 @@ async fn a_429_pauses_every_clone_of_the_client_until_its_retry_after_passes() {
     assert!(paused >= Duration::from_millis(1900), "{paused:?}");
     assert!(paused < Duration::from_secs(3), "{paused:?}");
     assert_eq!(h.control().requests_to("GET", "/wallet").len(), 1);
+}
+
+// ---- the budget shared with other instances ---------------------------------------------------
+
+/// A stand-in for the dashboard's Postgres budget: records what it is asked and told, and
+/// refuses every admission while `refuse` is set.
+#[derive(Debug, Default)]
+struct FakeBudget {
+    refuse: AtomicBool,
+    admitted: Mutex<Vec<Priority>>,
+    pauses: Mutex<Vec<Duration>>,
+}
+
+impl SharedBudget for FakeBudget {
+    fn admit(
+        &self,
+        _deadline: tokio::time::Instant,
+        priority: Priority,
+    ) -> BoxFuture<'_, Result<(), Busy>> {
+        Box::pin(async move {
+            if self.refuse.load(Ordering::SeqCst) {
+                return Err(Busy {
+                    retry_after: Duration::from_secs(7),
+                });
+            }
+            self.admitted.lock().unwrap().push(priority);
+            Ok(())
+        })
+    }
+
+    fn record_pause(&self, pause: Duration) -> BoxFuture<'_, ()> {
+        Box::pin(async move { self.pauses.lock().unwrap().push(pause) })
+    }
+}
+
+fn with_budget(budget: &Arc<FakeBudget>, rate: u32) -> common::Harness {
+    let shared: Arc<dyn SharedBudget> = budget.clone();
+    harness_with(|c| {
+        c.max_requests_per_second = rate;
+        c.shared_budget = Some(shared);
+    })
+}
+
+#[tokio::test]
+async fn a_call_the_shared_budget_refuses_is_busy_and_never_sent() {
+    let budget = Arc::new(FakeBudget::default());
+    budget.refuse.store(true, Ordering::SeqCst);
+    let h = with_budget(&budget, 5);
+    let err = h.client.create_user(&NewUser::default()).await.unwrap_err();
+    assert_eq!(
+        err,
+        CmrError::Busy {
+            retry_after: Duration::from_secs(7)
+        }
+    );
+    assert!(!err.is_outcome_unknown());
+    assert!(h.control().requests().is_empty(), "nothing reached CMR");
+}
+
+#[tokio::test]
+async fn every_attempt_asks_the_shared_budget_with_the_callers_priority() {
+    let budget = Arc::new(FakeBudget::default());
+    let h = with_budget(&budget, 200);
+    h.client.wallet().await.expect("interactive call");
+    in_background(h.client.wallet())
+        .await
+        .expect("background call");
+    // A retried read asks again for its second attempt.
+    h.control().force_status("/wallet", 503, 1, None);
+    in_background(h.client.wallet())
+        .await
+        .expect("recovers on retry");
+    assert_eq!(
+        *budget.admitted.lock().unwrap(),
+        [
+            Priority::Interactive,
+            Priority::Background,
+            Priority::Background,
+            Priority::Background
+        ]
+    );
+    assert_eq!(h.control().requests_to("GET", "/wallet").len(), 4);
+}
+
+#[tokio::test]
+async fn a_call_this_processs_limiter_refuses_never_reaches_the_shared_budget() {
+    let budget = Arc::new(FakeBudget::default());
+    let h = harness_with(|c| {
+        c.max_requests_per_second = 1;
+        c.request_timeout = Duration::from_millis(500);
+        c.shared_budget = Some(budget.clone());
+    });
+    h.client.wallet().await.expect("the only turn this second");
+    let err = h.client.wallet().await.unwrap_err();
+    assert!(matches!(err, CmrError::Busy { .. }), "{err:?}");
+    assert_eq!(budget.admitted.lock().unwrap().len(), 1, "asked once only");
+    assert_eq!(h.control().requests_to("GET", "/wallet").len(), 1);
+}
+
+#[tokio::test]
+async fn a_429_is_recorded_in_the_shared_budget_with_its_retry_after() {
+    let budget = Arc::new(FakeBudget::default());
+    let h = with_budget(&budget, 200);
+    h.control()
+        .force_status("/subscriptions/renew-subscriptions", 429, 1, Some(1));
+    let err = h.client.renew_subscriptions(&["S"]).await.unwrap_err();
+    assert!(matches!(err, CmrError::RateLimited { .. }), "{err:?}");
+    assert_eq!(*budget.pauses.lock().unwrap(), [Duration::from_secs(1)]);
+    // A Retry-After beyond the cap is recorded capped, as the local pause is.
+    h.control()
+        .force_status("/subscriptions/renew-subscriptions", 429, 1, Some(86_400));
+    h.client.renew_subscriptions(&["S"]).await.unwrap_err();
+    assert_eq!(budget.pauses.lock().unwrap()[1], Duration::from_secs(60));
 }
 
 // ---- writes whose outcome CMR did not confirm ------------------------------------------------

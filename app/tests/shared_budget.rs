@@ -1,0 +1,462 @@
+//! CMR's budget shared by every instance (issue 9): two dashboards on one database and one
+//! CMR (the sandbox over loopback HTTP) together stay inside 5 calls a second, a 429 one of
+//! them sees holds the other back, background work yields to people, and callers that give up
+//! leave nothing behind. Every test is bounded in requests and time.
+#![cfg(feature = "ssr")]
+
+mod common;
+
+use app::error::AppError;
+use app::model::Role;
+use app::server::cmr_budget::{PgBudget, CLAIM, JITTER_MARGIN};
+use cmr::client::Priority;
+use common::{another_pool, spawn, spawn_beside, TestApp, PASSWORD};
+use sqlx::PgPool;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::time::Instant;
+
+const SECOND: Duration = Duration::from_secs(1);
+const FAR: Duration = Duration::from_secs(30);
+
+fn window() -> Duration {
+    SECOND + JITTER_MARGIN
+}
+
+/// Starts a customer-list read (one CMR call, `GET /users/list?search=<search>`) on `app`;
+/// resolves to the HTTP status and body.
+fn list_customers(
+    app: &TestApp,
+    cookie: &str,
+    search: String,
+) -> tokio::task::JoinHandle<(u16, String)> {
+    let (url, http, cookie) = (app.url.clone(), app.http().clone(), cookie.to_string());
+    tokio::spawn(async move {
+        let res = http
+            .post(format!("{url}/api/customers/list"))
+            .header("origin", &url)
+            .header("cookie", format!("cmr_session={cookie}"))
+            .form(&[("q", search.as_str()), ("page", "1"), ("sort", "name")])
+            .timeout(Duration::from_secs(30))
+            .send()
+            .await
+            .unwrap();
+        (res.status().as_u16(), res.text().await.unwrap())
+    })
+}
+
+/// The most calls that arrived within one second, over every window that starts at a call.
+fn busiest_second(mut arrivals: Vec<Instant>) -> usize {
+    arrivals.sort();
+    (0..arrivals.len())
+        .map(|i| {
+            arrivals[i..]
+                .iter()
+                .take_while(|&&t| t - arrivals[i] < SECOND)
+                .count()
+        })
+        .max()
+        .unwrap_or(0)
+}
+
+fn list_calls(app: &TestApp) -> Vec<cmr_sandbox::LoggedRequest> {
+    app.sandbox.control.requests_to("GET", "/users/list")
+}
+
+// ---- two instances, one budget -----------------------------------------------------------------
+
+#[sqlx::test(migrations = "../migrations")]
+async fn two_instances_driven_hard_never_send_more_than_five_calls_in_any_second(db: PgPool) {
+    let a = spawn(db.clone()).await;
+    let b_pool = another_pool(&db).await;
+    let b = spawn_beside(&a, b_pool.clone()).await;
+    a.staff("ann@example.com", Role::Viewer).await;
+    let cookie_a = a.sign_in("ann@example.com", PASSWORD).await;
+    let cookie_b = b.sign_in("ann@example.com", PASSWORD).await;
+    a.sandbox.control.clear_requests();
+
+    let started = Instant::now();
+    let calls: Vec<_> = (0..30)
+        .flat_map(|i| {
+            [
+                list_customers(&a, &cookie_a, format!("a{i}")),
+                list_customers(&b, &cookie_b, format!("b{i}")),
+            ]
+        })
+        .collect();
+    let (mut served, mut busy) = (0, 0);
+    for call in calls {
+        let (status, body) = call.await.unwrap();
+        match status {
+            200 => served += 1,
+            429 => {
+                assert_eq!(
+                    serde_json::from_str::<AppError>(&body).unwrap(),
+                    AppError::Busy
+                );
+                busy += 1;
+            }
+            other => panic!("{other}: {body}"),
+        }
+    }
+    let took = started.elapsed();
+
+    let log = list_calls(&a);
+    let from = |prefix: &str| {
+        log.iter()
+            .filter(|r| r.param("search").is_some_and(|s| s.starts_with(prefix)))
+            .count()
+    };
+    let (sent_a, sent_b) = (from("a"), from("b"));
+    let busiest = busiest_second(log.iter().map(|r| r.received_at).collect());
+    let span = log.last().unwrap().received_at - log[0].received_at;
+    eprintln!(
+        "2 × 30 reads in {took:?}: {served} served, {busy} busy; CMR saw {} calls \
+         (A {sent_a}, B {sent_b}) over {span:?}, at most {busiest} in any second",
+        log.len()
+    );
+    assert!(
+        busiest <= 5,
+        "{busiest} calls reached CMR within one second"
+    );
+    assert_eq!(
+        log.len(),
+        served,
+        "one CMR call per answered read, none for a busy one"
+    );
+    assert!(
+        sent_a >= 10 && sent_b >= 10,
+        "both instances were served: {sent_a} + {sent_b}"
+    );
+    // The budget was used, not just respected: about 5 calls per 1.05 s window.
+    let floor = (span.as_secs_f64() / window().as_secs_f64()).floor() as usize * 5;
+    assert!(log.len() >= floor, "{} calls over {span:?}", log.len());
+    assert_eq!(busiest, 5, "the busiest second was full");
+    b_pool.close().await;
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_429_seen_by_one_instance_pauses_the_other_for_its_retry_after(db: PgPool) {
+    let a = spawn(db.clone()).await;
+    let b_pool = another_pool(&db).await;
+    let b = spawn_beside(&a, b_pool.clone()).await;
+    a.staff("ann@example.com", Role::Viewer).await;
+    let cookie = a.sign_in("ann@example.com", PASSWORD).await;
+    a.sandbox.control.clear_requests();
+    a.sandbox
+        .control
+        .force_status("GET /users/list", 429, 1, Some(2));
+
+    // A's read is refused with Retry-After: 2; A waits it out and reads again.
+    let on_a = list_customers(&a, &cookie, "from-a".into());
+    // Once A has shared the pause, B (whose own limiter knows nothing of it) reads.
+    let shared_by = Instant::now() + Duration::from_secs(5);
+    loop {
+        let paused: Option<bool> =
+            sqlx::query_scalar("SELECT paused_until > clock_timestamp() FROM cmr_budget_state")
+                .fetch_one(&db)
+                .await
+                .unwrap();
+        if paused == Some(true) {
+            break;
+        }
+        assert!(Instant::now() < shared_by, "A never shared the pause");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let on_b = list_customers(&b, &cookie, "from-b".into());
+    let (status_a, body_a) = on_a.await.unwrap();
+    let (status_b, body_b) = on_b.await.unwrap();
+    assert_eq!(status_a, 200, "A succeeds after the pause: {body_a}");
+    assert_eq!(status_b, 200, "B is served after the pause: {body_b}");
+
+    let log = list_calls(&a);
+    let limited = log[0].received_at;
+    assert_eq!(log[0].param("search"), Some("from-a"));
+    let b_call = log
+        .iter()
+        .find(|r| r.param("search") == Some("from-b"))
+        .expect("B's read reached CMR");
+    let held = b_call.received_at - limited;
+    eprintln!("B's read reached CMR {held:?} after A's 429");
+    // The pause is stamped when A read the 429, after it arrived: B comes at least 2 s later.
+    assert!(held >= Duration::from_secs(2), "{held:?}");
+    assert!(held < Duration::from_secs(4), "{held:?}");
+    assert!(
+        log.iter()
+            .all(|r| r.received_at == limited || r.received_at - limited >= Duration::from_secs(2)),
+        "nothing reached CMR during the pause: {:?}",
+        log.iter()
+            .map(|r| r.received_at - limited)
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(log.len(), 3, "A's 429, A's retry, B's read");
+    b_pool.close().await;
+}
+
+// ---- the Postgres budget directly ------------------------------------------------------------
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_full_window_admits_the_next_call_once_its_oldest_start_is_a_window_old(db: PgPool) {
+    let budget = PgBudget::new(db.clone(), 2);
+    let started = Instant::now();
+    for _ in 0..2 {
+        budget
+            .admit_by(started + FAR, Priority::Interactive)
+            .await
+            .unwrap();
+    }
+    let burst = started.elapsed();
+    budget
+        .admit_by(started + FAR, Priority::Interactive)
+        .await
+        .unwrap();
+    let third = started.elapsed();
+    eprintln!("two admissions in {burst:?}; the third at {third:?}");
+    assert!(burst < Duration::from_millis(200), "{burst:?}");
+    assert!(third >= window(), "{third:?}");
+    assert!(third < window() + Duration::from_millis(300), "{third:?}");
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_caller_whose_turn_is_past_its_deadline_is_refused_at_once_and_records_nothing(
+    db: PgPool,
+) {
+    let budget = PgBudget::new(db.clone(), 1);
+    let now = Instant::now();
+    budget
+        .admit_by(now + FAR, Priority::Interactive)
+        .await
+        .unwrap();
+    let asked = Instant::now();
+    let busy = budget
+        .admit_by(asked + Duration::from_millis(300), Priority::Interactive)
+        .await
+        .unwrap_err();
+    assert!(
+        asked.elapsed() < Duration::from_millis(200),
+        "refused without waiting"
+    );
+    assert!(busy.retry_after > Duration::from_millis(700), "{busy:?}");
+    assert!(busy.retry_after <= window(), "{busy:?}");
+    let recorded: i64 = sqlx::query_scalar("SELECT count(*) FROM cmr_budget_starts")
+        .fetch_one(&db)
+        .await
+        .unwrap();
+    assert_eq!(recorded, 1);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn background_work_is_refused_where_a_person_is_admitted(db: PgPool) {
+    let budget = PgBudget::new(db.clone(), 5);
+    let soon = || Instant::now() + Duration::from_millis(200);
+    for _ in 0..4 {
+        budget
+            .admit_by(soon(), Priority::Interactive)
+            .await
+            .unwrap();
+    }
+    // Four starts in the window: no headroom left for background work, one slot for people.
+    let busy = budget.admit_by(soon(), Priority::Background).await;
+    assert!(busy.is_err(), "{busy:?}");
+    budget
+        .admit_by(soon(), Priority::Interactive)
+        .await
+        .unwrap();
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn background_work_waits_while_people_keep_the_budget_busy(db: PgPool) {
+    let budget = Arc::new(PgBudget::new(db.clone(), 5));
+    let started = Instant::now();
+    for _ in 0..5 {
+        budget
+            .admit_by(started + FAR, Priority::Interactive)
+            .await
+            .unwrap();
+    }
+    let people_stop = started + Duration::from_secs(3);
+    let background = {
+        let budget = Arc::clone(&budget);
+        tokio::spawn(async move {
+            budget
+                .admit_by(started + Duration::from_secs(8), Priority::Background)
+                .await
+                .map(|()| Instant::now())
+        })
+    };
+    // Five people keep asking for three seconds, each giving up at the three-second mark.
+    let people: Vec<_> = (0..5)
+        .map(|_| {
+            let budget = Arc::clone(&budget);
+            tokio::spawn(async move {
+                let mut served = Vec::new();
+                while budget
+                    .admit_by(people_stop, Priority::Interactive)
+                    .await
+                    .is_ok()
+                {
+                    served.push(Instant::now());
+                }
+                served
+            })
+        })
+        .collect();
+    let mut served = Vec::new();
+    for person in people {
+        served.extend(person.await.unwrap());
+    }
+    let background_at = background
+        .await
+        .unwrap()
+        .expect("background work gets its turn once people stop");
+    let served_after = served.iter().filter(|&&t| t >= background_at).count();
+    eprintln!(
+        "people served {} times in 3 s; background admitted at {:?}",
+        served.len(),
+        background_at - started
+    );
+    assert!(
+        served.len() >= 10,
+        "people were served at the full rate: {}",
+        served.len()
+    );
+    assert!(
+        background_at >= *served.iter().max().unwrap(),
+        "background was admitted while people were still being served"
+    );
+    assert_eq!(served_after, 0);
+    assert!(background_at >= people_stop);
+    // Once people stop, background work waits at most a window (plus the last claim).
+    assert!(
+        background_at - people_stop < window() + CLAIM + Duration::from_millis(300),
+        "{:?}",
+        background_at - people_stop
+    );
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn callers_that_give_up_waiting_for_the_budget_leave_nothing_behind(db: PgPool) {
+    let budget = Arc::new(PgBudget::new(db.clone(), 5));
+    let filled = Instant::now();
+    for _ in 0..5 {
+        budget
+            .admit_by(filled + FAR, Priority::Interactive)
+            .await
+            .unwrap();
+    }
+    // Forty callers give up at moments spread over 400 ms: waiting in this process's line,
+    // in the middle of asking the database, or asleep until the window frees.
+    let quitters: Vec<_> = (0..40u64)
+        .map(|i| {
+            let budget = Arc::clone(&budget);
+            let priority = if i % 4 == 0 {
+                Priority::Background
+            } else {
+                Priority::Interactive
+            };
+            tokio::spawn(async move {
+                tokio::time::timeout(
+                    Duration::from_millis(1 + i * 10),
+                    budget.admit_by(Instant::now() + FAR, priority),
+                )
+                .await
+                .is_err()
+            })
+        })
+        .collect();
+    for quitter in quitters {
+        assert!(quitter.await.unwrap(), "still waiting when it gave up");
+    }
+    let locks: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database
+          WHERE l.locktype = 'advisory' AND d.datname = current_database()",
+    )
+    .fetch_one(&db)
+    .await
+    .unwrap();
+    assert_eq!(locks, 0, "no advisory lock is left held");
+
+    // The next person is admitted when the window frees, not after forty phantom turns.
+    budget
+        .admit_by(filled + FAR, Priority::Interactive)
+        .await
+        .unwrap();
+    let person = filled.elapsed();
+    // And background work right after the quitters' claims ran out.
+    budget
+        .admit_by(filled + FAR, Priority::Background)
+        .await
+        .unwrap();
+    let background = filled.elapsed();
+    eprintln!("after 40 quitters: a person admitted at {person:?}, background at {background:?}");
+    assert!(person < window() + Duration::from_millis(250), "{person:?}");
+    assert!(
+        background < window() + CLAIM + Duration::from_millis(250),
+        "{background:?}"
+    );
+    let in_window: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM cmr_budget_starts
+          WHERE started_at > clock_timestamp() - interval '1050 milliseconds'",
+    )
+    .fetch_one(&db)
+    .await
+    .unwrap();
+    assert_eq!(
+        in_window, 2,
+        "only the two admitted calls count: no quitter left a start"
+    );
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_pause_recorded_by_one_budget_holds_back_another_on_the_same_database(db: PgPool) {
+    let other_pool = another_pool(&db).await;
+    let (a, b) = (
+        PgBudget::new(db.clone(), 5),
+        PgBudget::new(other_pool.clone(), 5),
+    );
+    a.pause_everyone(Duration::from_millis(600)).await.unwrap();
+    let asked = Instant::now();
+    let busy = b
+        .admit_by(asked + Duration::from_millis(300), Priority::Interactive)
+        .await
+        .unwrap_err();
+    assert!(busy.retry_after > Duration::from_millis(300), "{busy:?}");
+    b.admit_by(asked + FAR, Priority::Interactive)
+        .await
+        .unwrap();
+    let held = asked.elapsed();
+    assert!(held >= Duration::from_millis(550), "{held:?}");
+    assert!(held < Duration::from_millis(900), "{held:?}");
+    // A shorter pause never cuts a longer one short.
+    a.pause_everyone(Duration::from_secs(2)).await.unwrap();
+    a.pause_everyone(Duration::from_millis(10)).await.unwrap();
+    let left: f64 = sqlx::query_scalar(
+        "SELECT extract(epoch FROM paused_until - clock_timestamp())::float8 FROM cmr_budget_state",
+    )
+    .fetch_one(&db)
+    .await
+    .unwrap();
+    assert!(left > 1.5, "{left}");
+    other_pool.close().await;
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn an_admission_costs_a_few_milliseconds(db: PgPool) {
+    // A rate no test reaches, so every admission is one round trip.
+    let budget = PgBudget::new(db.clone(), 10_000);
+    budget
+        .admit_by(Instant::now() + FAR, Priority::Interactive)
+        .await
+        .unwrap();
+    let runs = 200;
+    let started = Instant::now();
+    for _ in 0..runs {
+        budget
+            .admit_by(Instant::now() + FAR, Priority::Interactive)
+            .await
+            .unwrap();
+    }
+    let each = started.elapsed() / runs;
+    eprintln!("one admission took {each:?} on average ({runs} in a row)");
+    assert!(each < Duration::from_millis(25), "{each:?}");
+}
