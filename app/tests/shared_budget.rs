@@ -440,8 +440,11 @@ async fn a_pause_recorded_by_one_budget_holds_back_another_on_the_same_database(
     other_pool.close().await;
 }
 
+/// Benchmark, not a test (speed figures live in BENCHMARKS.md): run with
+/// `cargo test -p app --features ssr --test shared_budget -- --ignored --nocapture`.
 #[sqlx::test(migrations = "../migrations")]
-async fn an_admission_costs_a_few_milliseconds(db: PgPool) {
+#[ignore = "benchmark: run explicitly with --ignored --nocapture"]
+async fn bench_one_admission(db: PgPool) {
     // A rate no test reaches, so every admission is one round trip.
     let budget = PgBudget::new(db.clone(), 10_000);
     budget
@@ -458,5 +461,4 @@ async fn an_admission_costs_a_few_milliseconds(db: PgPool) {
     }
     let each = started.elapsed() / runs;
     eprintln!("one admission took {each:?} on average ({runs} in a row)");
-    assert!(each < Duration::from_millis(25), "{each:?}");
 }
