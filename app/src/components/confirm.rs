@@ -109,8 +109,7 @@ pub fn TypedConfirm(
     #[prop(into)]
     error: Signal<Option<String>>,
 ) -> impl IntoView {
-    let id = format!("field-{name}");
-    let error_id = format!("{id}-error");
+    let (id, error_id) = super::field::field_ids(name);
     let typed = RwSignal::new(String::new());
     let ready = hydrated();
     let close = use_context::<ClosePanel>();

@@ -16,8 +16,7 @@ pub fn Field(
     #[prop(optional, into)] value: Option<String>,
     #[prop(into)] error: Signal<Option<AppError>>,
 ) -> impl IntoView {
-    let id = format!("field-{name}");
-    let error_id = format!("{id}-error");
+    let (id, error_id) = field_ids(name);
     let message = move || error.get().and_then(|e| e.field(name));
     view! {
         <div class="field">
@@ -39,6 +38,31 @@ pub fn Field(
     }
 }
 
+/// The ids of a field's input and of its error line (which the input names in
+/// `aria-describedby`, so screen readers announce the error with the field).
+pub fn field_ids(name: &str) -> (String, String) {
+    let id = format!("field-{name}");
+    let error_id = format!("{id}-error");
+    (id, error_id)
+}
+
+/// A password field: the current one (sign-in) or a new one (password managers offer to
+/// generate and save it).
+#[component]
+pub fn PasswordField(
+    name: &'static str,
+    label: &'static str,
+    #[prop(default = false)] new: bool,
+    #[prop(into)] error: Signal<Option<AppError>>,
+) -> impl IntoView {
+    let autocomplete = if new {
+        "new-password"
+    } else {
+        "current-password"
+    };
+    view! { <Field name label kind="password" autocomplete required=true error /> }
+}
+
 /// A new password and its repetition (`confirm_password`), both filled in by the browser's
 /// password manager as a new password. The server checks both again.
 #[component]
@@ -50,15 +74,8 @@ pub fn NewPasswordFields(
     #[prop(into)] error: Signal<Option<AppError>>,
 ) -> impl IntoView {
     view! {
-        <Field name label kind="password" autocomplete="new-password" required=true error />
-        <Field
-            name="confirm_password"
-            label=confirm_label
-            kind="password"
-            autocomplete="new-password"
-            required=true
-            error
-        />
+        <PasswordField name label new=true error />
+        <PasswordField name="confirm_password" label=confirm_label new=true error />
     }
 }
 

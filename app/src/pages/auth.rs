@@ -1,7 +1,7 @@
 //! Sign-in, first-run setup, sign-out and "change my password".
 
 use crate::components::alert::ErrorAlert;
-use crate::components::field::{EmailField, Field, NewPasswordFields};
+use crate::components::field::{EmailField, Field, NewPasswordFields, PasswordField};
 use crate::components::toast::use_toasts;
 use crate::error::AppError;
 use crate::model::{Secret, StaffView};
@@ -131,14 +131,7 @@ pub fn SignInPage() -> impl IntoView {
                 <ErrorAlert error />
                 <input type="hidden" name="next" value=next />
                 <EmailField error />
-                <Field
-                    name="password"
-                    label="Password"
-                    kind="password"
-                    autocomplete="current-password"
-                    required=true
-                    error=error
-                />
+                <PasswordField name="password" label="Password" error />
                 <button type="submit" class="button-primary" disabled=action.pending()>
                     {move || if action.pending().get() { "Signing in…" } else { "Sign in" }}
                 </button>

@@ -1,7 +1,7 @@
 //! Staff accounts (admin only): the list, and creating an account.
 
 use crate::components::alert::ErrorAlert;
-use crate::components::field::Field;
+use crate::components::field::{Field, PasswordField};
 use crate::components::loaded::Loaded;
 use crate::components::table::{Column, Row, Table, TableLoading};
 use crate::components::toast::use_toasts;
@@ -91,13 +91,11 @@ pub fn StaffPage() -> impl IntoView {
                         <option value="admin">"Admin — also spends money and manages staff"</option>
                     </select>
                 </div>
-                <Field
+                <PasswordField
                     name="password"
                     label="Initial password (at least 12 characters)"
-                    kind="password"
-                    autocomplete="new-password"
-                    required=true
-                    error=error
+                    new=true
+                    error
                 />
                 <button type="submit" class="button-primary" disabled=create.pending()>
                     "Create account"
