@@ -462,3 +462,73 @@ async fn bench_one_admission(db: PgPool) {
     let each = started.elapsed() / runs;
     eprintln!("one admission took {each:?} on average ({runs} in a row)");
 }
+
+/// The city on customer `id`'s profile page, as instance `app` shows it.
+async fn city(app: &TestApp, cookie: &str, id: &str) -> String {
+    let answer = app
+        .call("/api/customers/get", Some(cookie), &[("id", id)])
+        .await;
+    let detail: app::model::customer::CustomerDetail =
+        serde_json::from_str(&answer.body).expect(&answer.body);
+    detail.profile.city
+}
+
+/// Any instance serves any request: sessions, the audit log and the rest live in Postgres.
+/// Signed in on A, the staff member opens and saves a customer on B (one change, theirs, in
+/// the audit log, seen on A at once); signed out on B, A refuses the cookie.
+#[sqlx::test(migrations = "../migrations")]
+async fn signed_in_on_one_instance_saved_on_another_signed_out_everywhere(db: PgPool) {
+    let a = spawn(db.clone()).await;
+    let b_pool = another_pool(&db).await;
+    let b = spawn_beside(&a, b_pool.clone()).await;
+    let staff = a.staff("ed@example.com", Role::Editor).await;
+    let cookie = a.sign_in("ed@example.com", PASSWORD).await;
+
+    let user = a.sandbox.control.users().remove(3);
+    // A keeps the profile (its read cache) before B changes it.
+    assert_eq!(city(&a, &cookie, &user.id).await, user.profile.city);
+    let opened = b
+        .call(
+            "/api/customers/get",
+            Some(&cookie),
+            &[("id", user.id.as_str())],
+        )
+        .await;
+    assert_eq!(opened.status, 200, "B knows A's session: {}", opened.body);
+    let mut edited = user.profile.clone();
+    edited.city = "Otherinstance".into();
+    let form = common::update_form(&user.id, &user.profile, &edited);
+    let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let saved = b.call("/api/customers/update", Some(&cookie), &pairs).await;
+    assert!(saved.is_ok(), "{}", saved.body);
+
+    let changes: Vec<(Option<i64>, String)> = sqlx::query_as(
+        "SELECT staff_id, action FROM audit_log WHERE target_kind = 'customer' AND target_id = $1",
+    )
+    .bind(&user.id)
+    .fetch_all(&db)
+    .await
+    .unwrap();
+    assert_eq!(changes, [(Some(staff.id), "customer.update".to_string())]);
+    // B's change announced itself: A dropped what it kept, well inside the 15 s it would
+    // otherwise keep a profile.
+    let mut seen_on_a = String::new();
+    for _ in 0..20 {
+        seen_on_a = city(&a, &cookie, &user.id).await;
+        if seen_on_a == "Otherinstance" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(seen_on_a, "Otherinstance", "A shows B's change");
+
+    let signed_out = b.call("/api/auth/sign_out", Some(&cookie), &[]).await;
+    assert!(signed_out.is_ok(), "{}", signed_out.body);
+    let after = a.call("/api/auth/whoami", Some(&cookie), &[]).await;
+    assert_eq!(
+        after.error(),
+        AppError::Unauthorized,
+        "A refuses the cookie"
+    );
+    b_pool.close().await;
+}

@@ -15,6 +15,7 @@ pub mod home;
 pub mod http;
 pub mod mutation;
 pub mod reads;
+pub mod reads_sync;
 pub mod router;
 pub mod staff;
 pub mod startup;

@@ -4,6 +4,7 @@
 
 use super::audit::{self, Actor, Change, Entry, Outcome, Target};
 use super::db::idempotency::{self, Claim, Finish};
+use super::reads_sync::{self, Stale};
 use super::AppState;
 use crate::error::AppError;
 use crate::model::StaffView;
@@ -28,12 +29,13 @@ impl<'a> Attempt<'a> {
         action_id: Option<&str>,
     ) -> Result<(), AppError> {
         // Whatever happened at CMR (done, refused, unknown), kept reads of the target may be
-        // stale now: the next page load reads it again.
-        match self.target {
-            Target::Customer(id) => state.reads.invalidate_customer(id),
+        // stale now, on every instance: the next page load reads it again.
+        let stale = match self.target {
+            Target::Customer(id) => Stale::Customer(id.to_string()),
             // Other areas keep no reads yet; dropping everything is always safe.
-            _ => state.reads.clear(),
-        }
+            _ => Stale::Everything,
+        };
+        reads_sync::announce(&state.db, &state.reads, stale).await;
         let entry = Entry {
             actor: Actor::Staff(self.staff),
             action: self.action,

@@ -42,6 +42,7 @@ pub async fn prepare(
         }
     };
     let state = AppState::new(db, cmr, config, clock);
+    super::reads_sync::listen(state.db.clone(), state.reads.clone());
     Ok((state, sandbox))
 }
 

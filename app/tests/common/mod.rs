@@ -133,6 +133,8 @@ async fn start(
         .site_pkg_dir("pkg")
         .site_addr(addr)
         .build();
+    // As `startup::prepare` does: hear what other instances' changes made stale.
+    app::server::reads_sync::listen(state.db.clone(), state.reads.clone());
     let store = router::session_store(&state).await.unwrap();
     let app = router::build(state.clone(), store, options);
     let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
