@@ -1,0 +1,100 @@
+//! Benchmark, not a test: a busy Monday morning against the sandbox over loopback (0 added
+//! latency). Twenty staff open one profile at once; twenty open twenty different profiles;
+//! a signed-in page with no CMR data of its own (the staff page) under 16 concurrent requests.
+//! Prints CMR calls and seconds. Run with
+//!   DATABASE_URL=postgres://postgres@127.0.0.1:5432/cmr_admin_test \
+//!   cargo test -p app --features ssr --test busy_morning -- --ignored --nocapture
+//! and copy the figures into BENCHMARKS.md. Loopback only, bounded (20 + 20 + 2,000 requests).
+#![cfg(feature = "ssr")]
+
+mod common;
+
+use app::model::Role;
+use common::{spawn, TestApp, PASSWORD};
+use sqlx::PgPool;
+use std::time::{Duration, Instant};
+
+/// Loads every path at once, each as a signed-in page view; returns the time until the last
+/// answer and how many answered 200.
+async fn load_all(app: &TestApp, cookie: &str, paths: Vec<String>) -> (Duration, usize) {
+    let started = Instant::now();
+    let loads: Vec<_> = paths
+        .into_iter()
+        .map(|path| {
+            let (http, url, cookie) = (app.http().clone(), app.url.clone(), cookie.to_string());
+            tokio::spawn(async move {
+                http.get(format!("{url}{path}"))
+                    .header("cookie", format!("cmr_session={cookie}"))
+                    .timeout(Duration::from_secs(60))
+                    .send()
+                    .await
+                    .map(|r| r.status().as_u16())
+                    .unwrap_or(0)
+            })
+        })
+        .collect();
+    let mut ok = 0;
+    for load in loads {
+        ok += usize::from(load.await.unwrap() == 200);
+    }
+    (started.elapsed(), ok)
+}
+
+#[sqlx::test(migrations = "../migrations")]
+#[ignore = "benchmark: run explicitly with --ignored --nocapture"]
+async fn busy_morning(db: PgPool) {
+    let app = spawn(db).await;
+    app.staff("bench@example.com", Role::Admin).await;
+    let cookie = app.sign_in("bench@example.com", PASSWORD).await;
+    let ids: Vec<String> = app
+        .sandbox
+        .control
+        .users()
+        .into_iter()
+        .take(20)
+        .map(|u| u.id)
+        .collect();
+
+    // One profile, once, alone (the budget is fresh).
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    app.sandbox.control.clear_requests();
+    let (alone, _) = load_all(&app, &cookie, vec![format!("/customers/{}", ids[0])]).await;
+    let alone_calls = app.sandbox.control.requests().len();
+
+    // Twenty staff, one profile (another one, so nothing is kept from the load above).
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    app.sandbox.control.clear_requests();
+    let same = vec![format!("/customers/{}", ids[1]); 20];
+    let (same_time, same_ok) = load_all(&app, &cookie, same).await;
+    let same_calls = app.sandbox.control.requests().len();
+
+    // Twenty staff, twenty profiles.
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    app.sandbox.control.clear_requests();
+    let different = ids.iter().map(|id| format!("/customers/{id}")).collect();
+    let (different_time, different_ok) = load_all(&app, &cookie, different).await;
+    let different_calls = app.sandbox.control.requests().len();
+
+    // The staff page (no CMR data of its own), 2,000 loads, 16 at a time.
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    app.sandbox.control.clear_requests();
+    let started = Instant::now();
+    let mut served = 0;
+    for _ in 0..125 {
+        let (_, ok) = load_all(&app, &cookie, vec!["/staff".to_string(); 16]).await;
+        served += ok;
+    }
+    let staff_rate = served as f64 / started.elapsed().as_secs_f64();
+    let staff_calls = app.sandbox.control.requests().len();
+
+    println!("one profile alone:           {alone:>8.2?}, {alone_calls} CMR calls");
+    println!(
+        "20 staff, one profile:       {same_time:>8.2?} until the last page, {same_calls} CMR calls, {same_ok}/20 answered"
+    );
+    println!(
+        "20 staff, 20 profiles:       {different_time:>8.2?} until the last page, {different_calls} CMR calls, {different_ok}/20 answered"
+    );
+    println!(
+        "staff page, 16 concurrent:   {staff_rate:>8.0} pages/s ({served}/2000 answered), {staff_calls} CMR calls"
+    );
+}
