@@ -436,6 +436,20 @@ async fn the_profile_page_loads_its_sections_and_the_home_page_its_counts(db: Pg
         home.body.contains(&format!(">{total}<")),
         "the customer count shows"
     );
+    assert!(
+        home.body.contains("From CMR") && home.body.contains("/?fresh="),
+        "the home page says how fresh its figures are, with a refresh"
+    );
+    // The refresh reads CMR again; without it, the kept figures are reused.
+    app.sandbox.control.clear_requests();
+    let kept = app.call("/api/home/summary", Some(&cookie), &[]).await;
+    assert!(kept.is_ok(), "{}", kept.body);
+    assert_eq!(upstream_calls(&app, "/wallet"), 0);
+    let fresh = app
+        .call("/api/home/summary", Some(&cookie), &[("fresh", "true")])
+        .await;
+    assert!(fresh.is_ok(), "{}", fresh.body);
+    assert_eq!(upstream_calls(&app, "/wallet"), 1);
 }
 
 // ---- shared reads: coalescing, invalidation, freshness ---------------------------------------

@@ -12,6 +12,8 @@ pub struct HomeSummary {
     pub mailboxes: Result<u64, String>,
     pub recent: Vec<AuditView>,
     pub cmr: Option<CmrHealth>,
+    /// When CMR gave the oldest figure shown (Unix seconds); `None` when none could be read.
+    pub fetched_at: Option<i64>,
 }
 
 /// The last CMR call: how long it took and how it ended.

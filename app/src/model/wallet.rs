@@ -6,4 +6,6 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WalletView {
     pub balance: super::money::Amount,
+    /// When CMR gave it (Unix seconds).
+    pub fetched_at: i64,
 }

@@ -1,3 +1,4 @@
+use crate::components::fetched::{FetchedAt, FRESH_PARAM};
 use crate::components::history::History;
 use crate::components::loaded::Loaded;
 use crate::components::money::Money;
@@ -7,14 +8,20 @@ use crate::routes;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
+use leptos_router::hooks::use_query_map;
 
 #[cfg(feature = "ssr")]
-use crate::{model::Role, server::ctx, server::home, server::require_role};
+use crate::{
+    model::Role,
+    server::reads::Freshness,
+    server::{ctx, home, require_role},
+};
 
 #[server(prefix = "/api", endpoint = "home/summary")]
-pub async fn load_home() -> Result<HomeSummary, AppError> {
+pub async fn load_home(fresh: Option<bool>) -> Result<HomeSummary, AppError> {
     let staff = require_role(Role::Viewer).await?;
-    home::summary(&ctx::state(), &staff).await
+    let freshness = Freshness::live_if(fresh == Some(true));
+    home::summary(&ctx::state(), &staff, freshness).await
 }
 
 /// A headline figure linking to its page; a figure CMR could not give shows a dash and why.
@@ -37,7 +44,9 @@ fn Figure(
 
 #[component]
 pub fn HomePage() -> impl IntoView {
-    let summary = Resource::new(|| (), |_| load_home());
+    let query = use_query_map();
+    let fresh = Memo::new(move |_| query.read().get(FRESH_PARAM).is_some());
+    let summary = Resource::new(move || fresh.get(), |fresh| load_home(Some(fresh)));
     view! {
         <Title text="Home" />
         <h1>"Home"</h1>
@@ -46,6 +55,7 @@ pub fn HomePage() -> impl IntoView {
                 let count = |r: Result<u64, String>| r.map(|n| n.to_string().into_any());
                 let wallet = s.wallet.map(|amount| view! { <Money amount /> }.into_any());
                 view! {
+                    {s.fetched_at.map(|fetched_at| view! { <FetchedAt fetched_at page=routes::HOME.to_string() /> })}
                     <div class="figures">
                         <Figure label="Wallet balance" value=wallet href=routes::WALLET />
                         <Figure label="Customers" value=count(s.customers) href=routes::CUSTOMERS />

@@ -13,7 +13,11 @@ use cmr::CmrError;
 /// The home page: wallet, counts and health from partner-level calls, all at once.
 /// Staff-management and sign-in security events appear only for admins.
 #[tracing::instrument(name = "home.summary", skip_all)]
-pub async fn summary(state: &AppState, staff: &StaffView) -> Result<HomeSummary, AppError> {
+pub async fn summary(
+    state: &AppState,
+    staff: &StaffView,
+    freshness: Freshness,
+) -> Result<HomeSummary, AppError> {
     let first = cmr::types::PageQuery {
         page: Some(1),
         limit: Some(1),
@@ -27,8 +31,7 @@ pub async fn summary(state: &AppState, staff: &StaffView) -> Result<HomeSummary,
         limit: Some(1),
         ..Default::default()
     };
-    let reads = &state.reads;
-    let cached = Freshness::Cached;
+    let (reads, cached) = (&state.reads, freshness);
     let users = || async {
         Ok(state
             .cmr
@@ -56,12 +59,18 @@ pub async fn summary(state: &AppState, staff: &StaffView) -> Result<HomeSummary,
         db::audit::latest(&state.db, 8, staff.role.allows(crate::model::Role::Admin)),
     );
     let shown = |e: CmrError| AppError::from(e).to_string();
+    let oldest = [&users, &subscriptions, &mailboxes]
+        .into_iter()
+        .filter_map(|t| t.as_ref().ok().map(|f| f.fetched_at))
+        .chain(wallet.as_ref().ok().map(|w| w.fetched_at))
+        .min();
     let total = |t: Result<Fetched<Option<u64>>, CmrError>| {
         t.map_err(shown)?
             .value
             .ok_or_else(|| "CMR did not say how many.".to_string())
     };
     Ok(HomeSummary {
+        fetched_at: oldest,
         wallet: wallet.map(|w| w.balance).map_err(shown),
         customers: total(users),
         subscriptions: total(subscriptions),

@@ -10,12 +10,10 @@ use cmr::CmrError;
 #[tracing::instrument(name = "wallet.summary", skip_all)]
 pub async fn summary(state: &AppState, freshness: Freshness) -> Result<WalletView, CmrError> {
     let read = || async { Ok(state.cmr.wallet().await?.data) };
-    let wallet = state
-        .reads
-        .read(ReadKey::Wallet, freshness, read)
-        .await?
-        .value;
+    let fetched = state.reads.read(ReadKey::Wallet, freshness, read).await?;
+    let wallet = fetched.value;
     Ok(WalletView {
         balance: Amount::new(wallet.balance, wallet.currency),
+        fetched_at: fetched.fetched_at,
     })
 }
