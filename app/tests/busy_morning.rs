@@ -43,6 +43,12 @@ async fn load_all(app: &TestApp, cookie: &str, paths: Vec<String>) -> (Duration,
 #[sqlx::test(migrations = "../migrations")]
 #[ignore = "benchmark: run explicitly with --ignored --nocapture"]
 async fn busy_morning(db: PgPool) {
+    // Logging as in production (`info`), not the test harness's `debug` capture: formatting
+    // debug lines would be measured too.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter("info")
+        .with_writer(std::io::sink)
+        .try_init();
     let app = spawn(db).await;
     app.staff("bench@example.com", Role::Admin).await;
     let cookie = app.sign_in("bench@example.com", PASSWORD).await;
@@ -124,6 +130,49 @@ async fn busy_morning(db: PgPool) {
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
     let (through, direct) = (median(through), median(direct));
+    // The same server function answered from the read cache: what the dashboard itself costs
+    // (session, guard, server function), without CMR.
+    let mut kept = Vec::new();
+    for _ in 0..40 {
+        let started = Instant::now();
+        let answer = app
+            .call(
+                "/api/customers/list",
+                Some(&cookie),
+                &[("q", ""), ("page", "1"), ("sort", "name")],
+            )
+            .await;
+        kept.push(started.elapsed());
+        assert_eq!(answer.status, 200, "{}", answer.body);
+    }
+    let kept = median(kept);
+    // The CMR client alone (limiter, shared budget, HTTP, decoding), no dashboard around it.
+    let mut client = Vec::new();
+    let query = cmr::types::UserListQuery {
+        page: Some(1),
+        limit: Some(20),
+        search: None,
+    };
+    for _ in 0..40 {
+        let started = Instant::now();
+        app.state.cmr.list_users(&query).await.unwrap();
+        client.push(started.elapsed());
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    let client = median(client);
+    let bare = cmr::client::CmrClient::new(cmr::client::ClientConfig::new(
+        app.sandbox.base_url(),
+        cmr::client::ApiKey::new(common::CMR_KEY.to_string()),
+    ))
+    .unwrap();
+    let mut unshared = Vec::new();
+    for _ in 0..40 {
+        let started = Instant::now();
+        bare.list_users(&query).await.unwrap();
+        unshared.push(started.elapsed());
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    let unshared = median(unshared);
 
     println!("one profile alone:           {alone:>8.2?}, {alone_calls} CMR calls");
     println!(
@@ -138,4 +187,7 @@ async fn busy_morning(db: PgPool) {
     println!(
         "customer list, live, 4/s:    {through:>8.2?} median through the dashboard, {direct:>8.2?} calling the sandbox directly"
     );
+    println!("customer list, kept:         {kept:>8.2?} median (no CMR call)");
+    println!("the CMR client alone:        {client:>8.2?} median (limiter, shared budget, HTTP, decoding)");
+    println!("the CMR client, no shared budget: {unshared:>8.2?} median");
 }
