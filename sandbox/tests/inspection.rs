@@ -1,6 +1,7 @@
-//! The standalone `cmr-sandbox` binary, started as its own process: it serves the request log
-//! over HTTP only when `CMR_SANDBOX_INSPECT=1`. (Cargo hands `CARGO_BIN_EXE_cmr-sandbox` only to
-//! tests of the package that builds the binary, so this test lives here, not in `cmr`.)
+//! The sandbox's inspection route (its request log over HTTP, for the browser tests): unknown
+//! unless asked for, in process and in the standalone `cmr-sandbox` binary (which serves it
+//! only with `CMR_SANDBOX_INSPECT=1`). Cargo hands `CARGO_BIN_EXE_cmr-sandbox` only to tests
+//! of the package that builds the binary, so these tests live here.
 
 use std::time::Duration;
 
@@ -91,4 +92,41 @@ async fn the_sandbox_binary_serves_inspection_only_with_cmr_sandbox_inspect_1() 
     let inspecting = SandboxProcess::start(Some("1"));
     let (status, body) = get_on_host(&inspecting.base_url, INSPECT_PATH, false).await;
     assert_eq!((status, body.as_str()), (200, "[]"));
+}
+
+/// One API call, made as the client would make it (the key in its header).
+async fn call_wallet(base_url: &str) {
+    let response = reqwest::Client::new()
+        .get(format!("{base_url}/wallet"))
+        .header(cmr::API_KEY_HEADER, KEY)
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(response.status(), 200);
+}
+
+#[tokio::test]
+async fn the_inspection_route_is_an_unknown_path_unless_asked_for() {
+    let sandbox = cmr_sandbox::spawn(cmr_sandbox::Sandbox::seeded(KEY)).expect("binds");
+    call_wallet(&sandbox.base_url()).await;
+    let base = sandbox.base_url();
+    for with_key in [true, false] {
+        let unknown = get_on_host(&base, "/__sandbox/nothing-here", with_key).await;
+        let inspect = get_on_host(&base, INSPECT_PATH, with_key).await;
+        assert_eq!(inspect, unknown, "with key: {with_key}");
+    }
+    assert_eq!(get_on_host(&base, INSPECT_PATH, true).await.0, 404);
+}
+
+#[tokio::test]
+async fn with_inspection_the_request_log_is_served_without_headers() {
+    let sandbox = cmr_sandbox::spawn(cmr_sandbox::Sandbox::seeded(KEY).with_inspection())
+        .expect("sandbox binds to loopback");
+    call_wallet(&sandbox.base_url()).await;
+    let (status, body) = get_on_host(&sandbox.base_url(), INSPECT_PATH, false).await;
+    assert_eq!(status, 200, "{body}");
+    let log: serde_json::Value = serde_json::from_str(&body).expect("JSON");
+    assert_eq!(log[0]["method"], "GET");
+    assert_eq!(log[0]["path"], "/wallet");
+    assert!(!body.contains(KEY), "{body}");
 }
