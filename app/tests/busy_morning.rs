@@ -144,6 +144,7 @@ async fn busy_morning(db: PgPool) {
             .await;
         kept.push(started.elapsed());
         assert_eq!(answer.status, 200, "{}", answer.body);
+        tokio::time::sleep(Duration::from_millis(250)).await;
     }
     let kept = median(kept);
     // The CMR client alone (limiter, shared budget, HTTP, decoding), no dashboard around it.
@@ -173,6 +174,60 @@ async fn busy_morning(db: PgPool) {
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
     let unshared = median(unshared);
+    // The direct call again, decoding the answer as the client does (users from `data`).
+    let mut decoded = Vec::new();
+    for _ in 0..40 {
+        let started = Instant::now();
+        let res = app
+            .http()
+            .get(&direct_url)
+            .header("cmr-x-api-key", common::CMR_KEY)
+            .send()
+            .await
+            .unwrap();
+        let body = res.bytes().await.unwrap();
+        let value: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        let users: Vec<cmr::types::User> =
+            serde_json::from_value(value["data"]["users"].clone()).unwrap();
+        assert!(!users.is_empty());
+        decoded.push(started.elapsed());
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    let decoded = median(decoded);
+    // A bare proxy (axum + reqwest, no session, no decoding) in front of the same call: the
+    // baseline the issue measures the dashboard's overhead against.
+    let proxied = {
+        let upstream = direct_url.clone();
+        let client = reqwest::Client::new();
+        let route = axum::routing::get(move || {
+            let (client, upstream) = (client.clone(), upstream.clone());
+            async move {
+                let res = client
+                    .get(&upstream)
+                    .header("cmr-x-api-key", common::CMR_KEY)
+                    .send()
+                    .await
+                    .unwrap();
+                res.bytes().await.unwrap()
+            }
+        });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let proxy_url = format!("http://{}/users", listener.local_addr().unwrap());
+        tokio::spawn(async move {
+            axum::serve(listener, axum::Router::new().route("/users", route))
+                .await
+                .unwrap()
+        });
+        let mut times = Vec::new();
+        for _ in 0..40 {
+            let started = Instant::now();
+            let res = app.http().get(&proxy_url).send().await.unwrap();
+            let _ = res.bytes().await.unwrap();
+            times.push(started.elapsed());
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+        median(times)
+    };
 
     println!("one profile alone:           {alone:>8.2?}, {alone_calls} CMR calls");
     println!(
@@ -190,4 +245,6 @@ async fn busy_morning(db: PgPool) {
     println!("customer list, kept:         {kept:>8.2?} median (no CMR call)");
     println!("the CMR client alone:        {client:>8.2?} median (limiter, shared budget, HTTP, decoding)");
     println!("the CMR client, no shared budget: {unshared:>8.2?} median");
+    println!("direct, decoded as the client does: {decoded:>8.2?} median");
+    println!("through a bare axum + reqwest proxy: {proxied:>8.2?} median");
 }
