@@ -171,6 +171,9 @@ test.describe.serial('customers', () => {
     await page.getByLabel('City').fill('Boston');
     await page.getByLabel('Postal code').fill('02110');
     await page.getByLabel('Country', { exact: true }).selectOption('US');
+    // The state list loads for the chosen country; until it arrives the field is still the
+    // free-text one the empty country had.
+    await expect(page.locator('select#field-state')).toBeVisible();
     await page.getByLabel('State / province').selectOption('Massachusetts');
     await page.getByRole('button', { name: 'Create customer' }).click();
     await expect(page.locator('#field-company-error')).toHaveText('Company is required.');
