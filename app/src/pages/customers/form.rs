@@ -67,6 +67,9 @@ pub fn ProfileFields(
     let country = values.field(ProfileField::Country);
     let country_list = Resource::new(|| (), |_| countries());
     let state_list = Resource::new(move || country.get(), states);
+    // True while a newly chosen country's states load: the field says so (the previous
+    // country's field stays until the list arrives).
+    let states_loading = RwSignal::new(false);
 
     let field_view = move |field: ProfileField| {
         let (label, value) = (profile::label(field), values.field(field));
@@ -112,7 +115,10 @@ pub fn ProfileFields(
             }
             .into_any(),
             ProfileField::State => view! {
-                <Transition fallback=move || view! { <input id="field-state" name=format!("{prefix}[state]") value=value.get_untracked() /> }>
+                <Transition
+                    set_pending=states_loading
+                    fallback=move || view! { <input id="field-state" name=format!("{prefix}[state]") value=value.get_untracked() /> }
+                >
                     {
                         let (id, name, error_id) = state_ids;
                         move || {
@@ -188,10 +194,18 @@ pub fn ProfileFields(
             .into_any(),
         };
         view! {
-            <div class="field" class:changed=changed>
+            <div
+                class="field"
+                class:changed=changed
+                aria-busy=move || (field == ProfileField::State && states_loading.get()).then_some("true")
+            >
                 <label for=id>
                     {label}
                     {(!required).then(|| view! { <span class="muted">" (optional)"</span> })}
+                    {move || {
+                        (field == ProfileField::State && states_loading.get())
+                            .then(|| view! { <span class="muted">" — loading the list…"</span> })
+                    }}
                     {move || changed().then(|| view! { <span class="changed-mark">" — changed"</span> })}
                 </label>
                 {control}
