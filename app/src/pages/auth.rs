@@ -199,14 +199,7 @@ pub fn ChangePasswordPage() -> impl IntoView {
                 view! {
                     <ActionForm action=action>
                         <ErrorAlert error />
-                        <Field
-                            name="current_password"
-                            label="Current password"
-                            kind="password"
-                            autocomplete="current-password"
-                            required=true
-                            error=error
-                        />
+                        <PasswordField name="current_password" label="Current password" error />
                         <NewPasswordFields
                             name="new_password"
                             label="New password (at least 12 characters)"

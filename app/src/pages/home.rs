@@ -20,7 +20,7 @@ use crate::{
 #[server(prefix = "/api", endpoint = "home/summary")]
 pub async fn load_home(fresh: Option<bool>) -> Result<HomeSummary, AppError> {
     let staff = require_role(Role::Viewer).await?;
-    let freshness = Freshness::live_if(fresh == Some(true));
+    let freshness = Freshness::asked(fresh);
     home::summary(&ctx::state(), &staff, freshness).await
 }
 

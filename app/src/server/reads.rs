@@ -72,8 +72,9 @@ pub enum Freshness {
 }
 
 impl Freshness {
-    pub fn live_if(live: bool) -> Freshness {
-        if live {
+    /// From a server function's `fresh` argument (the refresh link sets it).
+    pub fn asked(fresh: Option<bool>) -> Freshness {
+        if fresh == Some(true) {
             Freshness::Live
         } else {
             Freshness::Cached
@@ -173,11 +174,6 @@ impl ReadCache {
     /// Drops every kept answer.
     pub fn clear(&self) {
         self.lock().clear();
-    }
-
-    /// Drops the kept answer for `key`.
-    pub fn invalidate(&self, key: &ReadKey) {
-        self.lock().remove(key);
     }
 
     pub fn len(&self) -> usize {

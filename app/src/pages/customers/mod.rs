@@ -37,14 +37,14 @@ pub async fn list_customers(
     fresh: Option<bool>,
 ) -> Result<CustomerList, AppError> {
     require_role(Role::Viewer).await?;
-    let freshness = Freshness::live_if(fresh == Some(true));
+    let freshness = Freshness::asked(fresh);
     customers::list(&ctx::state(), &q, page, sort, freshness).await
 }
 
 #[server(prefix = "/api", endpoint = "customers/get")]
 pub async fn get_customer(id: String, fresh: Option<bool>) -> Result<CustomerDetail, AppError> {
     let staff = require_role(Role::Viewer).await?;
-    let freshness = Freshness::live_if(fresh == Some(true));
+    let freshness = Freshness::asked(fresh);
     customers::detail(&ctx::state(), &staff, &id, freshness).await
 }
 
