@@ -40,6 +40,51 @@ async fn load_all(app: &TestApp, cookie: &str, paths: Vec<String>) -> (Duration,
     (started.elapsed(), ok)
 }
 
+/// Times `once` 40 times at 4 a second (the cadence the issue measures at: an idle machine is
+/// faster back to back); the median.
+async fn median_at_4_per_second<F, Fut>(mut once: F) -> Duration
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let mut times = Vec::with_capacity(40);
+    for _ in 0..40 {
+        let started = Instant::now();
+        once().await;
+        times.push(started.elapsed());
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    times.sort();
+    times[times.len() / 2]
+}
+
+/// GETs `url` (with CMR's key header when given); the body.
+async fn fetch(http: &reqwest::Client, url: &str, key: Option<&str>) -> axum::body::Bytes {
+    let mut request = http.get(url);
+    if let Some(key) = key {
+        request = request.header(cmr::API_KEY_HEADER, key);
+    }
+    request.send().await.unwrap().bytes().await.unwrap()
+}
+
+/// A bare axum + reqwest proxy for `upstream` (no session, no decoding): the baseline the
+/// dashboard's per-call overhead is measured against. Its URL.
+async fn bare_proxy(upstream: String) -> String {
+    let client = reqwest::Client::new();
+    let route = axum::routing::get(move || {
+        let (client, upstream) = (client.clone(), upstream.clone());
+        async move { fetch(&client, &upstream, Some(common::CMR_KEY)).await }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/users", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        axum::serve(listener, axum::Router::new().route("/users", route))
+            .await
+            .unwrap()
+    });
+    url
+}
+
 #[sqlx::test(migrations = "../migrations")]
 #[ignore = "benchmark: run explicitly with --ignored --nocapture"]
 async fn busy_morning(db: PgPool) {
@@ -93,141 +138,61 @@ async fn busy_morning(db: PgPool) {
     let staff_rate = served as f64 / started.elapsed().as_secs_f64();
     let staff_calls = app.sandbox.control.requests().len();
 
-    // One authenticated server function that calls CMR (the customer list, read live), 4 a
-    // second, against the same CMR call made directly; medians of 40.
-    let median = |mut v: Vec<Duration>| {
-        v.sort();
-        v[v.len() / 2]
+    // One customer-list read, taken apart: through the dashboard (live and kept), the CMR
+    // client alone (with and without the shared budget), the sandbox directly (raw and
+    // decoded) and through a bare proxy. Every series at the same cadence, 4 a second.
+    let (app_ref, cookie_ref) = (&app, cookie.as_str());
+    let list = |fresh: bool| async move {
+        let mut form = vec![("q", ""), ("page", "1"), ("sort", "name")];
+        if fresh {
+            form.push(("fresh", "true"));
+        }
+        let answer = app_ref
+            .call("/api/customers/list", Some(cookie_ref), &form)
+            .await;
+        assert_eq!(answer.status, 200, "{}", answer.body);
     };
-    let (mut through, mut direct) = (Vec::new(), Vec::new());
-    let direct_url = format!("{}/users/list?page=1&limit=20", app.sandbox.base_url());
-    for _ in 0..40 {
-        let started = Instant::now();
-        let answer = app
-            .call(
-                "/api/customers/list",
-                Some(&cookie),
-                &[
-                    ("q", ""),
-                    ("page", "1"),
-                    ("sort", "name"),
-                    ("fresh", "true"),
-                ],
-            )
-            .await;
-        through.push(started.elapsed());
-        assert_eq!(answer.status, 200, "{}", answer.body);
-        let started = Instant::now();
-        let res = app
-            .http()
-            .get(&direct_url)
-            .header("cmr-x-api-key", common::CMR_KEY)
-            .send()
-            .await
-            .unwrap();
-        let _ = res.bytes().await.unwrap();
-        direct.push(started.elapsed());
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
-    let (through, direct) = (median(through), median(direct));
-    // The same server function answered from the read cache: what the dashboard itself costs
-    // (session, guard, server function), without CMR.
-    let mut kept = Vec::new();
-    for _ in 0..40 {
-        let started = Instant::now();
-        let answer = app
-            .call(
-                "/api/customers/list",
-                Some(&cookie),
-                &[("q", ""), ("page", "1"), ("sort", "name")],
-            )
-            .await;
-        kept.push(started.elapsed());
-        assert_eq!(answer.status, 200, "{}", answer.body);
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
-    let kept = median(kept);
-    // The CMR client alone (limiter, shared budget, HTTP, decoding), no dashboard around it.
-    let mut client = Vec::new();
-    let query = cmr::types::UserListQuery {
+    let through = median_at_4_per_second(|| list(true)).await;
+    let kept = median_at_4_per_second(|| list(false)).await;
+
+    let query = &cmr::types::UserListQuery {
         page: Some(1),
         limit: Some(20),
         search: None,
     };
-    for _ in 0..40 {
-        let started = Instant::now();
-        app.state.cmr.list_users(&query).await.unwrap();
-        client.push(started.elapsed());
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
-    let client = median(client);
-    let bare = cmr::client::CmrClient::new(cmr::client::ClientConfig::new(
+    let client = median_at_4_per_second(|| async {
+        app_ref.state.cmr.list_users(query).await.unwrap();
+    })
+    .await;
+    let bare = &cmr::client::CmrClient::new(cmr::client::ClientConfig::new(
         app.sandbox.base_url(),
         cmr::client::ApiKey::new(common::CMR_KEY.to_string()),
     ))
     .unwrap();
-    let mut unshared = Vec::new();
-    for _ in 0..40 {
-        let started = Instant::now();
-        bare.list_users(&query).await.unwrap();
-        unshared.push(started.elapsed());
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
-    let unshared = median(unshared);
-    // The direct call again, decoding the answer as the client does (users from `data`).
-    let mut decoded = Vec::new();
-    for _ in 0..40 {
-        let started = Instant::now();
-        let res = app
-            .http()
-            .get(&direct_url)
-            .header("cmr-x-api-key", common::CMR_KEY)
-            .send()
-            .await
-            .unwrap();
-        let body = res.bytes().await.unwrap();
+    let unshared = median_at_4_per_second(|| async {
+        bare.list_users(query).await.unwrap();
+    })
+    .await;
+
+    let direct_url = &format!("{}/users/list?page=1&limit=20", app.sandbox.base_url());
+    let http = app.http();
+    let direct = median_at_4_per_second(|| async {
+        fetch(http, direct_url, Some(common::CMR_KEY)).await;
+    })
+    .await;
+    let decoded = median_at_4_per_second(|| async {
+        let body = fetch(http, direct_url, Some(common::CMR_KEY)).await;
         let value: serde_json::Value = serde_json::from_slice(&body).unwrap();
         let users: Vec<cmr::types::User> =
             serde_json::from_value(value["data"]["users"].clone()).unwrap();
         assert!(!users.is_empty());
-        decoded.push(started.elapsed());
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
-    let decoded = median(decoded);
-    // A bare proxy (axum + reqwest, no session, no decoding) in front of the same call: the
-    // baseline the issue measures the dashboard's overhead against.
-    let proxied = {
-        let upstream = direct_url.clone();
-        let client = reqwest::Client::new();
-        let route = axum::routing::get(move || {
-            let (client, upstream) = (client.clone(), upstream.clone());
-            async move {
-                let res = client
-                    .get(&upstream)
-                    .header("cmr-x-api-key", common::CMR_KEY)
-                    .send()
-                    .await
-                    .unwrap();
-                res.bytes().await.unwrap()
-            }
-        });
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let proxy_url = format!("http://{}/users", listener.local_addr().unwrap());
-        tokio::spawn(async move {
-            axum::serve(listener, axum::Router::new().route("/users", route))
-                .await
-                .unwrap()
-        });
-        let mut times = Vec::new();
-        for _ in 0..40 {
-            let started = Instant::now();
-            let res = app.http().get(&proxy_url).send().await.unwrap();
-            let _ = res.bytes().await.unwrap();
-            times.push(started.elapsed());
-            tokio::time::sleep(Duration::from_millis(250)).await;
-        }
-        median(times)
-    };
+    })
+    .await;
+    let proxy_url = &bare_proxy(direct_url.clone()).await;
+    let proxied = median_at_4_per_second(|| async {
+        fetch(http, proxy_url, None).await;
+    })
+    .await;
 
     println!("one profile alone:           {alone:>8.2?}, {alone_calls} CMR calls");
     println!(

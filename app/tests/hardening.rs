@@ -973,7 +973,7 @@ async fn a_create_whose_answer_was_lost_is_never_sent_again_under_its_key(db: Pg
 /// Clients that hang up at the worst moment (after their attempt is claimed, while the password
 /// is being hashed) get no free guesses and leak nothing: every abandoned attempt still
 /// counts toward the lockout, the password gate's slots all come back, and the next sign-in
-/// of someone else is served at once.
+/// of someone else is served.
 #[sqlx::test(migrations = "../migrations")]
 async fn clients_that_hang_up_mid_check_get_no_free_guesses_and_leak_no_slots(db: PgPool) {
     let app = spawn_with(db, |c| {
@@ -984,13 +984,9 @@ async fn clients_that_hang_up_mid_check_get_no_free_guesses_and_leak_no_slots(db
     app.staff("ann@example.com", Role::Admin).await;
     app.staff("bo@example.com", Role::Viewer).await;
     // Hang-ups spread from "before the claim" to "mid-hash" (a check takes tens of ms).
-    let impatient = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
     let hang_ups: Vec<_> = (0..40u64)
         .map(|i| {
-            let (http, url) = (impatient.clone(), app.url.clone());
+            let (http, url) = (app.http().clone(), app.url.clone());
             tokio::spawn(async move {
                 let form = sign_in_form("ann@example.com", "wrong guess");
                 let sent = http
