@@ -440,6 +440,10 @@ async fn the_profile_page_loads_its_sections_and_the_home_page_its_counts(db: Pg
         home.body.contains("From CMR") && home.body.contains("/?fresh="),
         "the home page says how fresh its figures are, with a refresh"
     );
+    assert!(
+        home.body.contains("title=\"From CMR "),
+        "the header's balance says how fresh it is"
+    );
     // The refresh reads CMR again; without it, the kept figures are reused.
     app.sandbox.control.clear_requests();
     let kept = app.call("/api/home/summary", Some(&cookie), &[]).await;

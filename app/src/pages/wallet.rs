@@ -1,6 +1,7 @@
 //! The partner wallet: the header's balance slot (refreshed in the background).
 
 use crate::components::money::Money;
+use crate::components::relative_time::{now_secs, relative};
 use crate::error::AppError;
 use crate::model::WalletView;
 use leptos::prelude::*;
@@ -58,7 +59,11 @@ pub fn WalletSlot() -> impl IntoView {
             <Transition fallback=|| view! { <span class="wallet-amount muted">"…"</span> }>
                 {move || Suspend::new(async move {
                     match wallet.await {
-                        Ok(w) => view! { <span class="wallet-amount"><Money amount=w.balance /></span> }.into_any(),
+                        Ok(w) => {
+                            // Kept for up to 30 s (see `server::reads`): say how fresh it is.
+                            let fresh = format!("From CMR {}", relative(w.fetched_at, now_secs()));
+                            view! { <span class="wallet-amount" title=fresh><Money amount=w.balance /></span> }.into_any()
+                        }
                         Err(e) => {
                             view! {
                                 <span class="wallet-amount muted" title=e.to_string()>
