@@ -63,7 +63,7 @@ mod cli {
     async fn serve(config: Config) -> Result<(), startup::StartupError> {
         let listen_addr = config.listen_addr;
         let (state, sandbox) = startup::prepare(config, Arc::new(SystemClock)).await?;
-        let store = router::session_store(&state).await?;
+        let store = router::session_store(&state);
         router::spawn_session_cleanup(store.clone());
 
         let mut leptos_options = leptos::config::get_configuration(None)?.leptos_options;

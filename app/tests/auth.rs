@@ -113,11 +113,32 @@ async fn the_old_cookie_is_dead_after_sign_out(db: PgPool) {
     let answer = app.call("/api/auth/sign_out", Some(&cookie), &[]).await;
     assert!(answer.is_ok(), "{}", answer.body);
     assert!(!app.is_signed_in(&cookie).await);
-    let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM tower_sessions.session")
+    let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM staff_sessions")
         .fetch_one(&app.state.db)
         .await
         .unwrap();
     assert_eq!(rows, 0, "the session row was deleted server-side");
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_session_row_names_its_account_and_ends_with_it(db: PgPool) {
+    let app = spawn(db).await;
+    let ann = app.staff("ann@example.com", Role::Viewer).await;
+    let cookie = app.sign_in("ann@example.com", PASSWORD).await;
+    // The idle clock is written back a minute later: the row keeps naming its account.
+    app.clock.advance(2 * MINUTE);
+    assert!(app.is_signed_in(&cookie).await);
+    let owners: Vec<Option<i64>> = sqlx::query_scalar("SELECT staff_id FROM staff_sessions")
+        .fetch_all(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(owners, vec![Some(ann.id)], "one session, Ann's");
+    sqlx::query("DELETE FROM staff WHERE id = $1")
+        .bind(ann.id)
+        .execute(&app.state.db)
+        .await
+        .unwrap();
+    assert!(!app.is_signed_in(&cookie).await, "the account is gone");
 }
 
 #[sqlx::test(migrations = "../migrations")]

@@ -364,7 +364,7 @@ async fn a_request_in_flight_at_sign_out_does_not_revive_the_session(db: PgPool)
         !app.is_signed_in(&cookie).await,
         "signed out stays signed out"
     );
-    let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM tower_sessions.session")
+    let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM staff_sessions")
         .fetch_one(&app.state.db)
         .await
         .unwrap();

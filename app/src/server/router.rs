@@ -29,9 +29,9 @@ pub fn session_cookie_name(https: bool) -> &'static str {
     }
 }
 
-/// Creates the session store's table (tower-sessions' own schema) if needed.
-pub async fn session_store(state: &AppState) -> Result<FinalStore, sqlx::Error> {
-    FinalStore::new(state.db.clone()).await
+/// The session store (its table comes with the migrations).
+pub fn session_store(state: &AppState) -> FinalStore {
+    FinalStore::new(state.db.clone())
 }
 
 pub fn build(state: AppState, store: FinalStore, leptos_options: LeptosOptions) -> Router {

@@ -135,7 +135,7 @@ async fn start(
         .build();
     // As `startup::prepare` does: hear what other instances' changes made stale.
     app::server::reads_sync::listen(state.db.clone(), state.reads.clone());
-    let store = router::session_store(&state).await.unwrap();
+    let store = router::session_store(&state);
     let app = router::build(state.clone(), store, options);
     let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });

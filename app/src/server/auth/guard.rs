@@ -3,10 +3,11 @@
 //! role they need. A new server function is therefore refused to anonymous callers without
 //! anyone remembering to add a check.
 
-use super::session;
+use super::{final_store, session};
 use crate::error::AppError;
 use crate::model::{Role, StaffView};
 use crate::routes;
+use crate::server::errors::internal;
 use crate::server::{db, AppState};
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -62,23 +63,28 @@ async fn resolve(
     session: &Session,
     activity: bool,
 ) -> Result<Option<StaffView>, AppError> {
-    let Some(mut auth) = session::load(session).await? else {
+    // One query for the session and its account; the session itself is loaded (a second
+    // query) only when it is written below.
+    let Some(id) = session.id() else {
+        return Ok(None);
+    };
+    let signed_in = final_store::signed_in(&state.db, &id)
+        .await
+        .map_err(|e| internal("session load", e))?;
+    let Some((mut auth, staff)) = signed_in else {
         return Ok(None);
     };
     let now = state.clock.now();
     let config = &state.config;
-    if auth
-        .check(now, config.session_idle, config.session_absolute)
-        .is_err()
+    let current = staff.password_changed_at.unix_timestamp() == auth.epoch;
+    if !current
+        || auth
+            .check(now, config.session_idle, config.session_absolute)
+            .is_err()
     {
         session::end(session).await?;
         return Ok(None);
     }
-    let staff = db::staff::by_id(&state.db, auth.staff_id).await?;
-    let Some(staff) = staff.filter(|s| s.password_changed_at.unix_timestamp() == auth.epoch) else {
-        session::end(session).await?;
-        return Ok(None);
-    };
     // Refresh the idle clock at most once a minute: a session write per request is waste.
     if activity && now.unix_timestamp() - auth.last_seen_at >= 60 {
         auth.last_seen_at = now.unix_timestamp();

@@ -6,6 +6,7 @@ use crate::server::db::staff::StaffRow;
 use crate::server::errors::internal;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
+use tower_sessions::session::Record;
 use tower_sessions::Session;
 
 const KEY: &str = "auth";
@@ -53,6 +54,12 @@ impl SessionAuth {
         }
         Ok(())
     }
+}
+
+/// The sign-in a stored record holds, if any (what the store reads without a [`Session`]).
+pub fn auth_in(record: &Record) -> Option<SessionAuth> {
+    let value = record.data.get(KEY)?;
+    serde_json::from_value(value.clone()).ok()
 }
 
 pub async fn load(session: &Session) -> Result<Option<SessionAuth>, AppError> {

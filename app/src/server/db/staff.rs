@@ -43,7 +43,7 @@ impl StaffRow {
     }
 }
 
-const COLUMNS: &str = "id, email, display_name, role, password_hash, password_changed_at";
+pub const COLUMNS: &str = "id, email, display_name, role, password_hash, password_changed_at";
 
 pub async fn count(db: &PgPool) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar("SELECT count(*) FROM staff")
