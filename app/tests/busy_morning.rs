@@ -40,15 +40,15 @@ async fn load_all(app: &TestApp, cookie: &str, paths: Vec<String>) -> (Duration,
     (started.elapsed(), ok)
 }
 
-/// Times `once` 40 times at 4 a second (the cadence the issue measures at: an idle machine is
+/// Times `once` 80 times at 4 a second (the cadence the issue measures at: an idle machine is
 /// faster back to back); the median.
 async fn median_at_4_per_second<F, Fut>(mut once: F) -> Duration
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = ()>,
 {
-    let mut times = Vec::with_capacity(40);
-    for _ in 0..40 {
+    let mut times = Vec::with_capacity(80);
+    for _ in 0..80 {
         let started = Instant::now();
         once().await;
         times.push(started.elapsed());
@@ -94,7 +94,9 @@ async fn busy_morning(db: PgPool) {
         .with_env_filter("info")
         .with_writer(std::io::sink)
         .try_init();
-    let app = spawn(db).await;
+    // The production pool's settings, not the test harness's.
+    let pool = common::another_pool(&db).await;
+    let app = spawn(pool.clone()).await;
     app.staff("bench@example.com", Role::Admin).await;
     let cookie = app.sign_in("bench@example.com", PASSWORD).await;
     let ids: Vec<String> = app
@@ -154,6 +156,27 @@ async fn busy_morning(db: PgPool) {
     };
     let through = median_at_4_per_second(|| list(true)).await;
     let kept = median_at_4_per_second(|| list(false)).await;
+    // The layers every request passes, without a page or server function: the health check,
+    // anonymous and then with the session cookie (the guard's session and account query).
+    let health = |cookie: Option<&'static str>| {
+        let (http, url) = (app_ref.http().clone(), format!("{}/healthz", app_ref.url));
+        async move {
+            let mut request = http.get(url);
+            if let Some(cookie) = cookie {
+                request = request.header("cookie", format!("cmr_session={cookie}"));
+            }
+            assert!(request.send().await.unwrap().status().is_success());
+        }
+    };
+    let layers = median_at_4_per_second(|| health(None)).await;
+    let signed_cookie: &'static str = cookie.clone().leak();
+    let layers_signed_in = median_at_4_per_second(|| health(Some(signed_cookie))).await;
+    // One database round trip from the dashboard's pool: the floor under the two above.
+    let db_ref = &app.state.db;
+    let round_trip = median_at_4_per_second(|| async {
+        sqlx::query("SELECT 1").execute(db_ref).await.unwrap();
+    })
+    .await;
 
     let query = &cmr::types::UserListQuery {
         page: Some(1),
@@ -208,8 +231,12 @@ async fn busy_morning(db: PgPool) {
         "customer list, live, 4/s:    {through:>8.2?} median through the dashboard, {direct:>8.2?} calling the sandbox directly"
     );
     println!("customer list, kept:         {kept:>8.2?} median (no CMR call)");
+    println!("the layers alone (/healthz): {layers:>8.2?} median anonymous, {layers_signed_in:>8.2?} signed in");
+    println!("one database round trip:     {round_trip:>8.2?} median (SELECT 1 from the pool)");
     println!("the CMR client alone:        {client:>8.2?} median (limiter, shared budget, HTTP, decoding)");
     println!("the CMR client, no shared budget: {unshared:>8.2?} median");
     println!("direct, decoded as the client does: {decoded:>8.2?} median");
     println!("through a bare axum + reqwest proxy: {proxied:>8.2?} median");
+    drop(app);
+    pool.close().await;
 }

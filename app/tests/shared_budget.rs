@@ -153,7 +153,7 @@ async fn a_429_seen_by_one_instance_pauses_the_other_for_its_retry_after(db: PgP
     let shared_by = Instant::now() + Duration::from_secs(5);
     loop {
         let paused: Option<bool> =
-            sqlx::query_scalar("SELECT paused_until > clock_timestamp() FROM cmr_budget_state")
+            sqlx::query_scalar("SELECT paused_until > clock_timestamp() FROM cmr_budget")
                 .fetch_one(&db)
                 .await
                 .unwrap();
@@ -238,11 +238,41 @@ async fn a_caller_whose_turn_is_past_its_deadline_is_refused_at_once_and_records
     );
     assert!(busy.retry_after > Duration::from_millis(700), "{busy:?}");
     assert!(busy.retry_after <= window(), "{busy:?}");
-    let recorded: i64 = sqlx::query_scalar("SELECT count(*) FROM cmr_budget_starts")
+    let recorded: i64 = sqlx::query_scalar("SELECT cardinality(starts)::int8 FROM cmr_budget")
         .fetch_one(&db)
         .await
         .unwrap();
     assert_eq!(recorded, 1);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_crash_that_empties_the_unlogged_budget_starts_it_afresh(db: PgPool) {
+    let budget = PgBudget::new(db.clone(), 1);
+    budget
+        .admit_by(Instant::now() + FAR, Priority::Interactive)
+        .await
+        .unwrap();
+    // What crash recovery does to an unlogged table.
+    sqlx::query("TRUNCATE cmr_budget")
+        .execute(&db)
+        .await
+        .unwrap();
+    budget
+        .admit_by(Instant::now() + FAR, Priority::Interactive)
+        .await
+        .unwrap();
+    budget.pause_everyone(Duration::from_secs(5)).await.unwrap();
+    let rows: Vec<(i32, bool)> = sqlx::query_as(
+        "SELECT cardinality(starts), paused_until > clock_timestamp() FROM cmr_budget",
+    )
+    .fetch_all(&db)
+    .await
+    .unwrap();
+    assert_eq!(
+        rows,
+        vec![(1, true)],
+        "one row again, with the new start and pause"
+    );
 }
 
 #[sqlx::test(migrations = "../migrations")]
@@ -395,7 +425,7 @@ async fn callers_that_give_up_waiting_for_the_budget_leave_nothing_behind(db: Pg
         "{background:?}"
     );
     let in_window: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM cmr_budget_starts
+        "SELECT count(*) FROM cmr_budget, unnest(starts) AS started_at
           WHERE started_at > clock_timestamp() - interval '1050 milliseconds'",
     )
     .fetch_one(&db)
@@ -431,7 +461,7 @@ async fn a_pause_recorded_by_one_budget_holds_back_another_on_the_same_database(
     a.pause_everyone(Duration::from_secs(2)).await.unwrap();
     a.pause_everyone(Duration::from_millis(10)).await.unwrap();
     let left: f64 = sqlx::query_scalar(
-        "SELECT extract(epoch FROM paused_until - clock_timestamp())::float8 FROM cmr_budget_state",
+        "SELECT extract(epoch FROM paused_until - clock_timestamp())::float8 FROM cmr_budget",
     )
     .fetch_one(&db)
     .await

@@ -2,17 +2,20 @@
 //!
 //! CMR allows 5 calls per second per API key for the whole partner. Each process's client
 //! keeps its own limiter (arrival order, deadlines, a bounded queue); this is the second gate
-//! every attempt passes, the one all instances share (`migrations/20261126000001_cmr_budget.sql`).
+//! every attempt passes, the one all instances share (`migrations/20261126000003_cmr_budget_one_row.sql`).
 //!
 //! Why this shape:
 //! - **A sliding window of recorded starts**, not a token bucket: it is the rule CMR enforces
 //!   ("at most N in any second"), and what a page needs (its handful of concurrent calls go out
 //!   together instead of 200 ms apart).
-//! - **One statement per admission.** `cmr_budget_admit` takes a transaction-scoped advisory
-//!   lock, drops expired starts, checks the 429 pause, counts, and records the start, all in
-//!   one round trip. The lock lives only while the database runs that statement: no caller
-//!   ever sleeps holding it, and a caller that gives up mid-statement cannot leave it taken.
-//!   A dropped caller leaves behind at most the start it was granted.
+//! - **One statement per admission.** `cmr_budget_admit` locks the budget's one row, drops
+//!   expired starts, checks the 429 pause, counts, and records the start, all in one round
+//!   trip. The lock lives only while the database runs that statement: no caller ever sleeps
+//!   holding it, and a caller that gives up mid-statement cannot leave it taken. A dropped
+//!   caller leaves behind at most the start it was granted.
+//! - **Unlogged.** Nothing in the budget outlives a second or two, so its table writes no
+//!   write-ahead log: a crash empties it (the function starts again from nothing), and an
+//!   admission never waits for a disk flush.
 //! - **The database's clock only.** Starts, the window and the pause are all measured by
 //!   `clock_timestamp()`, so clock skew between instances cannot matter. The window is 1 s
 //!   plus [`JITTER_MARGIN`]: a call is stamped before it leaves, and two calls stamped a window

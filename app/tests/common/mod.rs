@@ -11,7 +11,6 @@ use app::server::{db, router, startup, AppState};
 use cmr::client::ApiKey;
 use cmr_sandbox::{RunningSandbox, Sandbox};
 use leptos::config::LeptosOptions;
-use sqlx::postgres::PgPoolOptions;
 use sqlx::PgPool;
 use std::io::Write;
 use std::path::PathBuf;
@@ -82,11 +81,11 @@ pub async fn spawn_beside(first: &TestApp, db: PgPool) -> TestApp {
     start(db, Arc::clone(&first.sandbox), |_| {}).await
 }
 
-/// Another connection pool to the test database behind `db`, as another process would open.
-/// Close it before the test returns, or the test database cannot be dropped afterwards.
+/// Another connection pool to the test database behind `db`, as another process would open
+/// (with the production pool's settings). Close it before the test returns, or the test
+/// database cannot be dropped afterwards.
 pub async fn another_pool(db: &PgPool) -> PgPool {
-    PgPoolOptions::new()
-        .max_connections(5)
+    db::pool_options()
         .connect_with((*db.connect_options()).clone())
         .await
         .unwrap()
