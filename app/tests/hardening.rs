@@ -1057,3 +1057,49 @@ async fn clients_that_hang_up_mid_check_get_no_free_guesses_and_leak_no_slots(db
     assert!(bo.is_ok(), "{}", bo.body);
     eprintln!("{abandoned} hung up, {claimed} claimed, {evaluated} evaluated");
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn when_the_database_drops_every_connection_no_request_fails(db: PgPool) {
+    // The production pool, which checks a connection before handing it out.
+    let pool = common::another_pool(&db).await;
+    let app = spawn(pool.clone()).await;
+    app.staff("ann@example.com", Role::Viewer).await;
+    let cookie = app.sign_in("ann@example.com", PASSWORD).await;
+    // Several requests at once, so the pool holds several connections to lose.
+    let whoami = || app.call("/api/auth/whoami", Some(&cookie), &[]);
+    let warm = tokio::join!(whoami(), whoami(), whoami(), whoami(), whoami(), whoami());
+    for answer in [warm.0, warm.1, warm.2, warm.3, warm.4, warm.5] {
+        assert_eq!(answer.status, 200, "{}", answer.body);
+    }
+
+    // What a database restart does to every open connection.
+    sqlx::query(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+          WHERE datname = current_database() AND pid <> pg_backend_pid()",
+    )
+    .execute(&db)
+    .await
+    .unwrap();
+
+    let mut failed = 0;
+    let mut answers = Vec::new();
+    for _ in 0..14 {
+        let answer = app.call("/api/auth/whoami", Some(&cookie), &[]).await;
+        if answer.status != 200 {
+            failed += 1;
+            assert_eq!(answer.status, 500, "{}", answer.body);
+            let body = answer.body.to_lowercase();
+            for internal in ["terminat", "sqlx", "connection", "postgres"] {
+                assert!(
+                    !body.contains(internal),
+                    "{internal} shown: {}",
+                    answer.body
+                );
+            }
+        }
+        answers.push(answer.status);
+    }
+    assert_eq!(failed, 0, "every request served: {answers:?}");
+    drop(app);
+    pool.close().await;
+}
