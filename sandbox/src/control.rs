@@ -138,6 +138,51 @@ impl SandboxControl {
         self.shared.api_key.to_string()
     }
 
+    // ---- changes made behind the API's back (as another CMR client would) ---------------
+
+    /// Removes a domain with its DNS, workspace and mailboxes, as if it had been deleted
+    /// elsewhere. `false` when no domain has that name.
+    pub fn forget_domain(&self, name: &str) -> bool {
+        let mut world = self.shared.lock_world();
+        let Some(id) = world
+            .domains
+            .iter()
+            .find(|d| d.name.eq_ignore_ascii_case(name))
+            .map(|d| d.id.clone())
+        else {
+            return false;
+        };
+        world.domains.retain(|d| d.id != id);
+        world.dns.retain(|r| r.domain_id != id);
+        world.mailboxes.retain(|m| m.domain_id != id);
+        world.subscriptions.retain(|s| s.domain_id != id);
+        true
+    }
+
+    /// Removes a customer with everything it holds. `false` when no customer has that id.
+    pub fn forget_user(&self, id: &str) -> bool {
+        let names: Vec<String> = {
+            let world = self.shared.lock_world();
+            if !world.users.iter().any(|u| u.id == id) {
+                return false;
+            }
+            world
+                .domains
+                .iter()
+                .filter(|d| d.user_id == id)
+                .map(|d| d.name.clone())
+                .collect()
+        };
+        for name in names {
+            self.forget_domain(&name);
+        }
+        let mut world = self.shared.lock_world();
+        world.users.retain(|u| u.id != id);
+        world.mailboxes.retain(|m| m.user_id != id);
+        world.subscriptions.retain(|s| s.user_id != id);
+        true
+    }
+
     // ---- state inspection (as the API would show it) ------------------------------------
 
     pub fn users(&self) -> Vec<User> {

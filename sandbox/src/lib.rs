@@ -102,6 +102,16 @@ impl Sandbox {
         Sandbox::serving(Shared::new(api_key.into(), world))
     }
 
+    /// The demo world plus `customers` generated customers with three domains each and their
+    /// mailboxes: a large partner, for scale measurements (`seed::seed_large`).
+    pub fn seeded_large(api_key: impl Into<String>, customers: usize) -> Sandbox {
+        let today = OffsetDateTime::now_utc().replace_time(Time::MIDNIGHT);
+        let mut world = World::empty();
+        seed::seed(&mut world, today);
+        seed::seed_large(&mut world, today, customers);
+        Sandbox::serving(Shared::new(api_key.into(), world))
+    }
+
     /// No customers, an empty wallet.
     pub fn empty(api_key: impl Into<String>) -> Sandbox {
         Sandbox::serving(Shared::new(api_key.into(), World::empty()))

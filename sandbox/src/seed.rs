@@ -530,6 +530,49 @@ fn push_order(
     });
 }
 
+/// A large partner for scale measurements: `customers` customers with three domains each, and
+/// each domain's workspace with 2–5 mailboxes (2,000 customers: 6,000 domains, about 21,000
+/// mailboxes). Deterministic like the demo world; added after it.
+pub(crate) fn seed_large(world: &mut World, today: OffsetDateTime, customers: usize) {
+    for index in 0..customers {
+        let (first, last) = PERSONAS[index % PERSONAS.len()];
+        let user_id = world.ids.cmr_id();
+        world.users.push(UserRec {
+            id: user_id.clone(),
+            profile: UserProfile {
+                first_name: capitalised(first),
+                last_name: format!("{} {index}", capitalised(last)),
+                company: format!("Bulk Outreach {index}"),
+                email: format!("owner{index}@bulk{index}.example"),
+                country: "US".into(),
+                language_preference: "en".into(),
+                ..UserProfile::default()
+            },
+            created: today - days(30),
+        });
+        for n in 0..3 {
+            let k = index * 3 + n;
+            let shape = DOMAIN_SHAPES[k % DOMAIN_SHAPES.len()];
+            let name = format!("bulk{index}-{n}.com");
+            let provider = if k % 3 == 2 {
+                ServiceProvider::Microsoft
+            } else {
+                ServiceProvider::Google
+            };
+            let domain_id = seed_domain(world, today, &user_id, &name, shape, &provider, k);
+            seed_workspace(
+                world,
+                today,
+                (&user_id, &domain_id, &name),
+                SubscriptionStatus::Active,
+                &provider,
+                false,
+                k,
+            );
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,6 +1,7 @@
 //! Configuration from environment variables. A missing or malformed value stops start-up with
 //! one line naming the variable; the CMR key is held in a type that never prints itself.
 
+use super::index::sync::SyncSettings;
 use cmr::client::ApiKey;
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -25,6 +26,9 @@ pub struct Config {
     pub session_absolute: Duration,
     /// How much sign-in work anonymous callers may cause.
     pub sign_in: SignInLimits,
+    /// The partner-wide index's background sync (`CMR_INDEX_SYNC_PER_SECOND`,
+    /// `CMR_INDEX_PASS_MINUTES`).
+    pub index_sync: SyncSettings,
     /// `CMR_SANDBOX_INSPECT`: in demo mode, serve the sandbox's request log over HTTP for the
     /// browser tests. Off by default: a demo someone starts has no such route.
     pub sandbox_inspection: bool,
@@ -121,6 +125,29 @@ impl Config {
 
         let cmr_requests_per_second = whole(&get, "CMR_REQUESTS_PER_SECOND", 5)? as u32;
 
+        // The sync's share must leave people room: at most the whole rate less one call.
+        let index_defaults = SyncSettings::default();
+        let sync_per_second = match get("CMR_INDEX_SYNC_PER_SECOND") {
+            None => index_defaults.per_second.min(cmr_requests_per_second - 1),
+            Some(raw) => match raw.trim().parse::<u32>() {
+                Ok(n) if n < cmr_requests_per_second => n,
+                _ => {
+                    return Err(ConfigError {
+                        variable: "CMR_INDEX_SYNC_PER_SECOND",
+                        problem: format!(
+                            "must be a whole number from 0 (off) to {} (CMR_REQUESTS_PER_SECOND less one), got {raw:?}",
+                            cmr_requests_per_second - 1
+                        ),
+                    })
+                }
+            },
+        };
+        let index_sync = SyncSettings {
+            per_second: sync_per_second,
+            pass_every: Duration::from_secs(60 * whole(&get, "CMR_INDEX_PASS_MINUTES", 15)?),
+            ..index_defaults
+        };
+
         let session_idle = Duration::from_secs(60 * whole(&get, "SESSION_IDLE_MINUTES", 30)?);
         let session_absolute =
             Duration::from_secs(3600 * whole(&get, "SESSION_ABSOLUTE_HOURS", 12)?);
@@ -139,6 +166,7 @@ impl Config {
 
         Ok(Config {
             sign_in,
+            index_sync,
             sandbox_inspection: flag(&get, "CMR_SANDBOX_INSPECT")?,
             listen_addr,
             public_url,

@@ -13,6 +13,7 @@ pub mod errors;
 pub mod geo;
 pub mod home;
 pub mod http;
+pub mod index;
 pub mod mutation;
 pub mod reads;
 pub mod reads_sync;

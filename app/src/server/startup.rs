@@ -4,6 +4,7 @@
 use super::clock::Clock;
 use super::cmr_budget::PgBudget;
 use super::config::Config;
+use super::index::sync::Syncer;
 use super::{db, AppState};
 use cmr::client::{ApiKey, ClientConfig, CmrClient, CmrError};
 use cmr_sandbox::{RunningSandbox, Sandbox};
@@ -43,6 +44,9 @@ pub async fn prepare(
     };
     let state = AppState::new(db, cmr, config, clock);
     super::reads_sync::listen(state.db.clone(), state.reads.clone());
+    if state.config.index_sync.per_second > 0 {
+        Syncer::new(state.db.clone(), state.cmr.clone(), state.config.index_sync).spawn();
+    }
     Ok((state, sandbox))
 }
 

@@ -4,6 +4,7 @@ use super::auth::setup_token::SetupToken;
 use super::clock::Clock;
 use super::config::Config;
 use super::geo::GeoCache;
+use super::index::live::LiveSightings;
 use super::reads::ReadCache;
 use cmr::client::CmrClient;
 use sqlx::PgPool;
@@ -25,13 +26,17 @@ pub struct AppState {
     pub passwords: PasswordGate,
     /// Sign-in attempts per minute, per client address and overall.
     pub sign_in_cap: AttemptCap,
+    /// What live reads saw, on its way to the partner-wide index.
+    pub sightings: LiveSightings,
 }
 
 impl AppState {
-    /// The state for `config`; the gates are sized from its sign-in limits.
+    /// The state for `config`; the gates are sized from its sign-in limits. Starts the index's
+    /// writer task, so it runs inside a Tokio runtime.
     pub fn new(db: PgPool, cmr: CmrClient, config: Config, clock: Arc<dyn Clock>) -> AppState {
         let limits = config.sign_in;
         AppState {
+            sightings: LiveSightings::start(db.clone()),
             db,
             cmr,
             config: Arc::new(config),

@@ -7,6 +7,7 @@ use app::model::{Role, StaffView};
 use app::server::auth::password;
 use app::server::clock::ManualClock;
 use app::server::config::{Config, SignInLimits};
+use app::server::index::sync::SyncSettings;
 use app::server::{db, router, startup, AppState};
 use cmr::client::ApiKey;
 use cmr_sandbox::{RunningSandbox, Sandbox};
@@ -109,6 +110,11 @@ async fn start(
         session_absolute: Duration::from_secs(12 * 3600),
         sign_in: SignInLimits::default(),
         sandbox_inspection: false,
+        // Tests that want the sync run it themselves (it would add calls to every request log).
+        index_sync: SyncSettings {
+            per_second: 0,
+            ..SyncSettings::default()
+        },
     };
     adjust(&mut config);
     // Built as `startup::prepare` builds it: with the budget shared through Postgres.

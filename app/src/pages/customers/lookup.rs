@@ -1,7 +1,8 @@
 use super::LookupCustomer;
 use leptos::prelude::*;
 
-/// The header's "paste anything" box: an email or a CMR user id opens that customer.
+/// The header's "paste anything" box: an email, a domain name or a CMR user id opens that
+/// customer.
 #[component]
 pub fn LookupBox() -> impl IntoView {
     let lookup = ServerAction::<LookupCustomer>::new();
@@ -15,13 +16,13 @@ pub fn LookupBox() -> impl IntoView {
     view! {
         <ActionForm action=lookup attr:class="lookup" attr:role="search">
             <label for="lookup-q" class="visually-hidden">
-                "Open a customer by email or CMR user id"
+                "Open a customer by email, domain name or CMR user id"
             </label>
             <input
                 id="lookup-q"
                 name="q"
                 type="search"
-                placeholder="Paste an email or user id…"
+                placeholder="Paste an email, domain or user id…"
                 autocomplete="off"
                 aria-describedby="lookup-error"
             />

@@ -9,6 +9,8 @@ pub use edit::update;
 pub use lifecycle::{create, delete};
 
 use super::db;
+use super::index;
+use super::index::live::Seen;
 use super::reads::{Fetched, Freshness, ReadKey};
 use super::AppState;
 use crate::error::AppError;
@@ -46,7 +48,13 @@ pub async fn list(
         limit: Some(PAGE_SIZE),
         search: Some(search).filter(|s| !s.is_empty()),
     };
-    let read = || async { Ok(state.cmr.list_users(&query).await?.data) };
+    let read = || async {
+        let users = state.cmr.list_users(&query).await?.data;
+        state
+            .sightings
+            .remember(Seen::Customers(users.items.clone()));
+        Ok(users)
+    };
     let Fetched {
         value: reply,
         fetched_at,
@@ -98,7 +106,13 @@ async fn user_subscriptions(
         limit: Some(100),
         ..Default::default()
     };
-    let read = || async { Ok(state.cmr.subscriptions(&query).await?.data.items) };
+    let read = || async {
+        let subscriptions = state.cmr.subscriptions(&query).await?.data.items;
+        state
+            .sightings
+            .remember(Seen::Subscriptions(subscriptions.clone()));
+        Ok(subscriptions)
+    };
     let all = state
         .reads
         .read(ReadKey::Subscriptions, freshness, read)
@@ -116,9 +130,25 @@ pub async fn detail(
     freshness: Freshness,
 ) -> Result<CustomerDetail, AppError> {
     let (reads, key) = (&state.reads, id.to_string());
-    let user = || async { Ok(state.cmr.get_user(id).await?.data) };
-    let domains = || async { Ok(state.cmr.user_domains(id).await?.data.items) };
-    let mailboxes = || async { Ok(state.cmr.user_mailboxes(id).await?.data.items) };
+    let user = || async {
+        let user = state.cmr.get_user(id).await?.data;
+        state
+            .sightings
+            .remember(Seen::Customers(vec![user.clone()]));
+        Ok(user)
+    };
+    let domains = || async {
+        let domains = state.cmr.user_domains(id).await?.data.items;
+        let seen = Seen::CustomerDomains(id.to_string(), domains.clone());
+        state.sightings.remember(seen);
+        Ok(domains)
+    };
+    let mailboxes = || async {
+        let mailboxes = state.cmr.user_mailboxes(id).await?.data.items;
+        let seen = Seen::CustomerMailboxes(id.to_string(), mailboxes.clone());
+        state.sightings.remember(seen);
+        Ok(mailboxes)
+    };
     let (user, domains, mailboxes, subscriptions, history) = tokio::join!(
         reads.read(ReadKey::Customer(key.clone()), freshness, user),
         reads.read(ReadKey::CustomerDomains(key.clone()), freshness, domains),
@@ -205,23 +235,46 @@ pub(super) async fn find_by_email(state: &AppState, email: &str) -> Option<Optio
     owner_of_email(state, email).await.ok()
 }
 
-/// The "paste anything" box: an email or a CMR user id opens that customer.
+/// The "paste anything" box: an email (a customer's, or a mailbox's through the index), a
+/// domain name (through the index) or a CMR user id opens that customer.
 #[tracing::instrument(name = "customer.lookup", skip_all)]
 pub async fn lookup(state: &AppState, input: &str) -> Result<String, AppError> {
     let input = input.trim();
     if input.is_empty() {
-        return Err(AppError::invalid("q", "Paste an email or a CMR user id."));
+        return Err(AppError::invalid(
+            "q",
+            "Paste an email, a domain name or a CMR user id.",
+        ));
     }
+    let db = |e| crate::server::errors::internal("index lookup", e);
     if input.contains('@') {
-        return owner_of_email(state, input)
-            .await?
-            .ok_or_else(|| AppError::Rejected(format!("No customer has the email {input}.")));
+        if let Some(owner) = owner_of_email(state, input).await? {
+            return Ok(owner);
+        }
+        return index::store::owner_of_mailbox(&state.db, input)
+            .await
+            .map_err(db)?
+            .ok_or_else(|| {
+                AppError::Rejected(format!(
+                    "No customer or mailbox has the email {input} (mailboxes are found once the index has seen them)."
+                ))
+            });
+    }
+    if input.contains('.') {
+        return index::store::owner_of_domain(&state.db, input)
+            .await
+            .map_err(db)?
+            .ok_or_else(|| {
+                AppError::Rejected(format!(
+                    "No customer has the domain {input} (domains are found once the index has seen them)."
+                ))
+            });
     }
     match state.cmr.get_user(input).await {
         Ok(reply) => Ok(reply.data.id),
-        Err(CmrError::NotFound { .. }) | Err(CmrError::Validation { .. }) => {
-            Err(AppError::Rejected(format!("No customer has the id {input}. Domains can be looked up once the Domains pages exist.")))
-        }
+        Err(CmrError::NotFound { .. }) | Err(CmrError::Validation { .. }) => Err(
+            AppError::Rejected(format!("No customer has the id {input}.")),
+        ),
         Err(other) => Err(other.into()),
     }
 }

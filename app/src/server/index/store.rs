@@ -1,0 +1,361 @@
+//! The index's tables (`migrations/20261126000004_partner_index.sql`): writing what CMR showed,
+//! marking what it no longer shows, and the partner-wide questions CMR cannot answer.
+//!
+//! Writes take whole pages at once (one statement per page through `UNNEST`), so a sync step
+//! costs one round trip whatever the page size.
+
+use cmr::types::{Domain, Mailbox, Subscription, User};
+use sqlx::PgPool;
+
+/// Where a row's latest copy came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SeenBy {
+    Sync,
+    Live,
+    Webhook,
+}
+
+impl SeenBy {
+    fn as_str(self) -> &'static str {
+        match self {
+            SeenBy::Sync => "sync",
+            SeenBy::Live => "live",
+            SeenBy::Webhook => "webhook",
+        }
+    }
+}
+
+/// CMR's timestamp (`2026-11-18T00:00:00Z`) as the day it falls on (`2026-11-18`), when it
+/// reads as one; anything else is kept out of the date column rather than failing the page.
+fn day(timestamp: Option<&str>) -> Option<String> {
+    let day = timestamp?.get(..10)?;
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    time::Date::parse(day, format).ok().map(|d| d.to_string())
+}
+
+fn provider(p: &Option<cmr::types::ServiceProvider>) -> Option<String> {
+    p.as_ref()
+        .map(|p| p.as_str().to_string())
+        .filter(|p| !p.is_empty())
+}
+
+/// Customers as CMR listed or showed them (rows without an id are skipped).
+pub async fn save_customers(db: &PgPool, users: &[User], by: SeenBy) -> Result<(), sqlx::Error> {
+    let users: Vec<&User> = users.iter().filter(|u| !u.id.is_empty()).collect();
+    if users.is_empty() {
+        return Ok(());
+    }
+    let column = |f: fn(&User) -> String| users.iter().map(|u| f(u)).collect::<Vec<_>>();
+    sqlx::query(
+        "INSERT INTO index_customers (id, email, name, company, country, seen_at, seen_by)
+         SELECT id, email, name, company, country, now(), $6
+           FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[])
+                AS t(id, email, name, company, country)
+         ON CONFLICT (id) DO UPDATE SET
+             email = EXCLUDED.email, name = EXCLUDED.name, company = EXCLUDED.company,
+             country = EXCLUDED.country, seen_at = EXCLUDED.seen_at,
+             seen_by = EXCLUDED.seen_by, gone_at = NULL",
+    )
+    .bind(column(|u| u.id.clone()))
+    .bind(column(|u| u.profile.email.clone()))
+    .bind(column(|u| u.profile.full_name()))
+    .bind(column(|u| u.profile.company.clone()))
+    .bind(column(|u| u.profile.country.clone()))
+    .bind(by.as_str())
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// One customer's domains, as CMR listed them all: those it no longer lists are marked gone.
+pub async fn save_customer_domains(
+    db: &PgPool,
+    customer_id: &str,
+    domains: &[Domain],
+    by: SeenBy,
+) -> Result<(), sqlx::Error> {
+    let domains: Vec<&Domain> = domains
+        .iter()
+        .filter(|d| !d.domain_name.trim().is_empty())
+        .collect();
+    let names: Vec<String> = domains
+        .iter()
+        .map(|d| d.domain_name.trim().to_lowercase())
+        .collect();
+    let mut tx = db.begin().await?;
+    sqlx::query(
+        "INSERT INTO index_domains
+             (name, domain_id, customer_id, status, expires_on, auto_renew, provider,
+              seen_at, seen_by)
+         SELECT name, NULLIF(domain_id, ''), $3, status, expires_on::date, auto_renew, provider,
+                now(), $8
+           FROM UNNEST($1::text[], $2::text[], $4::text[], $5::text[], $6::bool[], $7::text[])
+                AS t(name, domain_id, status, expires_on, auto_renew, provider)
+         ON CONFLICT (name) DO UPDATE SET
+             domain_id = EXCLUDED.domain_id, customer_id = EXCLUDED.customer_id,
+             status = EXCLUDED.status, expires_on = EXCLUDED.expires_on,
+             auto_renew = EXCLUDED.auto_renew, provider = EXCLUDED.provider,
+             seen_at = EXCLUDED.seen_at, seen_by = EXCLUDED.seen_by, gone_at = NULL",
+    )
+    .bind(&names)
+    .bind(
+        domains
+            .iter()
+            .map(|d| d.domain_id.clone())
+            .collect::<Vec<_>>(),
+    )
+    .bind(customer_id)
+    .bind(
+        domains
+            .iter()
+            .map(|d| d.status.as_str().to_string())
+            .collect::<Vec<_>>(),
+    )
+    .bind(
+        domains
+            .iter()
+            .map(|d| day(d.expiry_date.as_deref()))
+            .collect::<Vec<_>>(),
+    )
+    .bind(domains.iter().map(|d| d.auto_renew).collect::<Vec<_>>())
+    .bind(
+        domains
+            .iter()
+            .map(|d| provider(&d.service_provider))
+            .collect::<Vec<_>>(),
+    )
+    .bind(by.as_str())
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(
+        "UPDATE index_domains SET gone_at = now()
+          WHERE customer_id = $1 AND gone_at IS NULL AND NOT (name = ANY($2))",
+    )
+    .bind(customer_id)
+    .bind(&names)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await
+}
+
+/// Subscriptions as CMR listed them.
+pub async fn save_subscriptions(
+    db: &PgPool,
+    subscriptions: &[Subscription],
+    by: SeenBy,
+) -> Result<(), sqlx::Error> {
+    let subs: Vec<&Subscription> = subscriptions
+        .iter()
+        .filter(|s| !s.subscription_id.is_empty())
+        .collect();
+    if subs.is_empty() {
+        return Ok(());
+    }
+    let text = |f: fn(&Subscription) -> String| subs.iter().map(|s| f(s)).collect::<Vec<_>>();
+    sqlx::query(
+        "INSERT INTO index_subscriptions
+             (id, customer_id, domain, status, period_end, auto_renew, mailboxes,
+              price_per_mailbox_cents, provider, seen_at, seen_by)
+         SELECT id, customer_id, domain, status, period_end::date, auto_renew, mailboxes,
+                price, provider, now(), $10
+           FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bool[],
+                       $7::int4[], $8::int8[], $9::text[])
+                AS t(id, customer_id, domain, status, period_end, auto_renew, mailboxes, price,
+                     provider)
+         ON CONFLICT (id) DO UPDATE SET
+             customer_id = EXCLUDED.customer_id, domain = EXCLUDED.domain,
+             status = EXCLUDED.status, period_end = EXCLUDED.period_end,
+             auto_renew = EXCLUDED.auto_renew, mailboxes = EXCLUDED.mailboxes,
+             price_per_mailbox_cents = EXCLUDED.price_per_mailbox_cents,
+             provider = EXCLUDED.provider, seen_at = EXCLUDED.seen_at,
+             seen_by = EXCLUDED.seen_by, gone_at = NULL",
+    )
+    .bind(text(|s| s.subscription_id.clone()))
+    .bind(text(|s| s.user_id.clone()))
+    .bind(text(|s| s.domain.trim().to_lowercase()))
+    .bind(text(|s| s.subscription_status.as_str().to_string()))
+    .bind(
+        subs.iter()
+            .map(|s| day(s.period_end.as_deref()))
+            .collect::<Vec<_>>(),
+    )
+    .bind(subs.iter().map(|s| s.auto_renew).collect::<Vec<_>>())
+    .bind(
+        subs.iter()
+            .map(|s| i32::try_from(s.total_mailbox_quantity).unwrap_or(i32::MAX))
+            .collect::<Vec<_>>(),
+    )
+    .bind(
+        subs.iter()
+            .map(|s| s.price_per_mailbox.cents())
+            .collect::<Vec<_>>(),
+    )
+    .bind(
+        subs.iter()
+            .map(|s| provider(&s.service_provider))
+            .collect::<Vec<_>>(),
+    )
+    .bind(by.as_str())
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Mailboxes as CMR listed them. `customer_id` fills in the owner when the listing was one
+/// customer's and the items do not say.
+pub async fn save_mailboxes(
+    db: &PgPool,
+    mailboxes: &[Mailbox],
+    customer_id: Option<&str>,
+    by: SeenBy,
+) -> Result<(), sqlx::Error> {
+    let boxes: Vec<&Mailbox> = mailboxes
+        .iter()
+        .filter(|m| !m.mailbox_id.is_empty())
+        .collect();
+    if boxes.is_empty() {
+        return Ok(());
+    }
+    let text = |f: fn(&Mailbox) -> String| boxes.iter().map(|m| f(m)).collect::<Vec<_>>();
+    sqlx::query(
+        "INSERT INTO index_mailboxes
+             (id, email, domain, customer_id, subscription_id, status, name, on_warmup,
+              seen_at, seen_by)
+         SELECT id, email, domain, COALESCE(customer_id, $9), subscription_id, status, name,
+                on_warmup, now(), $10
+           FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
+                       $7::text[], $8::bool[])
+                AS t(id, email, domain, customer_id, subscription_id, status, name, on_warmup)
+         ON CONFLICT (id) DO UPDATE SET
+             email = EXCLUDED.email, domain = EXCLUDED.domain,
+             customer_id = COALESCE(EXCLUDED.customer_id, index_mailboxes.customer_id),
+             subscription_id = EXCLUDED.subscription_id, status = EXCLUDED.status,
+             name = EXCLUDED.name, on_warmup = EXCLUDED.on_warmup,
+             seen_at = EXCLUDED.seen_at, seen_by = EXCLUDED.seen_by, gone_at = NULL",
+    )
+    .bind(text(|m| m.mailbox_id.clone()))
+    .bind(text(|m| m.email.trim().to_lowercase()))
+    .bind(text(|m| m.domain.trim().to_lowercase()))
+    .bind(
+        boxes
+            .iter()
+            .map(|m| m.user_id.clone().filter(|id| !id.is_empty()))
+            .collect::<Vec<_>>(),
+    )
+    .bind(
+        boxes
+            .iter()
+            .map(|m| m.subscription_id.clone().filter(|id| !id.is_empty()))
+            .collect::<Vec<_>>(),
+    )
+    .bind(text(|m| m.status.as_str().to_string()))
+    .bind(text(|m| {
+        format!("{} {}", m.first_name, m.last_name)
+            .trim()
+            .to_string()
+    }))
+    .bind(boxes.iter().map(|m| m.on_warmup).collect::<Vec<_>>())
+    .bind(customer_id)
+    .bind(by.as_str())
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// What a finished pass marks gone: customers, subscriptions and mailboxes (read page by page,
+/// where a row can slip between two pages while others are added or removed) when missing
+/// from this pass and the one before; a gone customer's domains with it. Rows a live read or
+/// a webhook saw since count as seen. Returns how many rows were marked.
+pub async fn mark_gone(
+    db: &PgPool,
+    previous_pass_started_at: time::OffsetDateTime,
+) -> Result<u64, sqlx::Error> {
+    let mut tx = db.begin().await?;
+    let mut marked = 0;
+    for table in ["index_customers", "index_subscriptions", "index_mailboxes"] {
+        marked += sqlx::query(&format!(
+            "UPDATE {table} SET gone_at = now() WHERE gone_at IS NULL AND seen_at < $1"
+        ))
+        .bind(previous_pass_started_at)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    }
+    marked += sqlx::query(
+        "UPDATE index_domains d SET gone_at = now()
+           FROM index_customers c
+          WHERE c.id = d.customer_id AND c.gone_at IS NOT NULL AND d.gone_at IS NULL",
+    )
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    tx.commit().await?;
+    Ok(marked)
+}
+
+/// Customer ids in order after `after`, for the per-customer phase of a pass.
+pub async fn customers_after(
+    db: &PgPool,
+    after: &str,
+    limit: i64,
+) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT id FROM index_customers WHERE gone_at IS NULL AND id > $1 ORDER BY id LIMIT $2",
+    )
+    .bind(after)
+    .bind(limit)
+    .fetch_all(db)
+    .await
+}
+
+pub async fn live_customers(db: &PgPool) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT count(*) FROM index_customers WHERE gone_at IS NULL")
+        .fetch_one(db)
+        .await
+}
+
+/// The customer who owns `domain`, as the index knows it.
+pub async fn owner_of_domain(db: &PgPool, domain: &str) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar("SELECT customer_id FROM index_domains WHERE name = lower($1)")
+        .bind(domain.trim().trim_end_matches('.'))
+        .fetch_optional(db)
+        .await
+}
+
+/// The customer who owns the mailbox `address`, as the index knows it.
+pub async fn owner_of_mailbox(db: &PgPool, address: &str) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT customer_id FROM index_mailboxes
+          WHERE lower(email) = lower($1) AND customer_id IS NOT NULL
+          ORDER BY gone_at IS NULL DESC LIMIT 1",
+    )
+    .bind(address.trim())
+    .fetch_optional(db)
+    .await
+}
+
+/// Rows per kind, present and gone.
+#[derive(Debug, Clone, Default, PartialEq, Eq, sqlx::FromRow)]
+pub struct Counts {
+    pub customers: i64,
+    pub domains: i64,
+    pub subscriptions: i64,
+    pub mailboxes: i64,
+    pub gone: i64,
+}
+
+pub async fn counts(db: &PgPool) -> Result<Counts, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT
+           (SELECT count(*) FROM index_customers WHERE gone_at IS NULL) AS customers,
+           (SELECT count(*) FROM index_domains WHERE gone_at IS NULL) AS domains,
+           (SELECT count(*) FROM index_subscriptions WHERE gone_at IS NULL) AS subscriptions,
+           (SELECT count(*) FROM index_mailboxes WHERE gone_at IS NULL) AS mailboxes,
+           (SELECT count(*) FROM index_customers WHERE gone_at IS NOT NULL)
+             + (SELECT count(*) FROM index_domains WHERE gone_at IS NOT NULL)
+             + (SELECT count(*) FROM index_subscriptions WHERE gone_at IS NOT NULL)
+             + (SELECT count(*) FROM index_mailboxes WHERE gone_at IS NOT NULL) AS gone",
+    )
+    .fetch_one(db)
+    .await
+}
