@@ -5,6 +5,7 @@ pub mod audit;
 pub mod customer;
 pub mod geo;
 pub mod home;
+pub mod index;
 pub mod money;
 pub mod profile;
 mod role;

@@ -74,6 +74,13 @@ pub async fn spawn_with(db: PgPool, adjust: impl FnOnce(&mut Config)) -> TestApp
     start(db, sandbox, adjust).await
 }
 
+/// Like [`spawn`], on a sandbox the test made (a large partner, say).
+pub async fn spawn_on(db: PgPool, sandbox: Sandbox) -> TestApp {
+    init_logs();
+    let sandbox = Arc::new(cmr_sandbox::spawn(sandbox).unwrap());
+    start(db, sandbox, |_| {}).await
+}
+
 /// A second instance of the dashboard beside `first`, as another process behind the same load
 /// balancer would be: its own router, state, CMR client and in-process limiter, talking to the
 /// same CMR (`first`'s sandbox) and the database behind `db` (give it its own pool with

@@ -4,6 +4,7 @@
 //! Writes take whole pages at once (one statement per page through `UNNEST`), so a sync step
 //! costs one round trip whatever the page size.
 
+use crate::model::index::{CustomerHit, DomainHit, MailboxHit, SearchHits};
 use cmr::types::{Domain, Mailbox, Subscription, User};
 use sqlx::PgPool;
 
@@ -358,4 +359,109 @@ pub async fn counts(db: &PgPool) -> Result<Counts, sqlx::Error> {
     )
     .fetch_one(db)
     .await
+}
+
+/// `text` for a `LIKE` pattern: its wildcards matched literally.
+fn like_escaped(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
+/// Customers (name, email, company), domains (name) and mailboxes (address) containing
+/// `query`, up to `limit` of each; gone rows are left out.
+pub async fn search(db: &PgPool, query: &str, limit: i64) -> Result<SearchHits, sqlx::Error> {
+    let pattern = format!("%{}%", like_escaped(&query.trim().to_lowercase()));
+    let customers = sqlx::query_as::<_, (String, String, String, String)>(
+        "SELECT id, name, email, company FROM index_customers
+          WHERE gone_at IS NULL AND lower(name || ' ' || email || ' ' || company) LIKE $1
+          ORDER BY name LIMIT $2",
+    )
+    .bind(&pattern)
+    .bind(limit);
+    let domains = sqlx::query_as::<_, (String, String, String, Option<time::Date>)>(
+        "SELECT name, customer_id, status, expires_on FROM index_domains
+          WHERE gone_at IS NULL AND name LIKE $1 ORDER BY name LIMIT $2",
+    )
+    .bind(&pattern)
+    .bind(limit);
+    let mailboxes = sqlx::query_as::<_, (String, String, Option<String>, String)>(
+        "SELECT email, name, customer_id, status FROM index_mailboxes
+          WHERE gone_at IS NULL AND lower(email) LIKE $1 ORDER BY email LIMIT $2",
+    )
+    .bind(&pattern)
+    .bind(limit);
+    let (customers, domains, mailboxes, indexed_at) = tokio::try_join!(
+        customers.fetch_all(db),
+        domains.fetch_all(db),
+        mailboxes.fetch_all(db),
+        last_full_pass(db),
+    )?;
+    Ok(SearchHits {
+        customers: customers
+            .into_iter()
+            .map(|(id, name, email, company)| CustomerHit {
+                id,
+                name,
+                email,
+                company,
+            })
+            .collect(),
+        domains: domains
+            .into_iter()
+            .map(|(name, customer_id, status, expires_on)| DomainHit {
+                name,
+                customer_id,
+                status,
+                expires_on: expires_on.map(|d| d.to_string()),
+            })
+            .collect(),
+        mailboxes: mailboxes
+            .into_iter()
+            .map(|(email, name, customer_id, status)| MailboxHit {
+                email,
+                name,
+                customer_id,
+                status,
+            })
+            .collect(),
+        indexed_at,
+    })
+}
+
+/// Domains (not gone) whose expiry falls within `days` from today (UTC), soonest first.
+pub async fn expiring_within(
+    db: &PgPool,
+    days: i32,
+    limit: i64,
+) -> Result<Vec<DomainHit>, sqlx::Error> {
+    let rows = sqlx::query_as::<_, (String, String, String, Option<time::Date>)>(
+        "SELECT name, customer_id, status, expires_on FROM index_domains
+          WHERE gone_at IS NULL
+            AND expires_on BETWEEN (now() AT TIME ZONE 'utc')::date
+                               AND (now() AT TIME ZONE 'utc')::date + $1
+          ORDER BY expires_on, name LIMIT $2",
+    )
+    .bind(days)
+    .bind(limit)
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(name, customer_id, status, expires_on)| DomainHit {
+            name,
+            customer_id,
+            status,
+            expires_on: expires_on.map(|d| d.to_string()),
+        })
+        .collect())
+}
+
+/// When the index last finished a full pass (Unix seconds).
+pub async fn last_full_pass(db: &PgPool) -> Result<Option<i64>, sqlx::Error> {
+    let at: Option<time::OffsetDateTime> =
+        sqlx::query_scalar("SELECT last_full_pass_at FROM index_sync")
+            .fetch_one(db)
+            .await?;
+    Ok(at.map(|at| at.unix_timestamp()))
 }
