@@ -76,6 +76,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/customers/new") view=pages::customers::NewCustomerPage ssr=SsrMode::Async />
                     <Route path=path!("/customers/:id") view=pages::customers::CustomerPage ssr=SsrMode::Async />
                     <Route path=path!("/customers/:id/edit") view=pages::customers::EditCustomerPage ssr=SsrMode::Async />
+                    <Route path=path!("/search") view=pages::index::SearchPage ssr=SsrMode::Async />
+                    <Route path=path!("/index-status") view=pages::index::IndexStatusPage ssr=SsrMode::Async />
                     <Route path=path!("/staff") view=pages::staff::StaffPage ssr=SsrMode::Async />
                     <Route
                         path=path!("/account/password")

@@ -13,6 +13,10 @@ pub const ASSETS_PREFIX: &str = "/pkg/";
 
 pub const HOME: &str = "/";
 pub const CUSTOMERS: &str = "/customers";
+/// One search over the partner-wide index.
+pub const SEARCH: &str = "/search";
+/// The index's sync: progress, size, errors (admin).
+pub const INDEX_STATUS: &str = "/index-status";
 pub const NEW_CUSTOMER: &str = "/customers/new";
 pub const DOMAINS: &str = "/domains";
 pub const ORDERS: &str = "/orders";
@@ -28,9 +32,10 @@ pub const CHANGE_PASSWORD: &str = "/account/password";
 pub const SIGN_IN_FN: &str = "/api/auth/sign_in";
 pub const SETUP_FN: &str = "/api/setup/complete";
 
-/// Server functions a page calls on its own (the header's balance refresh): they prove a tab is
-/// open, not that anyone is there, so they never extend the idle timeout.
-pub const BACKGROUND_FNS: [&str; 1] = ["/api/wallet/summary"];
+/// Server functions a page calls on its own (the header's balance refresh, the index status
+/// page's polling): they prove a tab is open, not that anyone is there, so they never extend
+/// the idle timeout.
+pub const BACKGROUND_FNS: [&str; 2] = ["/api/wallet/summary", "/api/index/status"];
 
 /// One area of the dashboard: its top-level path and its name in the navigation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,6 +53,7 @@ const fn area(path: &'static str, label: &'static str) -> Area {
 /// their own routes.
 pub const AREAS: &[Area] = &[
     area(CUSTOMERS, "Customers"),
+    area(SEARCH, "Search"),
     area(DOMAINS, "Domains"),
     area(ORDERS, "Orders"),
     area(MAILBOXES, "Mailboxes"),

@@ -262,3 +262,97 @@ async fn a_live_profile_read_refreshes_the_index_and_the_lookup_finds_domains_an
         assert!(answer.body.contains(&owner), "{q}: {}", answer.body);
     }
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn once_filled_the_index_counts_for_the_home_page_and_answers_searches(db: PgPool) {
+    let app = spawn(db.clone()).await;
+    app.staff("viv@example.com", Role::Viewer).await;
+    app.staff("ada@example.com", Role::Admin).await;
+    let viewer = app.sign_in("viv@example.com", PASSWORD).await;
+    let admin = app.sign_in("ada@example.com", PASSWORD).await;
+    finish_pass(&syncer(&app, &db, Duration::from_secs(30))).await;
+    let control = &app.sandbox.control;
+
+    // The home page: counts from the index, not from CMR.
+    app.sandbox.control.clear_requests();
+    let home = app.call("/api/home/summary", Some(&viewer), &[]).await;
+    assert!(home.is_ok(), "{}", home.body);
+    let summary: app::model::home::HomeSummary = serde_json::from_str(&home.body).unwrap();
+    assert_eq!(summary.customers, Ok(control.users().len() as u64));
+    assert_eq!(summary.mailboxes, Ok(control.mailboxes().len() as u64));
+    assert_eq!(summary.domains, Some(control.domains().len() as u64));
+    assert!(summary.counted_at.is_some());
+    let counting_calls: Vec<String> = logged(&app)
+        .into_iter()
+        .filter(|r| !r.contains("/wallet"))
+        .collect();
+    assert!(counting_calls.is_empty(), "{counting_calls:?}");
+    let page = app.get("/", Some(&viewer)).await;
+    assert!(page.body.contains("Counts from the partner index"));
+
+    // One search over the three kinds.
+    let mailbox = control.mailboxes().into_iter().next().unwrap();
+    let local = mailbox.email.split('@').next().unwrap().to_string();
+    let answer = app
+        .call(
+            "/api/index/search",
+            Some(&viewer),
+            &[("q", &mailbox.domain)],
+        )
+        .await;
+    assert!(answer.is_ok(), "{}", answer.body);
+    let hits: app::model::index::SearchHits = serde_json::from_str(&answer.body).unwrap();
+    assert!(hits
+        .domains
+        .iter()
+        .any(|d| d.name == mailbox.domain.to_lowercase()));
+    assert!(hits
+        .mailboxes
+        .iter()
+        .any(|m| m.email == mailbox.email.to_lowercase()));
+    let answer = app
+        .call(
+            "/api/index/search",
+            Some(&viewer),
+            &[("q", &format!("{local}@"))],
+        )
+        .await;
+    let hits: app::model::index::SearchHits = serde_json::from_str(&answer.body).unwrap();
+    assert!(
+        hits.mailboxes
+            .iter()
+            .all(|m| m.email.starts_with(&format!("{local}@")))
+            && !hits.mailboxes.is_empty(),
+        "{hits:?}"
+    );
+    // LIKE's wildcards are searched for literally.
+    let answer = app
+        .call("/api/index/search", Some(&viewer), &[("q", "%%")])
+        .await;
+    let hits: app::model::index::SearchHits = serde_json::from_str(&answer.body).unwrap();
+    assert!(hits.customers.is_empty() && hits.domains.is_empty() && hits.mailboxes.is_empty());
+    let short = app
+        .call("/api/index/search", Some(&viewer), &[("q", "a")])
+        .await;
+    assert_eq!(short.status, 422, "{}", short.body);
+    let page = app
+        .get(&format!("/search?q={}", mailbox.domain), Some(&viewer))
+        .await;
+    assert_eq!(page.status, 200);
+    assert!(
+        page.body.contains(&mailbox.email.to_lowercase()),
+        "the page lists the hit"
+    );
+
+    // The sync's status is for admins.
+    let refused = app.call("/api/index/status", Some(&viewer), &[]).await;
+    assert_eq!(refused.status, 403, "{}", refused.body);
+    let status = app.call("/api/index/status", Some(&admin), &[]).await;
+    assert!(status.is_ok(), "{}", status.body);
+    let status: app::model::index::SyncStatus = serde_json::from_str(&status.body).unwrap();
+    assert_eq!(status.domains, control.domains().len() as i64);
+    assert!(status.last_full_pass_at.is_some() && status.running.is_none());
+    let page = app.get("/index-status", Some(&admin)).await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("Last full pass"));
+}

@@ -96,7 +96,9 @@ async fn index_at_a_large_partner(db: PgPool) {
         calls as f64 / took.as_secs_f64()
     );
     println!("index rows: {counts:?}");
-    println!("domains expiring within 45 days: {expiring} rows in {expiring_time:.2?} (median of 21)");
+    println!(
+        "domains expiring within 45 days: {expiring} rows in {expiring_time:.2?} (median of 21)"
+    );
     println!(
         "search \"bulk12\": {} customers, {} domains, {} mailboxes (20 of each at most) in {search_time:.2?}",
         search_hits.customers.len(),

@@ -10,6 +10,11 @@ pub struct HomeSummary {
     pub customers: Result<u64, String>,
     pub subscriptions: Result<u64, String>,
     pub mailboxes: Result<u64, String>,
+    /// Only the index can count domains partner-wide (CMR lists them per customer).
+    pub domains: Option<u64>,
+    /// When the counts come from the partner index: its last full pass (Unix seconds). `None`
+    /// when they were read from CMR (before the index's first full pass).
+    pub counted_at: Option<i64>,
     pub recent: Vec<AuditView>,
     pub cmr: Option<CmrHealth>,
     /// When CMR gave the oldest figure shown (Unix seconds); `None` when none could be read.

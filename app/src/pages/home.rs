@@ -2,6 +2,7 @@ use crate::components::fetched::{FetchedAt, FRESH_PARAM};
 use crate::components::history::History;
 use crate::components::loaded::Loaded;
 use crate::components::money::Money;
+use crate::components::relative_time::RelativeTime;
 use crate::error::AppError;
 use crate::model::home::HomeSummary;
 use crate::routes;
@@ -56,9 +57,15 @@ pub fn HomePage() -> impl IntoView {
                 let wallet = s.wallet.map(|amount| view! { <Money amount /> }.into_any());
                 view! {
                     {s.fetched_at.map(|fetched_at| view! { <FetchedAt fetched_at page=routes::HOME.to_string() /> })}
+                    {s.counted_at.map(|at| view! {
+                        <p class="fetched-at muted">
+                            "Counts from the partner index, last fully refreshed " <RelativeTime at /> "."
+                        </p>
+                    })}
                     <div class="figures">
                         <Figure label="Wallet balance" value=wallet href=routes::WALLET />
                         <Figure label="Customers" value=count(s.customers) href=routes::CUSTOMERS />
+                        {s.domains.map(|n| view! { <Figure label="Domains" value=Ok(n.to_string().into_any()) href=routes::DOMAINS /> })}
                         <Figure label="Domains (subscriptions)" value=count(s.subscriptions) href=routes::SUBSCRIPTIONS />
                         <Figure label="Mailboxes" value=count(s.mailboxes) href=routes::MAILBOXES />
                     </div>

@@ -4,6 +4,7 @@ pub mod auth;
 pub mod customers;
 pub mod geo;
 pub mod home;
+pub mod index;
 pub mod not_found;
 pub mod placeholder;
 pub mod staff;
@@ -18,6 +19,12 @@ mod tests {
     fn the_route_table_names_the_server_functions_it_treats_specially() {
         assert_eq!(routes::SIGN_IN_FN, super::auth::SignIn::PATH);
         assert_eq!(routes::SETUP_FN, super::auth::CompleteSetup::PATH);
-        assert_eq!(routes::BACKGROUND_FNS, [super::wallet::WalletSummary::PATH]);
+        assert_eq!(
+            routes::BACKGROUND_FNS,
+            [
+                super::wallet::WalletSummary::PATH,
+                super::index::IndexStatus::PATH
+            ]
+        );
     }
 }

@@ -9,6 +9,7 @@ use crate::error::AppError;
 use crate::model::StaffView;
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::components::A;
 
 #[cfg(feature = "ssr")]
 use crate::{
@@ -54,6 +55,9 @@ pub fn StaffPage() -> impl IntoView {
     view! {
         <Title text="Staff" />
         <h1>"Staff"</h1>
+        <p class="muted">
+            "Administration: " <A href=crate::routes::INDEX_STATUS>"the partner index and its sync"</A>
+        </p>
         <section class="card">
             <h2>"Accounts"</h2>
             <Loaded

@@ -2,6 +2,7 @@
 //! the latest audit entries the staff member may see.
 
 use super::db;
+use super::index;
 use super::reads::{Fetched, Freshness, ReadKey};
 use super::AppState;
 use crate::error::AppError;
@@ -10,7 +11,9 @@ use crate::model::StaffView;
 use cmr::types::{SubscriptionQuery, UserListQuery};
 use cmr::CmrError;
 
-/// The home page: wallet, counts and health from partner-level calls, all at once.
+/// The home page: the wallet, the counts and CMR's health, and the latest audit entries.
+/// Once the partner index has finished a full pass the counts come from it (no CMR call per
+/// home load); before that, from CMR's list totals.
 /// Staff-management and sign-in security events appear only for admins.
 #[tracing::instrument(name = "home.summary", skip_all)]
 pub async fn summary(
@@ -18,6 +21,33 @@ pub async fn summary(
     staff: &StaffView,
     freshness: Freshness,
 ) -> Result<HomeSummary, AppError> {
+    let db_error = |e| crate::server::errors::internal("home counts", e);
+    if let Some(counted_at) = index::store::last_full_pass(&state.db)
+        .await
+        .map_err(db_error)?
+    {
+        let admin = staff.role.allows(crate::model::Role::Admin);
+        let (wallet, counts, recent) = tokio::join!(
+            super::wallet::summary(state, freshness),
+            index::store::counts(&state.db),
+            db::audit::latest(&state.db, 8, admin),
+        );
+        let counts = counts.map_err(db_error)?;
+        let count = |n: i64| Ok(u64::try_from(n).unwrap_or_default());
+        return Ok(HomeSummary {
+            fetched_at: wallet.as_ref().ok().map(|w| w.fetched_at),
+            wallet: wallet
+                .map(|w| w.balance)
+                .map_err(|e| AppError::from(e).to_string()),
+            customers: count(counts.customers),
+            subscriptions: count(counts.subscriptions),
+            mailboxes: count(counts.mailboxes),
+            domains: count(counts.domains).ok(),
+            counted_at: Some(counted_at),
+            recent: recent?,
+            cmr: health(state),
+        });
+    }
     let first = cmr::types::PageQuery {
         page: Some(1),
         limit: Some(1),
@@ -75,11 +105,17 @@ pub async fn summary(
         customers: total(users),
         subscriptions: total(subscriptions),
         mailboxes: total(mailboxes),
+        domains: None,
+        counted_at: None,
         recent: recent?,
-        cmr: state.cmr.last_call().map(|c| CmrHealth {
-            ok: c.ok,
-            status: c.status,
-            latency_ms: c.latency.as_millis() as u64,
-        }),
+        cmr: health(state),
+    })
+}
+
+fn health(state: &AppState) -> Option<CmrHealth> {
+    state.cmr.last_call().map(|c| CmrHealth {
+        ok: c.ok,
+        status: c.status,
+        latency_ms: c.latency.as_millis() as u64,
     })
 }
