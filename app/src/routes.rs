@@ -7,6 +7,8 @@
 pub const SIGN_IN: &str = "/sign-in";
 pub const SETUP: &str = "/setup";
 pub const HEALTH: &str = "/healthz";
+/// CMR's webhooks: public, checked by their signature instead of a session.
+pub const WEBHOOK: &str = "/webhooks/cmr";
 pub const FAVICON: &str = "/favicon.ico";
 /// Compiled assets (wasm, JS, CSS).
 pub const ASSETS_PREFIX: &str = "/pkg/";
@@ -70,7 +72,10 @@ pub fn area_at(path: &str) -> Option<Area> {
 
 /// Whether `path` answers without a session.
 pub fn is_public(path: &str) -> bool {
-    [SIGN_IN, SETUP, HEALTH, FAVICON, SIGN_IN_FN, SETUP_FN].contains(&path)
+    [
+        SIGN_IN, SETUP, HEALTH, FAVICON, SIGN_IN_FN, SETUP_FN, WEBHOOK,
+    ]
+    .contains(&path)
         || path.starts_with(ASSETS_PREFIX)
 }
 

@@ -22,6 +22,7 @@ pub mod staff;
 pub mod startup;
 pub mod state;
 pub mod wallet;
+pub mod webhooks;
 
 pub use auth::guard::{current_staff, require_role};
 pub use state::AppState;

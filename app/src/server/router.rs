@@ -54,6 +54,13 @@ pub fn build(state: AppState, store: FinalStore, leptos_options: LeptosOptions) 
     ));
     let routes = generate_route_list(App);
     let context_state = state.clone();
+    let webhook_state = state.clone();
+    let webhook = axum::routing::post(move |headers, body| {
+        super::webhooks::receive(webhook_state.clone(), headers, body)
+    })
+    .layer(axum::extract::DefaultBodyLimit::max(
+        super::webhooks::MAX_BODY,
+    ));
     // Static files get explicit routes: the app's catch-all 404 route would shadow a fallback.
     let site_root = std::path::PathBuf::from(&*leptos_options.site_root);
     let pkg = ServeDir::new(site_root.join(&*leptos_options.site_pkg_dir))
@@ -61,6 +68,7 @@ pub fn build(state: AppState, store: FinalStore, leptos_options: LeptosOptions) 
         .precompressed_gzip();
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
+        .route(crate::routes::WEBHOOK, webhook)
         .nest_service(&format!("/{}", leptos_options.site_pkg_dir), pkg)
         .route_service(
             "/favicon.ico",

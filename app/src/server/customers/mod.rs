@@ -22,6 +22,9 @@ use cmr::CmrError;
 
 pub const PAGE_SIZE: u32 = 20;
 
+/// Timeline entries a profile shows.
+const HISTORY: i64 = 50;
+
 fn row(user: User) -> CustomerRow {
     CustomerRow {
         name: user.profile.full_name(),
@@ -149,13 +152,19 @@ pub async fn detail(
         state.sightings.remember(seen);
         Ok(mailboxes)
     };
-    let (user, domains, mailboxes, subscriptions, history) = tokio::join!(
+    let (user, domains, mailboxes, subscriptions, audit, events) = tokio::join!(
         reads.read(ReadKey::Customer(key.clone()), freshness, user),
         reads.read(ReadKey::CustomerDomains(key.clone()), freshness, domains),
         reads.read(ReadKey::CustomerMailboxes(key), freshness, mailboxes),
         user_subscriptions(state, id, freshness),
-        db::audit::for_target(&state.db, "customer", id, 50),
+        db::audit::for_target(&state.db, "customer", id, HISTORY),
+        super::webhooks::timeline(&state.db, id, HISTORY),
     );
+    // The timeline: staff changes and CMR's events together, newest first.
+    let mut history = audit?;
+    history.extend(events?);
+    history.sort_by_key(|e| std::cmp::Reverse(e.at));
+    history.truncate(HISTORY as usize);
     let Fetched {
         value: user,
         fetched_at,
@@ -187,7 +196,7 @@ pub async fn detail(
             period_end: day(s.period_end),
             auto_renew: s.auto_renew,
         }),
-        history: history?,
+        history,
         can_edit: staff.role.allows(crate::model::Role::Editor),
         can_delete: staff.role.allows(crate::model::Role::Admin),
     })

@@ -1,0 +1,232 @@
+//! CMR's webhooks: every refusal rule, delivery once per eventId (also when redelivered at
+//! once), what events change in the index and the timeline, and secrets never kept.
+#![cfg(feature = "ssr")]
+
+mod common;
+
+use app::model::Role;
+use app::server::index::sync::{Step, SyncSettings, Syncer};
+use app::server::webhooks::signature::sign;
+use common::{captured_logs, spawn, TestApp, CMR_KEY, PASSWORD};
+use serde_json::{json, Value};
+use sqlx::PgPool;
+use std::time::Duration;
+
+fn now(app: &TestApp) -> i64 {
+    app.state.clock.now().unix_timestamp()
+}
+
+/// POSTs `body` to the webhook endpoint as CMR would (signed with the key unless `signature`
+/// says otherwise); the status.
+async fn deliver(app: &TestApp, body: &str, timestamp: i64, signature: Option<&str>) -> u16 {
+    let signature = signature
+        .map(str::to_string)
+        .unwrap_or_else(|| sign(CMR_KEY.as_bytes(), timestamp, body.as_bytes()));
+    app.http()
+        .post(format!("{}/webhooks/cmr", app.url))
+        .header("content-type", "application/json")
+        .header("cmr-x-timestamp", timestamp.to_string())
+        .header("cmr-x-signature", signature)
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+async fn stored(db: &PgPool) -> i64 {
+    sqlx::query_scalar("SELECT count(*) FROM cmr_events")
+        .fetch_one(db)
+        .await
+        .unwrap()
+}
+
+/// Waits (bounded) until every stored event has been applied.
+async fn applied(db: &PgPool) {
+    for _ in 0..100 {
+        let pending: i64 =
+            sqlx::query_scalar("SELECT count(*) FROM cmr_events WHERE applied_at IS NULL")
+                .fetch_one(db)
+                .await
+                .unwrap();
+        if pending == 0 {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("events never applied");
+}
+
+async fn fill_index(app: &TestApp, db: &PgPool) {
+    let settings = SyncSettings {
+        per_second: 0,
+        pass_every: Duration::ZERO,
+        lease: Duration::from_secs(30),
+    };
+    let sync = Syncer::new(db.clone(), app.state.cmr.clone(), settings);
+    while sync.step().await.unwrap() != Step::PassFinished {}
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_signed_event_updates_the_index_and_the_customers_timeline_once(db: PgPool) {
+    let app = spawn(db.clone()).await;
+    fill_index(&app, &db).await;
+    let domain = app.sandbox.control.domains().remove(0);
+    let owner: String = sqlx::query_scalar("SELECT customer_id FROM index_domains WHERE name = $1")
+        .bind(domain.domain_name.to_lowercase())
+        .fetch_one(&db)
+        .await
+        .unwrap();
+    let body = json!({
+        "event": "domain.expired",
+        "eventId": "evt_1",
+        "data": { "userId": owner, "domainName": domain.domain_name }
+    })
+    .to_string();
+
+    // The same delivery many times at once (CMR retries; a proxy may duplicate).
+    let t = now(&app);
+    let signature = sign(CMR_KEY.as_bytes(), t, body.as_bytes());
+    let deliveries: Vec<_> = (0..20)
+        .map(|_| {
+            let request = app
+                .http()
+                .post(format!("{}/webhooks/cmr", app.url))
+                .header("cmr-x-timestamp", t.to_string())
+                .header("cmr-x-signature", &signature)
+                .body(body.clone());
+            tokio::spawn(async move { request.send().await.unwrap().status().as_u16() })
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for delivery in deliveries {
+        statuses.push(delivery.await.unwrap());
+    }
+    assert!(statuses.iter().all(|&s| s == 200), "{statuses:?}");
+    assert_eq!(stored(&db).await, 1, "stored once");
+    applied(&db).await;
+    let status: String = sqlx::query_scalar("SELECT status FROM index_domains WHERE name = $1")
+        .bind(domain.domain_name.to_lowercase())
+        .fetch_one(&db)
+        .await
+        .unwrap();
+    assert_eq!(status, "EXPIRED");
+
+    app.staff("viv@example.com", Role::Viewer).await;
+    let cookie = app.sign_in("viv@example.com", PASSWORD).await;
+    let page = app.get(&format!("/customers/{owner}"), Some(&cookie)).await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("domain.expired"), "on the timeline");
+    let detail = app
+        .call("/api/customers/get", Some(&cookie), &[("id", &owner)])
+        .await;
+    let detail: app::model::customer::CustomerDetail = serde_json::from_str(&detail.body).unwrap();
+    let events: Vec<_> = detail
+        .history
+        .iter()
+        .filter(|e| e.action == "domain.expired")
+        .collect();
+    assert_eq!(
+        events.len(),
+        1,
+        "once on the timeline: {:?}",
+        detail.history
+    );
+    assert_eq!(events[0].actor, "CMR");
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn every_refusal_rule_holds_and_nothing_is_stored(db: PgPool) {
+    let app = spawn(db.clone()).await;
+    let body = json!({ "event": "domain.expired", "eventId": "evt_r", "data": {} }).to_string();
+    let t = now(&app);
+    // Signed with another key.
+    let forged = sign(b"not the partner key", t, body.as_bytes());
+    assert_eq!(deliver(&app, &body, t, Some(&forged)).await, 401);
+    // Signed for another body.
+    let other = sign(CMR_KEY.as_bytes(), t, b"{}");
+    assert_eq!(deliver(&app, &body, t, Some(&other)).await, 401);
+    // Correctly signed, but six minutes old, or six minutes ahead.
+    assert_eq!(deliver(&app, &body, t - 360, None).await, 401);
+    assert_eq!(deliver(&app, &body, t + 360, None).await, 401);
+    // No signature at all.
+    let unsigned = app
+        .http()
+        .post(format!("{}/webhooks/cmr", app.url))
+        .body(body.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unsigned.status().as_u16(), 401);
+    // Too large (checked before anything else is read).
+    let huge = format!(
+        r#"{{"event":"x","eventId":"evt_big","data":{{"pad":"{}"}}}}"#,
+        "a".repeat(300 * 1024)
+    );
+    assert_eq!(deliver(&app, &huge, t, None).await, 413);
+    // Signed but not an event.
+    for bad in [
+        "[1,2]",
+        r#"{"event":"x"}"#,
+        r#"{"eventId":"e"}"#,
+        "not json",
+    ] {
+        assert_eq!(deliver(&app, bad, t, None).await, 400, "{bad}");
+    }
+    assert_eq!(stored(&db).await, 0);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn an_unknown_event_is_kept_and_changes_nothing(db: PgPool) {
+    let app = spawn(db.clone()).await;
+    let body = json!({
+        "eventType": "mailbox.teleported",
+        "eventId": "evt_u",
+        "data": { "userId": "U1", "somewhere": "else" }
+    })
+    .to_string();
+    assert_eq!(deliver(&app, &body, now(&app), None).await, 200);
+    applied(&db).await;
+    let row: (String, Option<String>) =
+        sqlx::query_as("SELECT event, apply_error FROM cmr_events WHERE event_id = 'evt_u'")
+            .fetch_one(&db)
+            .await
+            .unwrap();
+    assert_eq!(row, ("mailbox.teleported".to_string(), None));
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn secrets_in_a_payload_reach_neither_the_database_nor_the_log(db: PgPool) {
+    let app = spawn(db.clone()).await;
+    let secrets = ["Pa55w0rd-never-kept", "app pass word x", "JBSWY3DPEHPK3PXP"];
+    let body = json!({
+        "event": "prewarmup.order.success",
+        "eventId": "evt_s",
+        "data": {
+            "userId": "U1",
+            "mailboxDetails": [{
+                "domain": "warm.example",
+                "preWarmedUpMailboxes": [{
+                    "mailboxId": "M1", "email": "sales@warm.example",
+                    "password": secrets[0], "appPassword": secrets[1],
+                    "authenticatorSecret": secrets[2]
+                }]
+            }]
+        }
+    })
+    .to_string();
+    assert_eq!(deliver(&app, &body, now(&app), None).await, 200);
+    applied(&db).await;
+    let data: Value = sqlx::query_scalar("SELECT data FROM cmr_events WHERE event_id = 'evt_s'")
+        .fetch_one(&db)
+        .await
+        .unwrap();
+    let stored = data.to_string();
+    assert!(stored.contains("sales@warm.example"), "the rest is kept");
+    let logs = captured_logs();
+    for secret in secrets {
+        assert!(!stored.contains(secret), "stored: {stored}");
+        assert!(!logs.contains(secret), "logged");
+    }
+}
