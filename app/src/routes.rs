@@ -35,9 +35,13 @@ pub const SIGN_IN_FN: &str = "/api/auth/sign_in";
 pub const SETUP_FN: &str = "/api/setup/complete";
 
 /// Server functions a page calls on its own (the header's balance refresh, the index status
-/// page's polling): they prove a tab is open, not that anyone is there, so they never extend
+/// page's and the customer timeline's polling): they prove a tab is open, not that anyone is there, so they never extend
 /// the idle timeout.
-pub const BACKGROUND_FNS: [&str; 2] = ["/api/wallet/summary", "/api/index/status"];
+pub const BACKGROUND_FNS: [&str; 3] = [
+    "/api/wallet/summary",
+    "/api/index/status",
+    "/api/customers/timeline",
+];
 
 /// One area of the dashboard: its top-level path and its name in the navigation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

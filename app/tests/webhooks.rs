@@ -230,3 +230,33 @@ async fn secrets_in_a_payload_reach_neither_the_database_nor_the_log(db: PgPool)
         assert!(!logs.contains(secret), "logged");
     }
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn the_sandbox_signs_its_lifecycle_events_and_the_dashboard_takes_them(db: PgPool) {
+    let app = spawn(db.clone()).await;
+    fill_index(&app, &db).await;
+    let control = &app.sandbox.control;
+    control.send_webhooks_to(Some(format!("{}/webhooks/cmr", app.url)));
+    let domain = control.domains().remove(0).domain_name;
+    assert!(control.expire_domain(&domain));
+    for _ in 0..100 {
+        let status: String =
+            sqlx::query_scalar("SELECT status FROM index_domains WHERE name = lower($1)")
+                .bind(&domain)
+                .fetch_one(&db)
+                .await
+                .unwrap();
+        if status == "EXPIRED" {
+            let events: i64 = sqlx::query_scalar(
+                "SELECT count(*) FROM cmr_events WHERE event = 'domain.expired'",
+            )
+            .fetch_one(&db)
+            .await
+            .unwrap();
+            assert_eq!(events, 1);
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the sandbox's event never arrived");
+}

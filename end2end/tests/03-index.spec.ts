@@ -44,4 +44,26 @@ test.describe.serial('partner index', () => {
     const serious = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
     expect(serious.map((v) => `${v.id}: ${v.help} (${v.nodes.length})`)).toEqual([]);
   });
+
+  test('a lifecycle event from CMR appears on the customer\'s timeline without a reload', async ({
+    page,
+    consoleErrors,
+  }) => {
+    await signIn(page, admin.email, admin.password);
+    await expect(page.getByRole('heading', { name: 'Home' })).toBeVisible();
+    await page.locator('html[data-hydrated="true"]').waitFor();
+    await page.getByLabel('Open a customer by email, domain name or CMR user id').fill(domain);
+    await page.getByRole('button', { name: 'Open', exact: true }).click();
+    await expect(page.getByRole('heading', { level: 1, name: owner })).toBeVisible();
+    await page.locator('html[data-hydrated="true"]').waitFor();
+    const history = page.getByRole('region', { name: 'History' });
+    await expect(history).toBeVisible();
+    await expect(history).not.toContainText('domain.expired');
+
+    // The registrar's expiry passes in the sandbox; it sends a signed domain.expired webhook.
+    const res = await fetch(`${process.env.SANDBOX_URL}/__sandbox/expire-domain?name=${domain}`, { method: 'POST' });
+    expect(res.status).toBe(204);
+    await expect(history).toContainText('domain.expired', { timeout: 20_000 });
+    await expect(history).toContainText(domain);
+  });
 });

@@ -138,6 +138,34 @@ impl SandboxControl {
         self.shared.api_key.to_string()
     }
 
+    // ---- webhooks ------------------------------------------------------------------------
+
+    /// Sends signed webhooks for lifecycle changes to `url` from now on (`None`: stop).
+    pub fn send_webhooks_to(&self, url: Option<String>) {
+        self.shared.set_webhook_url(url);
+    }
+
+    /// The registrar's expiry passing for good: the domain becomes EXPIRED and a
+    /// `domain.expired` webhook goes out. `false` when no domain has that name.
+    pub fn expire_domain(&self, name: &str) -> bool {
+        let mut world = self.shared.lock_world();
+        let Some(domain) = world
+            .domains
+            .iter_mut()
+            .find(|d| d.name.eq_ignore_ascii_case(name))
+        else {
+            return false;
+        };
+        domain.status = cmr::types::DomainStatus::Expired;
+        let data = serde_json::json!({
+            "userId": domain.user_id,
+            "domainId": domain.id,
+            "domainName": domain.name,
+        });
+        world.outbox.push(("domain.expired", data));
+        true
+    }
+
     // ---- changes made behind the API's back (as another CMR client would) ---------------
 
     /// Removes a domain with its DNS, workspace and mailboxes, as if it had been deleted

@@ -33,6 +33,7 @@ mod routes;
 mod seed;
 mod server;
 mod state;
+mod webhooks;
 
 pub use control::SandboxControl;
 pub use request_log::{LoggedRequest, REQUEST_LOG_CAPACITY};
@@ -61,6 +62,8 @@ pub(crate) struct Shared {
     log: Arc<Mutex<RequestLog>>,
     doomed: Arc<DoomedPeers>,
     api_key: Arc<str>,
+    /// Where lifecycle webhooks go (`None`: nowhere).
+    webhook_url: Arc<Mutex<Option<String>>>,
 }
 
 impl Shared {
@@ -71,7 +74,26 @@ impl Shared {
             log: Arc::default(),
             doomed: Arc::default(),
             api_key: api_key.into(),
+            webhook_url: Arc::default(),
         }
+    }
+
+    pub(crate) fn webhook_url(&self) -> Option<String> {
+        self.webhook_url
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    pub(crate) fn set_webhook_url(&self, url: Option<String>) {
+        *self
+            .webhook_url
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = url;
+    }
+
+    pub(crate) fn api_key(&self) -> &str {
+        &self.api_key
     }
 
     // A panic while holding a lock must not take every later request down with it.

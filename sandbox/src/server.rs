@@ -132,6 +132,7 @@ pub struct RunningSandbox {
     pub addr: SocketAddr,
     pub control: SandboxControl,
     task: JoinHandle<()>,
+    webhooks: JoinHandle<()>,
 }
 
 impl RunningSandbox {
@@ -143,6 +144,7 @@ impl RunningSandbox {
     /// Stops serving. (Dropping the tokio runtime stops it too, as at the end of a test.)
     pub fn shutdown(self) {
         self.task.abort();
+        self.webhooks.abort();
     }
 }
 
@@ -174,5 +176,6 @@ pub fn spawn_at(sandbox: Sandbox, addr: SocketAddr) -> io::Result<RunningSandbox
         addr,
         control: sandbox.control(),
         task,
+        webhooks: super::webhooks::spawn_sender(sandbox.shared.clone()),
     })
 }

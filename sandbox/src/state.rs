@@ -159,6 +159,9 @@ pub(crate) struct World {
     pub currency: String,
     pub timings: LifecycleTimings,
     pub ids: IdGen,
+    /// Webhook events the lifecycle produced, waiting for the sender (`webhooks.rs`):
+    /// (event, data).
+    pub outbox: Vec<(&'static str, serde_json::Value)>,
 }
 
 /// Prices in cents.
@@ -178,6 +181,7 @@ impl World {
             currency: "USD".to_owned(),
             timings: LifecycleTimings::default(),
             ids: IdGen::new(0x0000_C01D_3A11),
+            outbox: Vec::new(),
         }
     }
 
@@ -215,6 +219,7 @@ impl World {
     /// Advances every time-driven lifecycle to `now`.
     pub(crate) fn settle(&mut self, now: Instant) {
         let t = self.timings;
+        let mut outbox = std::mem::take(&mut self.outbox);
         for order in &mut self.orders {
             let Some(since) = order.processing_since else {
                 continue;
@@ -235,6 +240,7 @@ impl World {
                 Some(DomainChange::Registering { ready_at }) if now >= ready_at => {
                     domain.status = DomainStatus::Active;
                     domain.change = None;
+                    outbox.push(("domain.order.success", domain_event(domain)));
                 }
                 Some(DomainChange::Renewing { since, years }) if now >= since + t.renewal_step => {
                     // Renewal extends from the old expiry, or from today if already past it.
@@ -242,6 +248,7 @@ impl World {
                     domain.expiry = add_years(from, years);
                     domain.status = DomainStatus::Active;
                     domain.change = None;
+                    outbox.push(("domain.renewal.success", domain_event(domain)));
                 }
                 _ => {}
             }
@@ -258,6 +265,18 @@ impl World {
             };
             if stage >= 2 {
                 mailbox.provisioning_since = None;
+                outbox.push((
+                    "mailbox.created",
+                    serde_json::json!({
+                        "userId": mailbox.user_id,
+                        "mailboxId": mailbox.id,
+                        "email": format!("{}@{}", mailbox.user_name, mailbox.domain),
+                        "firstName": mailbox.first_name,
+                        "lastName": mailbox.last_name,
+                        "subscriptionId": mailbox.subscription_id,
+                        "domainName": mailbox.domain,
+                    }),
+                ));
             }
         }
         for sub in &mut self.subscriptions {
@@ -267,10 +286,32 @@ impl World {
                     sub.period_end = sub.period_start + Duration::from_secs(30 * 86_400);
                     sub.status = SubscriptionStatus::Active;
                     sub.renewing_since = None;
+                    outbox.push((
+                        "subscription.renewal.success",
+                        serde_json::json!({
+                            "userId": sub.user_id,
+                            "subscriptionId": sub.id,
+                            "domain": sub.domain,
+                            "subscriptionStatus": "ACTIVE",
+                            "periodEnd": iso(sub.period_end),
+                        }),
+                    ));
                 }
             }
         }
+        super::webhooks::trim(&mut outbox);
+        self.outbox = outbox;
     }
+}
+
+/// A domain event's data, as CMR's documented domain events carry it.
+fn domain_event(domain: &DomainRec) -> serde_json::Value {
+    serde_json::json!({
+        "userId": domain.user_id,
+        "domainId": domain.id,
+        "domainName": domain.name,
+        "expiryDate": iso(domain.expiry),
+    })
 }
 
 fn steps_done(now: Instant, since: Instant, step: Duration) -> u32 {

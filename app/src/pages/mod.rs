@@ -23,7 +23,8 @@ mod tests {
             routes::BACKGROUND_FNS,
             [
                 super::wallet::WalletSummary::PATH,
-                super::index::IndexStatus::PATH
+                super::index::IndexStatus::PATH,
+                super::customers::CustomerTimeline::PATH,
             ]
         );
     }

@@ -38,6 +38,13 @@ pub async fn prepare(
                 sandbox = sandbox.with_inspection();
             }
             let running = cmr_sandbox::spawn(sandbox)?;
+            // Its lifecycle webhooks come to this dashboard, as CMR's would.
+            let mut own = config.listen_addr;
+            if own.ip().is_unspecified() {
+                own.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+            }
+            let webhooks = format!("http://{own}{}", crate::routes::WEBHOOK);
+            running.control.send_webhooks_to(Some(webhooks));
             let client = cmr_client(&config, running.base_url(), ApiKey::new(key), &db)?;
             (client, Some(running))
         }

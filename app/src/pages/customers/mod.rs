@@ -15,6 +15,7 @@ pub use lookup::LookupBox;
 pub use profile::CustomerPage;
 
 use crate::error::AppError;
+use crate::model::audit::AuditView;
 use crate::model::customer::{
     CustomerDetail, CustomerList, CustomerSort, EditableProfile, SaveOutcome,
 };
@@ -46,6 +47,14 @@ pub async fn get_customer(id: String, fresh: Option<bool>) -> Result<CustomerDet
     let staff = require_role(Role::Viewer).await?;
     let freshness = Freshness::asked(fresh);
     customers::detail(&ctx::state(), &staff, &id, freshness).await
+}
+
+/// A customer's timeline (staff changes and CMR's events) from the database: the profile asks
+/// again every few seconds, so an event CMR sends shows up without reading CMR again.
+#[server(prefix = "/api", endpoint = "customers/timeline")]
+pub async fn customer_timeline(id: String) -> Result<Vec<AuditView>, AppError> {
+    require_role(Role::Viewer).await?;
+    customers::timeline(&ctx::state(), &id).await
 }
 
 /// Just the profile, with the fields CMR did not show (for the edit form).

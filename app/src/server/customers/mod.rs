@@ -14,6 +14,7 @@ use super::index::live::Seen;
 use super::reads::{Fetched, Freshness, ReadKey};
 use super::AppState;
 use crate::error::AppError;
+use crate::model::audit::AuditView;
 use crate::model::customer::*;
 use crate::model::profile;
 use crate::model::StaffView;
@@ -152,19 +153,14 @@ pub async fn detail(
         state.sightings.remember(seen);
         Ok(mailboxes)
     };
-    let (user, domains, mailboxes, subscriptions, audit, events) = tokio::join!(
+    let (user, domains, mailboxes, subscriptions, history) = tokio::join!(
         reads.read(ReadKey::Customer(key.clone()), freshness, user),
         reads.read(ReadKey::CustomerDomains(key.clone()), freshness, domains),
         reads.read(ReadKey::CustomerMailboxes(key), freshness, mailboxes),
         user_subscriptions(state, id, freshness),
-        db::audit::for_target(&state.db, "customer", id, HISTORY),
-        super::webhooks::timeline(&state.db, id, HISTORY),
+        timeline(state, id),
     );
-    // The timeline: staff changes and CMR's events together, newest first.
-    let mut history = audit?;
-    history.extend(events?);
-    history.sort_by_key(|e| std::cmp::Reverse(e.at));
-    history.truncate(HISTORY as usize);
+    let history = history?;
     let Fetched {
         value: user,
         fetched_at,
@@ -200,6 +196,21 @@ pub async fn detail(
         can_edit: staff.role.allows(crate::model::Role::Editor),
         can_delete: staff.role.allows(crate::model::Role::Admin),
     })
+}
+
+/// A customer's timeline: staff changes and CMR's events together, newest first. From the
+/// database only (no CMR call), so a page can ask for it again as often as it likes.
+pub async fn timeline(state: &AppState, id: &str) -> Result<Vec<AuditView>, AppError> {
+    let (audit, events) = tokio::join!(
+        db::audit::for_target(&state.db, "customer", id, HISTORY),
+        super::webhooks::timeline(&state.db, id, HISTORY),
+    );
+    let db_error = |e| super::errors::internal("customer timeline", e);
+    let mut history = audit.map_err(db_error)?;
+    history.extend(events.map_err(db_error)?);
+    history.sort_by_key(|e| std::cmp::Reverse(e.at));
+    history.truncate(HISTORY as usize);
+    Ok(history)
 }
 
 /// The profile the edit form opens with, and the fields CMR did not show.
