@@ -260,3 +260,67 @@ async fn the_sandbox_signs_its_lifecycle_events_and_the_dashboard_takes_them(db:
     }
     panic!("the sandbox's event never arrived");
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn mailbox_and_subscription_events_change_the_index_and_stored_ones_apply_after_a_restart(
+    db: PgPool,
+) {
+    let app = spawn(db.clone()).await;
+    fill_index(&app, &db).await;
+    let subscription = app.sandbox.control.subscriptions().remove(0);
+    let events = [
+        json!({ "event": "mailbox.created", "eventId": "evt_m1", "data": {
+            "userId": subscription.user_id, "mailboxId": "MBX_NEW", "email": "Sales@New.Example",
+            "subscriptionId": subscription.subscription_id, "firstName": "Sam", "lastName": "Seller",
+            "password": "never-kept" } }),
+        json!({ "event": "mailbox.updated", "eventId": "evt_m2", "data": {
+            "mailboxId": "MBX_NEW", "updatedFields": { "lastName": "Closer" } } }),
+        json!({ "event": "subscription.past_due", "eventId": "evt_s1", "data": {
+            "userId": subscription.user_id, "subscriptionId": subscription.subscription_id } }),
+    ];
+    for event in &events {
+        assert_eq!(
+            deliver(&app, &event.to_string(), now(&app), None).await,
+            200
+        );
+        applied(&db).await;
+    }
+    let mailbox: (String, String, Option<String>) =
+        sqlx::query_as("SELECT email, name, customer_id FROM index_mailboxes WHERE id = 'MBX_NEW'")
+            .fetch_one(&db)
+            .await
+            .unwrap();
+    assert_eq!(
+        mailbox,
+        (
+            "sales@new.example".to_string(),
+            "Sam Closer".to_string(),
+            Some(subscription.user_id.clone())
+        )
+    );
+    let status: String = sqlx::query_scalar("SELECT status FROM index_subscriptions WHERE id = $1")
+        .bind(&subscription.subscription_id)
+        .fetch_one(&db)
+        .await
+        .unwrap();
+    assert_eq!(status, "PAST_DUE");
+
+    // Stored, then the process stopped before applying it: the next start applies it.
+    sqlx::query(
+        "INSERT INTO cmr_events (event_id, event, sent_at, customer_id, data)
+         VALUES ('evt_late', 'subscription.expired', now(), $1, $2)",
+    )
+    .bind(&subscription.user_id)
+    .bind(json!({ "userId": subscription.user_id, "subscriptionId": subscription.subscription_id }))
+    .execute(&db)
+    .await
+    .unwrap();
+    app::server::webhooks::apply_pending(app.state.clone());
+    applied(&db).await;
+    let status: String = sqlx::query_scalar("SELECT status FROM index_subscriptions WHERE id = $1")
+        .bind(&subscription.subscription_id)
+        .fetch_one(&db)
+        .await
+        .unwrap();
+    assert_eq!(status, "EXPIRED");
+}

@@ -51,6 +51,7 @@ pub async fn prepare(
     };
     let state = AppState::new(db, cmr, config, clock);
     super::reads_sync::listen(state.db.clone(), state.reads.clone());
+    super::webhooks::apply_pending(state.clone());
     if state.config.index_sync.per_second > 0 {
         Syncer::new(state.db.clone(), state.cmr.clone(), state.config.index_sync).spawn();
     }

@@ -97,6 +97,20 @@ pub async fn receive(
     }
 }
 
+/// Applies what was stored but not applied (the process stopped in between): at start-up.
+pub fn apply_pending(state: AppState) {
+    tokio::spawn(async move {
+        let pending: Result<Vec<String>, sqlx::Error> = sqlx::query_scalar(
+            "SELECT event_id FROM cmr_events WHERE applied_at IS NULL ORDER BY received_at",
+        )
+        .fetch_all(&state.db)
+        .await;
+        for event_id in pending.unwrap_or_default() {
+            apply(&state, &event_id).await;
+        }
+    });
+}
+
 /// Applies a stored event to the index, once.
 pub async fn apply(state: &AppState, event_id: &str) {
     let row: Result<Option<(String, Value)>, sqlx::Error> = sqlx::query_as(
@@ -193,6 +207,29 @@ async fn update_index(db: &PgPool, event: &str, data: &Value) -> Result<(), sqlx
         .bind(text(data, "periodEnd").and_then(|t| t.get(..10)))
         .execute(db)
         .await?;
+        return Ok(());
+    }
+    if event == "mailbox.updated" {
+        // `updatedFields` holds only what changed; the name is what the index keeps of it.
+        let fields = data.get("updatedFields").unwrap_or(data);
+        if let Some(id) = text(data, "mailboxId") {
+            let first = text(fields, "firstName");
+            let last = text(fields, "lastName");
+            sqlx::query(
+                "UPDATE index_mailboxes SET
+                        name = CASE WHEN $2::text IS NULL AND $3::text IS NULL THEN name
+                                    ELSE trim(COALESCE($2, split_part(name, ' ', 1)) || ' ' ||
+                                              COALESCE($3, substr(name, strpos(name, ' ') + 1)))
+                               END,
+                        seen_at = now(), seen_by = 'webhook'
+                  WHERE id = $1",
+            )
+            .bind(id)
+            .bind(first)
+            .bind(last)
+            .execute(db)
+            .await?;
+        }
         return Ok(());
     }
     if event == "mailbox.created" {
