@@ -2,7 +2,9 @@
 //!
 //! `CMR_SANDBOX_ADDR` (default `127.0.0.1:4010`) and `CMR_SANDBOX_KEY` (default `sandbox-key`).
 //! `CMR_SANDBOX_INSPECT=1` also serves `GET /__sandbox/requests` (the request log, for tests);
-//! without it that path is an unknown route.
+//! without it that path is an unknown route. `CMR_SANDBOX_EXTRA_CUSTOMERS=2000` adds that many
+//! generated customers (three domains each, about ten mailboxes): a large partner.
+//! `CMR_SANDBOX_WEBHOOK_URL` receives signed webhooks for lifecycle changes.
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
@@ -20,7 +22,21 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let mut sandbox = Sandbox::seeded(key);
+    let extra = match std::env::var("CMR_SANDBOX_EXTRA_CUSTOMERS") {
+        Err(_) => 0,
+        Ok(raw) => match raw.trim().parse::<usize>() {
+            Ok(n) if n <= 100_000 => n,
+            _ => {
+                eprintln!("CMR_SANDBOX_EXTRA_CUSTOMERS {raw:?} is not a number up to 100000");
+                return ExitCode::FAILURE;
+            }
+        },
+    };
+    let mut sandbox = if extra > 0 {
+        Sandbox::seeded_large(key, extra)
+    } else {
+        Sandbox::seeded(key)
+    };
     if std::env::var("CMR_SANDBOX_INSPECT").as_deref() == Ok("1") {
         sandbox = sandbox.with_inspection();
     }
@@ -31,6 +47,9 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    if let Ok(url) = std::env::var("CMR_SANDBOX_WEBHOOK_URL") {
+        running.control.send_webhooks_to(Some(url));
+    }
     println!("{}", running.base_url());
     match tokio::signal::ctrl_c().await {
         Ok(()) => ExitCode::SUCCESS,
