@@ -77,6 +77,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/customers/:id") view=pages::customers::CustomerPage ssr=SsrMode::Async />
                     <Route path=path!("/customers/:id/edit") view=pages::customers::EditCustomerPage ssr=SsrMode::Async />
                     <Route path=path!("/search") view=pages::index::SearchPage ssr=SsrMode::Async />
+                    <Route path=path!("/domains") view=pages::domains::DomainsPage ssr=SsrMode::Async />
                     <Route path=path!("/index-status") view=pages::index::IndexStatusPage ssr=SsrMode::Async />
                     <Route path=path!("/staff") view=pages::staff::StaffPage ssr=SsrMode::Async />
                     <Route

@@ -21,6 +21,8 @@ pub const SEARCH: &str = "/search";
 pub const INDEX_STATUS: &str = "/index-status";
 pub const NEW_CUSTOMER: &str = "/customers/new";
 pub const DOMAINS: &str = "/domains";
+/// The domain list as CSV, with the list's filters.
+pub const DOMAINS_EXPORT: &str = "/domains/export.csv";
 pub const ORDERS: &str = "/orders";
 pub const MAILBOXES: &str = "/mailboxes";
 pub const SUBSCRIPTIONS: &str = "/subscriptions";

@@ -225,6 +225,7 @@ async fn every_area_in_the_route_table_is_guarded_and_served(db: PgPool) {
         let built = [
             app::routes::CUSTOMERS,
             app::routes::SEARCH,
+            app::routes::DOMAINS,
             app::routes::STAFF,
         ]
         .contains(&area.path);

@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod customer;
+pub mod domain;
 pub mod geo;
 pub mod home;
 pub mod index;

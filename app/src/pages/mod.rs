@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod customers;
+pub mod domains;
 pub mod geo;
 pub mod home;
 pub mod index;

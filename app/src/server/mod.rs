@@ -9,6 +9,7 @@ pub mod config;
 pub mod ctx;
 pub mod customers;
 pub mod db;
+pub mod domains;
 pub mod errors;
 pub mod geo;
 pub mod home;

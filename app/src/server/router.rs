@@ -3,7 +3,7 @@
 //! headers → cross-site check → session → authentication guard.
 
 use super::auth::final_store::FinalStore;
-use super::auth::guard::authenticate;
+use super::auth::guard::{authenticate, CurrentStaff};
 use super::http::cross_site::{reject_cross_site, OwnOrigin};
 use super::http::error_status::app_error_status;
 use super::http::headers::{security_headers, Https};
@@ -69,6 +69,10 @@ pub fn build(state: AppState, store: FinalStore, leptos_options: LeptosOptions) 
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route(crate::routes::WEBHOOK, webhook)
+        .route(
+            crate::routes::DOMAINS_EXPORT,
+            get(export_domains).with_state(state.clone()),
+        )
         .nest_service(&format!("/{}", leptos_options.site_pkg_dir), pkg)
         .route_service(
             "/favicon.ico",
@@ -97,6 +101,44 @@ pub fn build(state: AppState, store: FinalStore, leptos_options: LeptosOptions) 
             security_headers,
         ))
         .layer(axum::middleware::from_fn(trace_requests))
+}
+
+/// `GET /domains/export.csv`: the domain list's filters in the query, every matching row as
+/// CSV. Behind the guard like every page; any signed-in role may export what it may read.
+async fn export_domains(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    axum::Extension(CurrentStaff(staff)): axum::Extension<CurrentStaff>,
+    axum::extract::Query(params): axum::extract::Query<std::collections::HashMap<String, String>>,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    if staff.is_none() {
+        return super::auth::guard::error_response(&crate::error::AppError::Unauthorized);
+    }
+    let param = |name: &str| params.get(name).cloned().unwrap_or_default();
+    let filter = crate::model::domain::DomainFilter {
+        q: param("q"),
+        status: param("status"),
+        sort: crate::model::domain::DomainSort::parse(&param("sort")),
+        page: 1,
+    };
+    match super::domains::export_csv(&state, filter).await {
+        Ok(csv) => {
+            let day = state.clock.now().date();
+            let disposition = format!("attachment; filename=\"domains-{day}.csv\"");
+            (
+                [
+                    (
+                        axum::http::header::CONTENT_TYPE,
+                        "text/csv; charset=utf-8".to_string(),
+                    ),
+                    (axum::http::header::CONTENT_DISPOSITION, disposition),
+                ],
+                csv,
+            )
+                .into_response()
+        }
+        Err(err) => super::auth::guard::error_response(&err),
+    }
 }
 
 /// Deletes expired sessions from the store every minute, logging (not dying on) failures.

@@ -4,6 +4,7 @@
 //! Writes take whole pages at once (one statement per page through `UNNEST`), so a sync step
 //! costs one round trip whatever the page size.
 
+use crate::model::domain::{DomainFilter, DomainRow, DomainSort};
 use crate::model::index::{CustomerHit, DomainHit, MailboxHit, SearchHits};
 use cmr::types::{Domain, Mailbox, Subscription, User};
 use sqlx::PgPool;
@@ -464,4 +465,91 @@ pub async fn last_full_pass(db: &PgPool) -> Result<Option<i64>, sqlx::Error> {
             .fetch_one(db)
             .await?;
     Ok(at.map(|at| at.unix_timestamp()))
+}
+
+/// One page of the partner-wide domain list (gone domains left out), with the total and the
+/// statuses present.
+pub async fn domains(
+    db: &PgPool,
+    filter: &DomainFilter,
+    per_page: u32,
+) -> Result<(Vec<DomainRow>, i64, Vec<String>), sqlx::Error> {
+    let pattern = format!("%{}%", like_escaped(&filter.q.trim().to_lowercase()));
+    let order = match filter.sort {
+        DomainSort::Expiry => "d.expires_on ASC NULLS LAST, d.name",
+        DomainSort::Name => "d.name",
+    };
+    let matching = "FROM index_domains d
+        LEFT JOIN index_customers c ON c.id = d.customer_id
+        WHERE d.gone_at IS NULL
+          AND ($1 = '%%' OR d.name LIKE $1
+               OR lower(coalesce(c.name, '') || ' ' || coalesce(c.email, '')) LIKE $1)
+          AND ($2 = '' OR d.status = $2)";
+    let offset = i64::from(filter.page.max(1) - 1) * i64::from(per_page);
+    let rows_sql = format!(
+        "SELECT d.name, d.customer_id, c.name, d.status, d.expires_on,
+                d.expires_on - (now() AT TIME ZONE 'utc')::date, d.auto_renew, d.provider,
+                (SELECT count(*) FROM index_mailboxes m
+                  WHERE m.domain = d.name AND m.gone_at IS NULL)
+         {matching} ORDER BY {order} LIMIT $3 OFFSET $4"
+    );
+    let total_sql = format!("SELECT count(*) {matching}");
+    let rows = sqlx::query_as::<
+        _,
+        (
+            String,
+            String,
+            Option<String>,
+            String,
+            Option<time::Date>,
+            Option<i32>,
+            bool,
+            Option<String>,
+            i64,
+        ),
+    >(&rows_sql)
+    .bind(&pattern)
+    .bind(&filter.status)
+    .bind(i64::from(per_page))
+    .bind(offset);
+    let total = sqlx::query_scalar::<_, i64>(&total_sql)
+        .bind(&pattern)
+        .bind(&filter.status);
+    let statuses = sqlx::query_scalar::<_, String>(
+        "SELECT DISTINCT status FROM index_domains WHERE gone_at IS NULL ORDER BY status",
+    );
+    let (rows, total, statuses) = tokio::try_join!(
+        rows.fetch_all(db),
+        total.fetch_one(db),
+        statuses.fetch_all(db)
+    )?;
+    let rows = rows
+        .into_iter()
+        .map(
+            |(
+                name,
+                customer_id,
+                customer,
+                status,
+                expires_on,
+                days_left,
+                auto_renew,
+                provider,
+                mailboxes,
+            )| {
+                DomainRow {
+                    name,
+                    customer_id,
+                    customer: customer.unwrap_or_default(),
+                    status,
+                    expires_on: expires_on.map(|d| d.to_string()),
+                    days_left,
+                    auto_renew,
+                    provider,
+                    mailboxes,
+                }
+            },
+        )
+        .collect();
+    Ok((rows, total, statuses))
 }

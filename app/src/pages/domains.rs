@@ -1,0 +1,174 @@
+//! Domains: the partner-wide list from the index, with search, a status filter, the order,
+//! pages and a CSV export of what is shown. The state lives in the URL.
+
+use crate::components::badge::StatusBadge;
+use crate::components::loaded::Loaded;
+use crate::components::pager::Pager;
+use crate::components::relative_time::RelativeTime;
+use crate::components::table::{Column, Row, Table, TableLoading};
+use crate::error::AppError;
+use crate::model::domain::{DomainFilter, DomainList, DomainSort};
+use crate::routes;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+use leptos_router::hooks::use_query_map;
+
+#[cfg(feature = "ssr")]
+use crate::{
+    model::Role,
+    server::{ctx, domains, require_role},
+};
+
+#[server(prefix = "/api", endpoint = "domains/list")]
+pub async fn list_domains(filter: DomainFilter) -> Result<DomainList, AppError> {
+    require_role(Role::Viewer).await?;
+    domains::list(&ctx::state(), filter).await
+}
+
+const COLUMNS: [Column; 7] = [
+    Column::new("Domain"),
+    Column::new("Customer"),
+    Column::new("Status"),
+    Column::new("Expires"),
+    Column::new("Auto-renew"),
+    Column::new("Provider"),
+    Column::new("Mailboxes"),
+];
+
+/// "in 12 days", "today", "3 days ago".
+fn days(days_left: i32) -> String {
+    match days_left {
+        0 => "today".into(),
+        1 => "tomorrow".into(),
+        -1 => "yesterday".into(),
+        d if d > 0 => format!("in {d} days"),
+        d => format!("{} days ago", -d),
+    }
+}
+
+#[component]
+pub fn DomainsPage() -> impl IntoView {
+    let query = use_query_map();
+    let filter = Memo::new(move |_| {
+        let q = query.read();
+        DomainFilter {
+            q: q.get("q").unwrap_or_default(),
+            status: q.get("status").unwrap_or_default(),
+            sort: DomainSort::parse(&q.get("sort").unwrap_or_default()),
+            page: q.get("page").and_then(|p| p.parse().ok()).unwrap_or(1),
+        }
+    });
+    let list = Resource::new(move || filter.get(), list_domains);
+    let export = move || format!("{}?{}", routes::DOMAINS_EXPORT, filter.get().query_string());
+    view! {
+        <Title text="Domains" />
+        <h1>"Domains"</h1>
+        <form method="get" action=routes::DOMAINS class="card filters" role="search">
+            <div class="field">
+                <label for="domains-q">"Domain or customer"</label>
+                <input id="domains-q" name="q" type="search" maxlength="100"
+                    value=move || filter.get().q autocomplete="off" />
+            </div>
+            <div class="field">
+                <label for="domains-status">"Status"</label>
+                <select id="domains-status" name="status">
+                    <option value="">"All statuses"</option>
+                    {move || {
+                        let chosen = filter.get().status;
+                        list.get()
+                            .and_then(|r| r.ok())
+                            .map(|l| l.statuses)
+                            .unwrap_or_default()
+                            .into_iter()
+                            .map(|s| {
+                                let selected = s == chosen;
+                                view! { <option value=s.clone() selected=selected>{s.clone()}</option> }
+                            })
+                            .collect_view()
+                    }}
+                </select>
+            </div>
+            <div class="field">
+                <label for="domains-sort">"Order"</label>
+                <select id="domains-sort" name="sort">
+                    <option value="expiry" selected=move || filter.get().sort == DomainSort::Expiry>
+                        "Soonest expiry first"
+                    </option>
+                    <option value="name" selected=move || filter.get().sort == DomainSort::Name>
+                        "Name"
+                    </option>
+                </select>
+            </div>
+            <button type="submit" class="button-primary">"Show"</button>
+            <a class="button-secondary" href=export download="">"Export CSV"</a>
+        </form>
+        <Loaded
+            resource=list
+            keep_previous=true
+            fallback=|| view! { <TableLoading columns=COLUMNS.to_vec() rows=8 label="Loading domains…" /> }
+            let:list
+        >
+            <DomainTable list filter=filter.get_untracked() />
+        </Loaded>
+    }
+}
+
+#[component]
+fn DomainTable(list: DomainList, filter: DomainFilter) -> impl IntoView {
+    let page_link = |page: u32| {
+        format!(
+            "{}?{}",
+            routes::DOMAINS,
+            DomainFilter {
+                page,
+                ..filter.clone()
+            }
+            .query_string()
+        )
+    };
+    let prev = (list.page > 1).then(|| page_link(list.page - 1));
+    let next = (list.page < list.total_pages).then(|| page_link(list.page + 1));
+    let rows = list
+        .rows
+        .into_iter()
+        .map(|d| {
+            let owner = if d.customer.is_empty() {
+                d.customer_id.clone()
+            } else {
+                d.customer.clone()
+            };
+            let expires = match (d.expires_on, d.days_left) {
+                (Some(on), Some(left)) => format!("{on} ({})", days(left)),
+                (Some(on), None) => on,
+                _ => "—".into(),
+            };
+            Row::new(vec![
+                view! { <A href=routes::customer(&d.customer_id)>{d.name}</A> }.into_any(),
+                view! { <A href=routes::customer(&d.customer_id)>{owner}</A> }.into_any(),
+                view! { <StatusBadge status=d.status /> }.into_any(),
+                expires.into_any(),
+                if d.auto_renew { "on" } else { "off" }.into_any(),
+                d.provider.unwrap_or_default().into_any(),
+                d.mailboxes.to_string().into_any(),
+            ])
+        })
+        .collect();
+    view! {
+        {match list.indexed_at {
+            Some(at) => view! {
+                <p class="fetched-at muted">
+                    {format!("{} domains · from the partner index, last fully refreshed ", list.total)}
+                    <RelativeTime at /> "."
+                </p>
+            }.into_any(),
+            None => view! {
+                <p class="fetched-at muted">
+                    {format!("{} domains so far: the partner index is still being filled for the first time.", list.total)}
+                </p>
+            }.into_any(),
+        }}
+        <Table columns=COLUMNS.to_vec() rows empty="No domain matches." />
+        <Pager page=list.page total_pages=Some(list.total_pages) prev next />
+    }
+}

@@ -1,0 +1,120 @@
+//! Domains, partner-wide: the list and its CSV export, both read from the partner index (CMR
+//! lists domains only per customer).
+
+use super::errors::internal;
+use super::index::store;
+use super::AppState;
+use crate::error::AppError;
+use crate::model::domain::{DomainFilter, DomainList, DomainRow, DOMAINS_PER_PAGE};
+
+/// Rows an export holds at most.
+pub const EXPORT_LIMIT: u32 = 50_000;
+
+fn checked(mut filter: DomainFilter) -> Result<DomainFilter, AppError> {
+    filter.q = filter.q.trim().to_string();
+    filter.status = filter.status.trim().to_uppercase();
+    if filter.q.chars().count() > 100 {
+        return Err(AppError::invalid("q", "Search for at most 100 characters."));
+    }
+    if filter.status.len() > 40
+        || !filter
+            .status
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_')
+    {
+        return Err(AppError::invalid(
+            "status",
+            "Choose a status from the list.",
+        ));
+    }
+    filter.page = filter.page.clamp(1, 100_000);
+    Ok(filter)
+}
+
+#[tracing::instrument(name = "domain.list", skip_all)]
+pub async fn list(state: &AppState, filter: DomainFilter) -> Result<DomainList, AppError> {
+    let filter = checked(filter)?;
+    let db_error = |e| internal("domain list", e);
+    let (rows, total, statuses) = store::domains(&state.db, &filter, DOMAINS_PER_PAGE)
+        .await
+        .map_err(db_error)?;
+    let indexed_at = store::last_full_pass(&state.db).await.map_err(db_error)?;
+    let pages = (total.max(0) as u64).div_ceil(u64::from(DOMAINS_PER_PAGE));
+    let total_pages = u32::try_from(pages).unwrap_or(u32::MAX);
+    Ok(DomainList {
+        rows,
+        total,
+        page: filter.page,
+        total_pages: total_pages.max(1),
+        statuses,
+        indexed_at,
+    })
+}
+
+/// The filtered list (every page) as CSV.
+#[tracing::instrument(name = "domain.export", skip_all)]
+pub async fn export_csv(state: &AppState, filter: DomainFilter) -> Result<String, AppError> {
+    let filter = DomainFilter {
+        page: 1,
+        ..checked(filter)?
+    };
+    let (rows, _, _) = store::domains(&state.db, &filter, EXPORT_LIMIT)
+        .await
+        .map_err(|e| internal("domain export", e))?;
+    Ok(csv(&rows))
+}
+
+fn csv(rows: &[DomainRow]) -> String {
+    let mut out = String::from(
+        "domain,customer,customer_id,status,expires_on,days_left,auto_renew,provider,mailboxes\r\n",
+    );
+    for r in rows {
+        let cells = [
+            r.name.clone(),
+            r.customer.clone(),
+            r.customer_id.clone(),
+            r.status.clone(),
+            r.expires_on.clone().unwrap_or_default(),
+            r.days_left.map(|d| d.to_string()).unwrap_or_default(),
+            if r.auto_renew { "on" } else { "off" }.to_string(),
+            r.provider.clone().unwrap_or_default(),
+            r.mailboxes.to_string(),
+        ];
+        let line: Vec<String> = cells.iter().map(|c| cell(c)).collect();
+        out.push_str(&line.join(","));
+        out.push_str("\r\n");
+    }
+    out
+}
+
+/// One CSV cell: quoted when it must be, and never read as a formula by a spreadsheet (a
+/// customer name starting with `=` stays text; numbers stay numbers).
+fn cell(value: &str) -> String {
+    let formula =
+        value.starts_with(['=', '+', '-', '@', '\t', '\r']) && value.parse::<f64>().is_err();
+    let value = if formula {
+        format!("'{value}")
+    } else {
+        value.to_string()
+    };
+    if value.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", value.replace('"', "\"\""))
+    } else {
+        value
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cells_are_quoted_and_never_formulas() {
+        assert_eq!(cell("plain"), "plain");
+        assert_eq!(cell("a,b"), "\"a,b\"");
+        assert_eq!(cell("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(cell("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+        assert_eq!(cell("-12"), "-12");
+        assert_eq!(cell("-1+1"), "'-1+1");
+    }
+}

@@ -1,0 +1,121 @@
+//! The partner-wide domain list and its CSV export, read from the index.
+#![cfg(feature = "ssr")]
+
+mod common;
+
+use app::model::domain::DomainList;
+use app::model::Role;
+use app::server::index::sync::{Step, SyncSettings, Syncer};
+use cmr::types::DomainStatus;
+use common::{spawn, TestApp, PASSWORD};
+use sqlx::PgPool;
+use std::time::Duration;
+
+async fn filled(db: &PgPool) -> (TestApp, String) {
+    let app = spawn(db.clone()).await;
+    let settings = SyncSettings {
+        per_second: 0,
+        pass_every: Duration::ZERO,
+        lease: Duration::from_secs(30),
+    };
+    let sync = Syncer::new(db.clone(), app.state.cmr.clone(), settings);
+    while sync.step().await.unwrap() != Step::PassFinished {}
+    app.staff("viv@example.com", Role::Viewer).await;
+    let cookie = app.sign_in("viv@example.com", PASSWORD).await;
+    (app, cookie)
+}
+
+async fn list(app: &TestApp, cookie: &str, form: &[(&str, &str)]) -> DomainList {
+    let answer = app.call("/api/domains/list", Some(cookie), form).await;
+    assert!(answer.is_ok(), "{}", answer.body);
+    serde_json::from_str(&answer.body).unwrap()
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn the_list_filters_orders_and_pages_the_whole_partner(db: PgPool) {
+    let (app, cookie) = filled(&db).await;
+    let domains = app.sandbox.control.domains();
+
+    let all = list(&app, &cookie, &[("filter[page]", "1")]).await;
+    assert_eq!(all.total, domains.len() as i64);
+    let dates: Vec<&String> = all
+        .rows
+        .iter()
+        .filter_map(|r| r.expires_on.as_ref())
+        .collect();
+    let mut sorted = dates.clone();
+    sorted.sort();
+    assert_eq!(dates, sorted, "soonest expiry first");
+
+    let grace = list(&app, &cookie, &[("filter[status]", "GRACE_PERIOD")]).await;
+    let expected = domains
+        .iter()
+        .filter(|d| d.status == DomainStatus::GracePeriod)
+        .count();
+    assert!(expected > 0);
+    assert_eq!(grace.total, expected as i64);
+    assert!(grace.rows.iter().all(|r| r.status == "GRACE_PERIOD"));
+    assert!(grace
+        .rows
+        .iter()
+        .all(|r| r.days_left.is_some_and(|d| d < 0)));
+    assert!(all.statuses.contains(&"GRACE_PERIOD".to_string()));
+
+    // By the owner's name.
+    let owner = app.sandbox.control.users().remove(0);
+    let by_owner = list(&app, &cookie, &[("filter[q]", &owner.profile.last_name)]).await;
+    assert!(by_owner.total > 0);
+    assert!(
+        by_owner.rows.iter().all(|r| r.customer_id == owner.id),
+        "{by_owner:?}"
+    );
+
+    // By name, in name order, one page at a time.
+    let named = list(
+        &app,
+        &cookie,
+        &[("filter[sort]", "Name"), ("filter[page]", "1")],
+    )
+    .await;
+    let names: Vec<&String> = named.rows.iter().map(|r| &r.name).collect();
+    let mut sorted = names.clone();
+    sorted.sort();
+    assert_eq!(names, sorted);
+    let beyond = list(&app, &cookie, &[("filter[page]", "99")]).await;
+    assert!(beyond.rows.is_empty() && beyond.total == all.total);
+
+    let refused = app
+        .call(
+            "/api/domains/list",
+            Some(&cookie),
+            &[("filter[status]", "x'; drop")],
+        )
+        .await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn the_export_holds_the_filtered_rows_for_signed_in_staff_only(db: PgPool) {
+    let (app, cookie) = filled(&db).await;
+    let grace = list(&app, &cookie, &[("filter[status]", "GRACE_PERIOD")]).await;
+    let export = app
+        .get("/domains/export.csv?status=GRACE_PERIOD", Some(&cookie))
+        .await;
+    assert_eq!(export.status, 200);
+    assert!(export.headers["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/csv"));
+    assert!(export.headers["content-disposition"]
+        .to_str()
+        .unwrap()
+        .contains("domains-"));
+    let lines: Vec<&str> = export.body.trim_end().split("\r\n").collect();
+    assert!(lines[0].starts_with("domain,customer,"));
+    assert_eq!(lines.len() - 1, grace.total as usize);
+    for row in &grace.rows {
+        assert!(export.body.contains(&row.name));
+    }
+    let anonymous = app.get("/domains/export.csv", None).await;
+    assert_eq!(anonymous.status, 303, "sent to sign in");
+}
