@@ -85,8 +85,6 @@ pub struct DomainList {
     pub total: i64,
     pub page: u32,
     pub total_pages: u32,
-    /// Every status present in the index, for the filter.
-    pub statuses: Vec<String>,
     /// When the index last finished a full pass (Unix seconds).
     pub indexed_at: Option<i64>,
 }

@@ -9,6 +9,7 @@ use crate::components::table::{Column, Row, Table, TableLoading};
 use crate::error::AppError;
 use crate::model::domain::{DomainFilter, DomainList, DomainSort};
 use crate::routes;
+use cmr::types::DomainStatus;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -75,11 +76,16 @@ pub fn DomainsPage() -> impl IntoView {
                 <select id="domains-status" name="status">
                     <option value="">"All statuses"</option>
                     {move || {
+                        // CMR's known statuses, and the chosen one if CMR has a new one.
                         let chosen = filter.get().status;
-                        list.get()
-                            .and_then(|r| r.ok())
-                            .map(|l| l.statuses)
-                            .unwrap_or_default()
+                        let mut statuses: Vec<String> = DomainStatus::KNOWN
+                            .iter()
+                            .map(|s| s.as_str().to_string())
+                            .collect();
+                        if !chosen.is_empty() && !statuses.contains(&chosen) {
+                            statuses.push(chosen.clone());
+                        }
+                        statuses
                             .into_iter()
                             .map(|s| {
                                 let selected = s == chosen;

@@ -35,7 +35,7 @@ fn checked(mut filter: DomainFilter) -> Result<DomainFilter, AppError> {
 pub async fn list(state: &AppState, filter: DomainFilter) -> Result<DomainList, AppError> {
     let filter = checked(filter)?;
     let db_error = |e| internal("domain list", e);
-    let (rows, total, statuses) = store::domains(&state.db, &filter, DOMAINS_PER_PAGE)
+    let (rows, total) = store::domains(&state.db, &filter, DOMAINS_PER_PAGE)
         .await
         .map_err(db_error)?;
     let indexed_at = store::last_full_pass(&state.db).await.map_err(db_error)?;
@@ -46,7 +46,6 @@ pub async fn list(state: &AppState, filter: DomainFilter) -> Result<DomainList, 
         total,
         page: filter.page,
         total_pages: total_pages.max(1),
-        statuses,
         indexed_at,
     })
 }
@@ -58,7 +57,7 @@ pub async fn export_csv(state: &AppState, filter: DomainFilter) -> Result<String
         page: 1,
         ..checked(filter)?
     };
-    let (rows, _, _) = store::domains(&state.db, &filter, EXPORT_LIMIT)
+    let (rows, _) = store::domains(&state.db, &filter, EXPORT_LIMIT)
         .await
         .map_err(|e| internal("domain export", e))?;
     Ok(csv(&rows))

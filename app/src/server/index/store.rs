@@ -467,13 +467,12 @@ pub async fn last_full_pass(db: &PgPool) -> Result<Option<i64>, sqlx::Error> {
     Ok(at.map(|at| at.unix_timestamp()))
 }
 
-/// One page of the partner-wide domain list (gone domains left out), with the total and the
-/// statuses present.
+/// One page of the partner-wide domain list (gone domains left out), with the total.
 pub async fn domains(
     db: &PgPool,
     filter: &DomainFilter,
     per_page: u32,
-) -> Result<(Vec<DomainRow>, i64, Vec<String>), sqlx::Error> {
+) -> Result<(Vec<DomainRow>, i64), sqlx::Error> {
     let pattern = format!("%{}%", like_escaped(&filter.q.trim().to_lowercase()));
     let order = match filter.sort {
         DomainSort::Expiry => "d.expires_on ASC NULLS LAST, d.name",
@@ -515,14 +514,7 @@ pub async fn domains(
     let total = sqlx::query_scalar::<_, i64>(&total_sql)
         .bind(&pattern)
         .bind(&filter.status);
-    let statuses = sqlx::query_scalar::<_, String>(
-        "SELECT DISTINCT status FROM index_domains WHERE gone_at IS NULL ORDER BY status",
-    );
-    let (rows, total, statuses) = tokio::try_join!(
-        rows.fetch_all(db),
-        total.fetch_one(db),
-        statuses.fetch_all(db)
-    )?;
+    let (rows, total) = tokio::try_join!(rows.fetch_all(db), total.fetch_one(db))?;
     let rows = rows
         .into_iter()
         .map(
@@ -551,5 +543,5 @@ pub async fn domains(
             },
         )
         .collect();
-    Ok((rows, total, statuses))
+    Ok((rows, total))
 }
