@@ -118,3 +118,71 @@ async fn the_export_holds_the_filtered_rows_for_signed_in_staff_only(db: PgPool)
     let anonymous = app.get("/domains/export.csv", None).await;
     assert_eq!(anonymous.status, 303, "sent to sign in");
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn the_expiry_radar_groups_what_needs_a_decision_and_the_home_page_links_to_it(db: PgPool) {
+    let (app, cookie) = filled(&db).await;
+    let today = app.state.clock.now().date();
+    let days_left = |d: &cmr::types::Domain| {
+        let expiry = d.expiry_date.as_deref().and_then(|t| t.get(..10)).unwrap();
+        let expiry = time::Date::parse(
+            expiry,
+            time::macros::format_description!("[year]-[month]-[day]"),
+        )
+        .unwrap();
+        (expiry - today).whole_days()
+    };
+    let domains = app.sandbox.control.domains();
+    let expected_grace = domains
+        .iter()
+        .filter(|d| {
+            d.status == DomainStatus::GracePeriod
+                || (d.status != DomainStatus::Expired && (-7..0).contains(&days_left(d)))
+        })
+        .count() as i64;
+    let expiring = |d: &&cmr::types::Domain| {
+        !matches!(d.status, DomainStatus::Expired | DomainStatus::GracePeriod)
+            && (0..=45).contains(&days_left(d))
+    };
+    let expected_expiring = domains.iter().filter(expiring).count() as i64;
+    let expected_manual = domains
+        .iter()
+        .filter(expiring)
+        .filter(|d| !d.auto_renew)
+        .count() as i64;
+
+    let all = list(&app, &cookie, &[("filter[page]", "1")]).await;
+    assert_eq!(all.radar.grace, expected_grace);
+    assert_eq!(all.radar.expiring, expected_expiring);
+    assert_eq!(all.radar.expiring_manual, expected_manual);
+    assert!(all.radar.grace > 0 && all.radar.expiring > 0 && all.radar.expired > 0);
+
+    for (due, count) in [
+        ("grace", all.radar.grace),
+        ("expiring", all.radar.expiring),
+        ("expiring-manual", all.radar.expiring_manual),
+        ("expired", all.radar.expired),
+    ] {
+        let group = list(&app, &cookie, &[("filter[due]", due)]).await;
+        assert_eq!(group.total, count, "{due}");
+    }
+    let manual = list(&app, &cookie, &[("filter[due]", "expiring-manual")]).await;
+    assert!(manual.rows.iter().all(|r| !r.auto_renew));
+    let refused = app
+        .call(
+            "/api/domains/list",
+            Some(&cookie),
+            &[("filter[due]", "someday")],
+        )
+        .await;
+    assert_eq!(refused.status, 422);
+
+    let home = app.get("/", Some(&cookie)).await;
+    assert!(
+        home.body.contains("/domains?due=grace"),
+        "the home page links to the radar"
+    );
+    let page = app.get("/domains?due=grace", Some(&cookie)).await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("Expiry radar"));
+}

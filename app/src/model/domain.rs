@@ -40,6 +40,70 @@ pub struct DomainFilter {
     pub status: String,
     pub sort: DomainSort,
     pub page: u32,
+    /// One group of the expiry radar ([`Due`]), or all when empty.
+    pub due: String,
+}
+
+/// The expiry radar's groups: domains that need a decision now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Due {
+    /// In the grace period: renewable until the end of the 7th day after expiry (UTC).
+    Grace,
+    /// Expiring within [`RADAR_DAYS`] days (renewable).
+    Expiring,
+    /// The same with auto-renew off: nobody will renew them unless someone decides to.
+    ExpiringManual,
+    /// Past the grace period: not renewable through the API.
+    Expired,
+}
+
+/// How far ahead the radar looks.
+pub const RADAR_DAYS: i32 = 45;
+
+impl Due {
+    pub const ALL: [Due; 4] = [Due::Grace, Due::Expiring, Due::ExpiringManual, Due::Expired];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Due::Grace => "grace",
+            Due::Expiring => "expiring",
+            Due::ExpiringManual => "expiring-manual",
+            Due::Expired => "expired",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Due> {
+        Due::ALL.into_iter().find(|d| d.as_str() == raw)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Due::Grace => "In the grace period (renewable for up to 7 days after expiry)",
+            Due::Expiring => "Expiring within 45 days",
+            Due::ExpiringManual => "Expiring within 45 days with auto-renew off",
+            Due::Expired => "Expired (no longer renewable through CMR)",
+        }
+    }
+}
+
+/// How many domains each radar group holds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Radar {
+    pub grace: i64,
+    pub expiring: i64,
+    pub expiring_manual: i64,
+    pub expired: i64,
+}
+
+impl Radar {
+    pub fn count(&self, due: Due) -> i64 {
+        match due {
+            Due::Grace => self.grace,
+            Due::Expiring => self.expiring,
+            Due::ExpiringManual => self.expiring_manual,
+            Due::Expired => self.expired,
+        }
+    }
 }
 
 impl DomainFilter {
@@ -51,6 +115,9 @@ impl DomainFilter {
         }
         if !self.status.is_empty() {
             pairs.push(("status", self.status.clone()));
+        }
+        if !self.due.is_empty() {
+            pairs.push(("due", self.due.clone()));
         }
         if self.page > 1 {
             pairs.push(("page", self.page.to_string()));
@@ -87,4 +154,5 @@ pub struct DomainList {
     pub total_pages: u32,
     /// When the index last finished a full pass (Unix seconds).
     pub indexed_at: Option<i64>,
+    pub radar: Radar,
 }

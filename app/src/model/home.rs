@@ -15,6 +15,8 @@ pub struct HomeSummary {
     /// When the counts come from the partner index: its last full pass (Unix seconds). `None`
     /// when they were read from CMR (before the index's first full pass).
     pub counted_at: Option<i64>,
+    /// The domains' expiry radar, from the index (with the counts).
+    pub radar: Option<super::domain::Radar>,
     pub recent: Vec<AuditView>,
     pub cmr: Option<CmrHealth>,
     /// When CMR gave the oldest figure shown (Unix seconds); `None` when none could be read.

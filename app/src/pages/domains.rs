@@ -7,7 +7,7 @@ use crate::components::pager::Pager;
 use crate::components::relative_time::RelativeTime;
 use crate::components::table::{Column, Row, Table, TableLoading};
 use crate::error::AppError;
-use crate::model::domain::{DomainFilter, DomainList, DomainSort};
+use crate::model::domain::{DomainFilter, DomainList, DomainSort, Due, Radar};
 use crate::routes;
 use cmr::types::DomainStatus;
 use leptos::prelude::*;
@@ -58,6 +58,7 @@ pub fn DomainsPage() -> impl IntoView {
             status: q.get("status").unwrap_or_default(),
             sort: DomainSort::parse(&q.get("sort").unwrap_or_default()),
             page: q.get("page").and_then(|p| p.parse().ok()).unwrap_or(1),
+            due: q.get("due").unwrap_or_default(),
         }
     });
     let list = Resource::new(move || filter.get(), list_domains);
@@ -106,6 +107,7 @@ pub fn DomainsPage() -> impl IntoView {
                     </option>
                 </select>
             </div>
+            <input type="hidden" name="due" value=move || filter.get().due />
             <button type="submit" class="button-primary">"Show"</button>
             <a class="button-secondary" href=export download="">"Export CSV"</a>
         </form>
@@ -115,8 +117,46 @@ pub fn DomainsPage() -> impl IntoView {
             fallback=|| view! { <TableLoading columns=COLUMNS.to_vec() rows=8 label="Loading domains…" /> }
             let:list
         >
+            <RadarCard radar=list.radar chosen=filter.get_untracked().due />
             <DomainTable list filter=filter.get_untracked() />
         </Loaded>
+    }
+}
+
+/// The expiry radar: each group that needs a decision, its count, a link to its domains.
+#[component]
+fn RadarCard(radar: Radar, chosen: String) -> impl IntoView {
+    let groups = Due::ALL
+        .into_iter()
+        .map(|due| {
+            let href = format!(
+                "{}?{}",
+                routes::DOMAINS,
+                DomainFilter {
+                    due: due.as_str().to_string(),
+                    ..DomainFilter::default()
+                }
+                .query_string()
+            );
+            let current = (chosen == due.as_str()).then_some("page");
+            view! {
+                <li>
+                    <A href=href attr:aria-current=current>
+                        <strong>{radar.count(due)}</strong> " " {due.label()}
+                    </A>
+                </li>
+            }
+        })
+        .collect_view();
+    let clear = (!chosen.is_empty()).then(|| {
+        view! { <p><A href=routes::DOMAINS>"Show every domain"</A></p> }
+    });
+    view! {
+        <section class="card" aria-labelledby="radar-heading">
+            <h2 id="radar-heading">"Expiry radar"</h2>
+            <ul class="plain radar">{groups}</ul>
+            {clear}
+        </section>
     }
 }
 

@@ -4,6 +4,7 @@ use crate::components::loaded::Loaded;
 use crate::components::money::Money;
 use crate::components::relative_time::RelativeTime;
 use crate::error::AppError;
+use crate::model::domain::Due;
 use crate::model::home::HomeSummary;
 use crate::routes;
 use leptos::prelude::*;
@@ -30,7 +31,7 @@ pub async fn load_home(fresh: Option<bool>) -> Result<HomeSummary, AppError> {
 fn Figure(
     label: &'static str,
     value: Result<AnyView, String>,
-    href: &'static str,
+    #[prop(into)] href: String,
 ) -> impl IntoView {
     view! {
         <A href=href attr:class="figure card">
@@ -66,6 +67,13 @@ pub fn HomePage() -> impl IntoView {
                         <Figure label="Wallet balance" value=wallet href=routes::WALLET />
                         <Figure label="Customers" value=count(s.customers) href=routes::CUSTOMERS />
                         {s.domains.map(|n| view! { <Figure label="Domains" value=Ok(n.to_string().into_any()) href=routes::DOMAINS /> })}
+                        {s.radar.map(|radar| {
+                            let link = |due: Due| format!("{}?due={}", routes::DOMAINS, due.as_str());
+                            view! {
+                                <Figure label="Domains in their grace period" value=Ok(radar.grace.to_string().into_any()) href=link(Due::Grace) />
+                                <Figure label="Expiring in 45 days, auto-renew off" value=Ok(radar.expiring_manual.to_string().into_any()) href=link(Due::ExpiringManual) />
+                            }
+                        })}
                         <Figure label="Domains (subscriptions)" value=count(s.subscriptions) href=routes::SUBSCRIPTIONS />
                         <Figure label="Mailboxes" value=count(s.mailboxes) href=routes::MAILBOXES />
                     </div>

@@ -5,7 +5,7 @@ use super::errors::internal;
 use super::index::store;
 use super::AppState;
 use crate::error::AppError;
-use crate::model::domain::{DomainFilter, DomainList, DomainRow, DOMAINS_PER_PAGE};
+use crate::model::domain::{DomainFilter, DomainList, DomainRow, Due, DOMAINS_PER_PAGE};
 
 /// Rows an export holds at most.
 pub const EXPORT_LIMIT: u32 = 50_000;
@@ -28,6 +28,12 @@ fn checked(mut filter: DomainFilter) -> Result<DomainFilter, AppError> {
         ));
     }
     filter.page = filter.page.clamp(1, 100_000);
+    if !filter.due.is_empty() && Due::parse(&filter.due).is_none() {
+        return Err(AppError::invalid(
+            "due",
+            "Choose a group of the expiry radar.",
+        ));
+    }
     Ok(filter)
 }
 
@@ -39,6 +45,7 @@ pub async fn list(state: &AppState, filter: DomainFilter) -> Result<DomainList, 
         .await
         .map_err(db_error)?;
     let indexed_at = store::last_full_pass(&state.db).await.map_err(db_error)?;
+    let radar = store::radar(&state.db).await.map_err(db_error)?;
     let pages = (total.max(0) as u64).div_ceil(u64::from(DOMAINS_PER_PAGE));
     let total_pages = u32::try_from(pages).unwrap_or(u32::MAX);
     Ok(DomainList {
@@ -47,6 +54,7 @@ pub async fn list(state: &AppState, filter: DomainFilter) -> Result<DomainList, 
         page: filter.page,
         total_pages: total_pages.max(1),
         indexed_at,
+        radar,
     })
 }
 

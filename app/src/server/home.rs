@@ -27,12 +27,14 @@ pub async fn summary(
         .map_err(db_error)?
     {
         let admin = staff.role.allows(crate::model::Role::Admin);
-        let (wallet, counts, recent) = tokio::join!(
+        let (wallet, counts, radar, recent) = tokio::join!(
             super::wallet::summary(state, freshness),
             index::store::counts(&state.db),
+            index::store::radar(&state.db),
             db::audit::latest(&state.db, 8, admin),
         );
         let counts = counts.map_err(db_error)?;
+        let radar = radar.map_err(db_error)?;
         let count = |n: i64| Ok(u64::try_from(n).unwrap_or_default());
         return Ok(HomeSummary {
             fetched_at: wallet.as_ref().ok().map(|w| w.fetched_at),
@@ -44,6 +46,7 @@ pub async fn summary(
             mailboxes: count(counts.mailboxes),
             domains: count(counts.domains).ok(),
             counted_at: Some(counted_at),
+            radar: Some(radar),
             recent: recent?,
             cmr: health(state),
         });
@@ -107,6 +110,7 @@ pub async fn summary(
         mailboxes: total(mailboxes),
         domains: None,
         counted_at: None,
+        radar: None,
         recent: recent?,
         cmr: health(state),
     })

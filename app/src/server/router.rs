@@ -120,6 +120,7 @@ async fn export_domains(
         status: param("status"),
         sort: crate::model::domain::DomainSort::parse(&param("sort")),
         page: 1,
+        due: param("due"),
     };
     match super::domains::export_csv(&state, filter).await {
         Ok(csv) => {

@@ -4,7 +4,7 @@
 //! Writes take whole pages at once (one statement per page through `UNNEST`), so a sync step
 //! costs one round trip whatever the page size.
 
-use crate::model::domain::{DomainFilter, DomainRow, DomainSort};
+use crate::model::domain::{DomainFilter, DomainRow, DomainSort, Due, Radar};
 use crate::model::index::{CustomerHit, DomainHit, MailboxHit, SearchHits};
 use cmr::types::{Domain, Mailbox, Subscription, User};
 use sqlx::PgPool;
@@ -467,6 +467,53 @@ pub async fn last_full_pass(db: &PgPool) -> Result<Option<i64>, sqlx::Error> {
     Ok(at.map(|at| at.unix_timestamp()))
 }
 
+/// The SQL condition (on `d`, an `index_domains` row) for a radar group. Dates are UTC days.
+fn due_condition(due: Due) -> &'static str {
+    match due {
+        Due::Grace => {
+            "(d.status = 'GRACE_PERIOD' OR (d.status <> 'EXPIRED'
+              AND d.expires_on < (now() AT TIME ZONE 'utc')::date
+              AND d.expires_on >= (now() AT TIME ZONE 'utc')::date - 7))"
+        }
+        Due::Expiring => {
+            "(d.status NOT IN ('EXPIRED', 'GRACE_PERIOD')
+              AND d.expires_on BETWEEN (now() AT TIME ZONE 'utc')::date
+                                   AND (now() AT TIME ZONE 'utc')::date + 45)"
+        }
+        Due::ExpiringManual => {
+            "(NOT d.auto_renew AND d.status NOT IN ('EXPIRED', 'GRACE_PERIOD')
+              AND d.expires_on BETWEEN (now() AT TIME ZONE 'utc')::date
+                                   AND (now() AT TIME ZONE 'utc')::date + 45)"
+        }
+        Due::Expired => {
+            "(d.status = 'EXPIRED'
+              OR d.expires_on < (now() AT TIME ZONE 'utc')::date - 7)"
+        }
+    }
+}
+
+/// How many domains (not gone) each radar group holds.
+pub async fn radar(db: &PgPool) -> Result<Radar, sqlx::Error> {
+    let (grace, expiring, expiring_manual, expired): (i64, i64, i64, i64) =
+        sqlx::query_as(&format!(
+            "SELECT count(*) FILTER (WHERE {}), count(*) FILTER (WHERE {}),
+                    count(*) FILTER (WHERE {}), count(*) FILTER (WHERE {})
+               FROM index_domains d WHERE d.gone_at IS NULL",
+            due_condition(Due::Grace),
+            due_condition(Due::Expiring),
+            due_condition(Due::ExpiringManual),
+            due_condition(Due::Expired),
+        ))
+        .fetch_one(db)
+        .await?;
+    Ok(Radar {
+        grace,
+        expiring,
+        expiring_manual,
+        expired,
+    })
+}
+
 /// One page of the partner-wide domain list (gone domains left out), with the total.
 pub async fn domains(
     db: &PgPool,
@@ -478,12 +525,19 @@ pub async fn domains(
         DomainSort::Expiry => "d.expires_on ASC NULLS LAST, d.name",
         DomainSort::Name => "d.name",
     };
-    let matching = "FROM index_domains d
+    let due = match Due::parse(&filter.due) {
+        Some(due) => due_condition(due),
+        None => "TRUE",
+    };
+    let matching = format!(
+        "FROM index_domains d
         LEFT JOIN index_customers c ON c.id = d.customer_id
         WHERE d.gone_at IS NULL
           AND ($1 = '%%' OR d.name LIKE $1
                OR lower(coalesce(c.name, '') || ' ' || coalesce(c.email, '')) LIKE $1)
-          AND ($2 = '' OR d.status = $2)";
+          AND ($2 = '' OR d.status = $2)
+          AND {due}"
+    );
     let offset = i64::from(filter.page.max(1) - 1) * i64::from(per_page);
     let rows_sql = format!(
         "SELECT d.name, d.customer_id, c.name, d.status, d.expires_on,
