@@ -30,6 +30,14 @@ test.describe.serial('domains', () => {
     expect(lines[0]).toContain('domain,customer');
     expect(lines.length - 1).toBe(count);
 
+    // The expiry radar's groups open their domains.
+    await open(page, '/domains');
+    const radar = page.getByRole('region', { name: 'Expiry radar' });
+    await radar.getByRole('link', { name: /In the grace period/ }).click();
+    await expect(page).toHaveURL(/due=grace/);
+    await expect(page.locator('tbody tr').first()).toBeVisible();
+    await expect(radar.getByRole('link', { name: /In the grace period/ })).toHaveAttribute('aria-current', 'page');
+
     const results = await new AxeBuilder({ page }).analyze();
     const serious = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
     expect(serious.map((v) => `${v.id}: ${v.help} (${v.nodes.length})`)).toEqual([]);
