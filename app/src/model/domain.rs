@@ -156,3 +156,116 @@ pub struct DomainList {
     pub indexed_at: Option<i64>,
     pub radar: Radar,
 }
+
+/// Where a domain stands for renewal through CMR (the radar's groups as one rule; the renew
+/// form will refuse outside [`RenewalWindow::Open`] and [`RenewalWindow::Grace`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RenewalWindow {
+    /// More than [`RADAR_DAYS`] days before expiry.
+    TooEarly,
+    /// Within [`RADAR_DAYS`] days of expiry, expiry day included.
+    Open,
+    /// After expiry, until the end of the 7th day after it (23:59:59 UTC).
+    Grace,
+    /// Past the grace period: CMR no longer renews it.
+    Closed,
+}
+
+/// Days after expiry during which a domain can still be renewed.
+pub const GRACE_DAYS: i32 = 7;
+
+impl RenewalWindow {
+    /// From the days left until expiry (negative once past), counted in UTC calendar days.
+    pub fn from_days_left(days_left: i32) -> RenewalWindow {
+        match days_left {
+            d if d > RADAR_DAYS => RenewalWindow::TooEarly,
+            d if d >= 0 => RenewalWindow::Open,
+            d if d >= -GRACE_DAYS => RenewalWindow::Grace,
+            _ => RenewalWindow::Closed,
+        }
+    }
+
+    /// For a domain expiring on `expires_on` (`YYYY-MM-DD`), at `now` (Unix seconds).
+    pub fn at(expires_on: &str, now: i64) -> Option<RenewalWindow> {
+        let today = now.div_euclid(86_400);
+        let expiry = days_since_epoch(expires_on)?;
+        i32::try_from(expiry - today)
+            .ok()
+            .map(RenewalWindow::from_days_left)
+    }
+}
+
+/// Days from 1970-01-01 to a `YYYY-MM-DD` date (proleptic Gregorian; H. Hinnant's
+/// days-from-civil), or `None` when it is not a real date.
+fn days_since_epoch(date: &str) -> Option<i64> {
+    let mut parts = date.get(..10)?.split('-');
+    let (y, m, d): (i64, i64, i64) = (
+        parts.next()?.parse().ok()?,
+        parts.next()?.parse().ok()?,
+        parts.next()?.parse().ok()?,
+    );
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let month_days = [
+        31,
+        if leap { 29 } else { 28 },
+        31,
+        30,
+        31,
+        30,
+        31,
+        31,
+        30,
+        31,
+        30,
+        31,
+    ];
+    if !(1..=12).contains(&m) || d < 1 || d > month_days[(m - 1) as usize] {
+        return None;
+    }
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    Some(era * 146_097 + doe - 719_468)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// 2026-11-26T00:00:00Z.
+    const DAY: i64 = 86_400;
+    const TODAY: i64 = 1_795_651_200;
+
+    #[test]
+    fn dates_count_days_from_the_epoch() {
+        assert_eq!(days_since_epoch("1970-01-01"), Some(0));
+        assert_eq!(days_since_epoch("2026-11-26"), Some(TODAY / DAY));
+        assert_eq!(days_since_epoch("2024-02-29"), Some(19_782));
+        assert_eq!(days_since_epoch("2025-02-29"), None);
+        assert_eq!(days_since_epoch("2026-13-01"), None);
+        assert_eq!(days_since_epoch("soon"), None);
+    }
+
+    #[test]
+    fn the_renewal_window_opens_45_days_ahead_and_closes_after_the_7th_day() {
+        use RenewalWindow::*;
+        // 45 days ahead: open; 46: too early.
+        assert_eq!(RenewalWindow::at("2027-01-10", TODAY), Some(Open));
+        assert_eq!(RenewalWindow::at("2027-01-11", TODAY), Some(TooEarly));
+        // Expiring today, at any second of it: still open.
+        assert_eq!(RenewalWindow::at("2026-11-26", TODAY + DAY - 1), Some(Open));
+        // The day after expiry: grace.
+        assert_eq!(RenewalWindow::at("2026-11-25", TODAY), Some(Grace));
+        // Expired 2026-11-19: the 7th day after is 11-26, renewable until 23:59:59 UTC.
+        assert_eq!(
+            RenewalWindow::at("2026-11-19", TODAY + DAY - 1),
+            Some(Grace)
+        );
+        assert_eq!(RenewalWindow::at("2026-11-19", TODAY + DAY), Some(Closed));
+        assert_eq!(RenewalWindow::at("2026-11-18", TODAY), Some(Closed));
+        assert_eq!(RenewalWindow::at("not a date", TODAY), None);
+    }
+}
