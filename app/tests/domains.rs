@@ -5,21 +5,13 @@ mod common;
 
 use app::model::domain::DomainList;
 use app::model::Role;
-use app::server::index::sync::{Step, SyncSettings, Syncer};
 use cmr::types::DomainStatus;
-use common::{spawn, TestApp, PASSWORD};
+use common::{fill_index, spawn, TestApp, PASSWORD};
 use sqlx::PgPool;
-use std::time::Duration;
 
 async fn filled(db: &PgPool) -> (TestApp, String) {
     let app = spawn(db.clone()).await;
-    let settings = SyncSettings {
-        per_second: 0,
-        pass_every: Duration::ZERO,
-        lease: Duration::from_secs(30),
-    };
-    let sync = Syncer::new(db.clone(), app.state.cmr.clone(), settings);
-    while sync.step().await.unwrap() != Step::PassFinished {}
+    fill_index(&app, db).await;
     app.staff("viv@example.com", Role::Viewer).await;
     let cookie = app.sign_in("viv@example.com", PASSWORD).await;
     (app, cookie)

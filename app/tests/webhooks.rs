@@ -5,9 +5,8 @@
 mod common;
 
 use app::model::Role;
-use app::server::index::sync::{Step, SyncSettings, Syncer};
 use app::server::webhooks::signature::sign;
-use common::{captured_logs, spawn, TestApp, CMR_KEY, PASSWORD};
+use common::{captured_logs, fill_index, spawn, TestApp, CMR_KEY, PASSWORD};
 use serde_json::{json, Value};
 use sqlx::PgPool;
 use std::time::Duration;
@@ -56,16 +55,6 @@ async fn applied(db: &PgPool) {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     panic!("events never applied");
-}
-
-async fn fill_index(app: &TestApp, db: &PgPool) {
-    let settings = SyncSettings {
-        per_second: 0,
-        pass_every: Duration::ZERO,
-        lease: Duration::from_secs(30),
-    };
-    let sync = Syncer::new(db.clone(), app.state.cmr.clone(), settings);
-    while sync.step().await.unwrap() != Step::PassFinished {}
 }
 
 #[sqlx::test(migrations = "../migrations")]

@@ -41,11 +41,12 @@ fn checked(mut filter: DomainFilter) -> Result<DomainFilter, AppError> {
 pub async fn list(state: &AppState, filter: DomainFilter) -> Result<DomainList, AppError> {
     let filter = checked(filter)?;
     let db_error = |e| internal("domain list", e);
-    let (rows, total) = store::domains(&state.db, &filter, DOMAINS_PER_PAGE)
-        .await
-        .map_err(db_error)?;
-    let indexed_at = store::last_full_pass(&state.db).await.map_err(db_error)?;
-    let radar = store::radar(&state.db).await.map_err(db_error)?;
+    let ((rows, total), indexed_at, radar) = tokio::try_join!(
+        store::domains(&state.db, &filter, DOMAINS_PER_PAGE),
+        store::last_full_pass(&state.db),
+        store::radar(&state.db),
+    )
+    .map_err(db_error)?;
     let pages = (total.max(0) as u64).div_ceil(u64::from(DOMAINS_PER_PAGE));
     let total_pages = u32::try_from(pages).unwrap_or(u32::MAX);
     Ok(DomainList {

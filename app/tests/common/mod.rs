@@ -166,6 +166,18 @@ async fn start(
     }
 }
 
+/// Runs one whole pass of the partner index's sync, step by step (no pacing), on `db`.
+pub async fn fill_index(app: &TestApp, db: &PgPool) {
+    use app::server::index::sync::{Step, Syncer};
+    let settings = SyncSettings {
+        per_second: 0,
+        pass_every: Duration::ZERO,
+        lease: Duration::from_secs(30),
+    };
+    let sync = Syncer::new(db.clone(), app.state.cmr.clone(), settings);
+    while sync.step().await.unwrap() != Step::PassFinished {}
+}
+
 /// The customer edit form as the browser posts it: `id`, `seen[…]` and `edited[…]`.
 pub fn update_form(
     id: &str,

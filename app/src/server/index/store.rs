@@ -29,7 +29,7 @@ impl SeenBy {
 
 /// CMR's timestamp (`2026-11-18T00:00:00Z`) as the day it falls on (`2026-11-18`), when it
 /// reads as one; anything else is kept out of the date column rather than failing the page.
-fn day(timestamp: Option<&str>) -> Option<String> {
+pub(crate) fn day(timestamp: Option<&str>) -> Option<String> {
     let day = timestamp?.get(..10)?;
     let format = time::macros::format_description!("[year]-[month]-[day]");
     time::Date::parse(day, format).ok().map(|d| d.to_string())

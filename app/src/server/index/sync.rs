@@ -253,7 +253,12 @@ impl Syncer {
                 Phase::Domains => 0,
             }
         };
-        let customers = store::live_customers(&self.db).await?;
+        // Only the paged phases estimate what follows them; the domains phase counts its own.
+        let customers = if phase == Phase::Domains {
+            0
+        } else {
+            store::live_customers(&self.db).await?
+        };
         let next_paged = |has_next: bool, total_pages: Option<u32>, after: Phase| {
             let pages_left = i64::from(total_pages.unwrap_or(page + 1).saturating_sub(page));
             if has_next {

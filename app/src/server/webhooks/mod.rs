@@ -150,7 +150,7 @@ async fn update_index(db: &PgPool, event: &str, data: &Value) -> Result<(), sqlx
         _ => None,
     };
     if let (Some(status), Some(name)) = (domain_status, text(data, "domainName")) {
-        let expiry = text(data, "expiryDate").and_then(|t| t.get(..10));
+        let expiry = super::index::store::day(text(data, "expiryDate"));
         match text(data, "userId") {
             Some(customer) if event == "domain.order.success" => {
                 sqlx::query(
@@ -204,7 +204,7 @@ async fn update_index(db: &PgPool, event: &str, data: &Value) -> Result<(), sqlx
         )
         .bind(id)
         .bind(status)
-        .bind(text(data, "periodEnd").and_then(|t| t.get(..10)))
+        .bind(super::index::store::day(text(data, "periodEnd")))
         .execute(db)
         .await?;
         return Ok(());
