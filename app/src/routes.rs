@@ -23,6 +23,8 @@ pub const NEW_CUSTOMER: &str = "/customers/new";
 pub const DOMAINS: &str = "/domains";
 /// The domain list as CSV, with the list's filters.
 pub const DOMAINS_EXPORT: &str = "/domains/export.csv";
+/// The renewal review of the domains named in its `d` query values.
+pub const DOMAINS_RENEW: &str = "/domains/renew";
 pub const ORDERS: &str = "/orders";
 pub const MAILBOXES: &str = "/mailboxes";
 pub const SUBSCRIPTIONS: &str = "/subscriptions";
@@ -93,6 +95,25 @@ pub fn customer(id: &str) -> String {
 /// A customer's edit form.
 pub fn customer_edit(id: &str) -> String {
     format!("{}/edit", customer(id))
+}
+
+/// A domain's page.
+pub fn domain(name: &str) -> String {
+    format!("{DOMAINS}/{}", encode(name))
+}
+
+/// A domain's DNS records.
+pub fn domain_dns(name: &str) -> String {
+    format!("{}/dns", domain(name))
+}
+
+/// The renewal review of `names`.
+pub fn domains_renew<'a>(names: impl IntoIterator<Item = &'a str>) -> String {
+    let query: Vec<String> = names
+        .into_iter()
+        .map(|n| format!("d={}", encode(n)))
+        .collect();
+    format!("{DOMAINS_RENEW}?{}", query.join("&"))
 }
 
 /// A CMR id in a URL path segment or query value: ids are opaque, so encode anything unusual.

@@ -288,6 +288,7 @@ fn seed_domain(
         domain_forwarding: k.is_multiple_of(4).then(|| format!("https://www.{name}")),
         email_forwarding: None,
         change: None,
+        forwarding_asked: Vec::new(),
     });
     seed_dns(world, &id, name, provider, k);
     id

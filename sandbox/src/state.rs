@@ -77,6 +77,22 @@ pub(crate) struct DomainRec {
     pub domain_forwarding: Option<String>,
     pub email_forwarding: Option<String>,
     pub change: Option<DomainChange>,
+    /// Forwarding asked for and not applied yet (CMR applies it asynchronously).
+    pub forwarding_asked: Vec<ForwardingAsked>,
+}
+
+/// Which forwarding a request changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ForwardingKind {
+    Url,
+    Email,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct ForwardingAsked {
+    pub kind: ForwardingKind,
+    pub to: String,
+    pub since: Instant,
 }
 
 pub(crate) struct DnsRec {
@@ -252,6 +268,27 @@ impl World {
                 }
                 _ => {}
             }
+            // Forwarding requests apply after one step, each confirmed by its event.
+            let (due, waiting): (Vec<_>, Vec<_>) = std::mem::take(&mut domain.forwarding_asked)
+                .into_iter()
+                .partition(|asked| now >= asked.since + t.renewal_step);
+            domain.forwarding_asked = waiting;
+            for asked in due {
+                let action = match asked.kind {
+                    ForwardingKind::Url => {
+                        domain.domain_forwarding = Some(asked.to.clone());
+                        "domain-forwarding"
+                    }
+                    ForwardingKind::Email => {
+                        domain.email_forwarding = Some(asked.to.clone());
+                        "email-forwarding"
+                    }
+                };
+                outbox.push((
+                    "dns-record.updated",
+                    dns_event(domain, action, serde_json::json!({ "forwardTo": asked.to })),
+                ));
+            }
         }
         for mailbox in &mut self.mailboxes {
             let Some(since) = mailbox.provisioning_since else {
@@ -311,6 +348,21 @@ fn domain_event(domain: &DomainRec) -> serde_json::Value {
         "domainId": domain.id,
         "domainName": domain.name,
         "expiryDate": iso(domain.expiry),
+    })
+}
+
+/// `dns-record.updated`'s data (reference §5.3: action, domain name, userId, the record).
+pub(crate) fn dns_event(
+    domain: &DomainRec,
+    action: &str,
+    record: serde_json::Value,
+) -> serde_json::Value {
+    serde_json::json!({
+        "action": action,
+        "userId": domain.user_id,
+        "domainId": domain.id,
+        "domainName": domain.name,
+        "record": record,
     })
 }
 

@@ -8,6 +8,7 @@
 //!   inputs with their server errors.
 //! * `confirm`: typed confirmation for destructive actions, price and balance for paid ones.
 //! * `money`, `relative_time`, `badge` (CMR statuses), `copy`, `pager`, `history`.
+//! * `section`: a titled table of a part of a page that may fail on its own.
 //! * `fetched`: how fresh a page's CMR data is, with a refresh that reads CMR again.
 
 pub mod alert;
@@ -21,6 +22,7 @@ pub mod loaded;
 pub mod money;
 pub mod pager;
 pub mod relative_time;
+pub mod section;
 pub mod skeleton;
 pub mod table;
 pub mod toast;

@@ -76,14 +76,6 @@ impl CustomerSort {
 pub type Section<T> = Result<Vec<T>, String>;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct DomainSummary {
-    pub name: String,
-    pub status: String,
-    pub expires: Option<String>,
-    pub auto_renew: bool,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MailboxSummary {
     pub email: String,
     pub name: String,
@@ -109,7 +101,8 @@ pub struct CustomerDetail {
     pub profile: UserProfile,
     /// Profile fields CMR did not show (missing, `null`, not text): unknown, not empty.
     pub unknown_fields: Vec<ProfileField>,
-    pub domains: Section<DomainSummary>,
+    /// As rows of the domain list's table.
+    pub domains: Section<super::domain::DomainRow>,
     pub mailboxes: Section<MailboxSummary>,
     pub subscriptions: Section<SubscriptionSummary>,
     pub history: Vec<AuditView>,

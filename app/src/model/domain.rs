@@ -155,6 +155,57 @@ pub struct DomainList {
     /// When the index last finished a full pass (Unix seconds).
     pub indexed_at: Option<i64>,
     pub radar: Radar,
+    /// What the signed-in staff member may do with chosen rows (decided on the server).
+    pub can_edit: bool,
+    pub can_renew: bool,
+}
+
+/// A forwarding setting (URL or catch-all email): what CMR applies now, and what staff asked
+/// for that CMR has not confirmed yet (both are asynchronous at CMR).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Forwarding {
+    pub active: Option<String>,
+    /// The target asked for, and when (Unix seconds), while CMR shows something else.
+    pub requested: Option<(String, i64)>,
+}
+
+/// The two kinds of forwarding CMR sets up on a domain.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ForwardingKind {
+    /// Visitors of the domain's web address are sent to a URL.
+    #[default]
+    Url,
+    /// Catch-all: mail to any address at the domain goes to one address.
+    Email,
+}
+
+/// What a change to several domains did, per CMR call (one per customer): the domains, and
+/// `Err` with the reason when that call did not go through.
+pub type BulkOutcome = Vec<(Vec<String>, Result<(), String>)>;
+
+/// Everything the domain page shows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DomainDetail {
+    /// When CMR gave this (Unix seconds).
+    pub fetched_at: i64,
+    /// The domain as a row of the domain table (status, expiry, owner, mailbox count).
+    pub row: DomainRow,
+    pub domain_id: String,
+    /// `YYYY-MM-DD`.
+    pub registered_on: Option<String>,
+    pub purchase_type: Option<String>,
+    pub url_forwarding: Forwarding,
+    pub email_forwarding: Forwarding,
+    /// Anything else CMR says about the domain, as label and text.
+    pub other_facts: Vec<(String, String)>,
+    /// Whether a renewal can be asked for now, or why not.
+    pub renewable: Result<(), String>,
+    pub mailboxes: super::customer::Section<super::customer::MailboxSummary>,
+    pub subscriptions: super::customer::Section<super::customer::SubscriptionSummary>,
+    pub history: Vec<super::audit::AuditView>,
+    /// What the signed-in staff member may do here (decided on the server from the role).
+    pub can_edit: bool,
+    pub can_renew: bool,
 }
 
 /// Where a domain stands for renewal through CMR (the radar's groups as one rule; the renew
@@ -187,12 +238,43 @@ impl RenewalWindow {
 
     /// For a domain expiring on `expires_on` (`YYYY-MM-DD`), at `now` (Unix seconds).
     pub fn at(expires_on: &str, now: i64) -> Option<RenewalWindow> {
-        let today = now.div_euclid(86_400);
-        let expiry = days_since_epoch(expires_on)?;
-        i32::try_from(expiry - today)
-            .ok()
-            .map(RenewalWindow::from_days_left)
+        days_left(expires_on, now).map(RenewalWindow::from_days_left)
     }
+}
+
+/// Whether CMR accepts a renewal of a domain in `status` expiring on `expires_on`, at `now`
+/// (Unix seconds); the reason staff read when it does not.
+pub fn renewable(status: &str, expires_on: Option<&str>, now: i64) -> Result<(), String> {
+    match status {
+        "RENEWING" => return Err("A renewal is already under way.".into()),
+        "EXPIRED" => {
+            return Err(
+                "Expired domains cannot be renewed through CMR's API: contact CMR support.".into(),
+            )
+        }
+        "ACTIVE" | "GRACE_PERIOD" => {}
+        other => return Err(format!("A domain that is {other} cannot be renewed.")),
+    }
+    let Some(window) = expires_on.and_then(|on| RenewalWindow::at(on, now)) else {
+        return Err("CMR did not say when this domain expires; refresh and try again.".into());
+    };
+    match window {
+        RenewalWindow::Open | RenewalWindow::Grace => Ok(()),
+        RenewalWindow::TooEarly => Err(format!(
+            "Renewal opens {RADAR_DAYS} days before expiry ({}).",
+            expires_on.unwrap_or_default()
+        )),
+        RenewalWindow::Closed => Err(
+            "The grace period is over: CMR no longer renews this domain through its API.".into(),
+        ),
+    }
+}
+
+/// Days from `now` (Unix seconds, UTC calendar days) to `expires_on` (`YYYY-MM-DD`);
+/// negative once past.
+pub fn days_left(expires_on: &str, now: i64) -> Option<i32> {
+    let expiry = days_since_epoch(expires_on)?;
+    i32::try_from(expiry - now.div_euclid(86_400)).ok()
 }
 
 /// Days from 1970-01-01 to a `YYYY-MM-DD` date (proleptic Gregorian; H. Hinnant's
@@ -247,6 +329,24 @@ mod tests {
         assert_eq!(days_since_epoch("2025-02-29"), None);
         assert_eq!(days_since_epoch("2026-13-01"), None);
         assert_eq!(days_since_epoch("soon"), None);
+    }
+
+    #[test]
+    fn renewal_is_refused_with_a_reason_outside_the_window_or_in_the_wrong_status() {
+        assert_eq!(renewable("ACTIVE", Some("2026-12-01"), TODAY), Ok(()));
+        assert_eq!(renewable("GRACE_PERIOD", Some("2026-11-20"), TODAY), Ok(()));
+        let early = renewable("ACTIVE", Some("2027-06-01"), TODAY).unwrap_err();
+        assert!(early.contains("opens 45 days"), "{early}");
+        let expired = renewable("EXPIRED", Some("2026-10-01"), TODAY).unwrap_err();
+        assert!(
+            expired.contains("cannot be renewed through CMR"),
+            "{expired}"
+        );
+        assert!(renewable("RENEWING", Some("2026-12-01"), TODAY).is_err());
+        assert!(renewable("PENDING", Some("2026-12-01"), TODAY).is_err());
+        assert!(renewable("ACTIVE", None, TODAY).is_err());
+        // Grace ends with the 7th day after expiry, whatever status CMR still shows.
+        assert!(renewable("GRACE_PERIOD", Some("2026-11-18"), TODAY).is_err());
     }
 
     #[test]

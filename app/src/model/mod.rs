@@ -3,12 +3,14 @@
 
 pub mod audit;
 pub mod customer;
+pub mod dns;
 pub mod domain;
 pub mod geo;
 pub mod home;
 pub mod index;
 pub mod money;
 pub mod profile;
+pub mod renewal;
 mod role;
 pub mod secret;
 pub mod staff;

@@ -48,6 +48,21 @@ impl<'a> Attempt<'a> {
     }
 }
 
+/// How a CMR call ended, as the audit log says it.
+fn outcome_of<T>(result: &Result<Reply<T>, CmrError>) -> Outcome<'_> {
+    match result {
+        Ok(_) => Outcome::Ok,
+        Err(e) if e.is_outcome_unknown() => Outcome::Unknown {
+            upstream_status: e.status(),
+            message: "sent, but CMR never confirmed it",
+        },
+        Err(e) => Outcome::Failed {
+            upstream_status: e.status(),
+            message: e.message().unwrap_or("no answer"),
+        },
+    }
+}
+
 /// The one path for a CMR change: the call's result goes into the audit log, then back to the
 /// caller. What staff are told follows CMR's answer, never the audit write: when CMR applied
 /// the change but the row cannot be written, that is logged loudly and staff still hear that
@@ -58,17 +73,7 @@ pub async fn audited<T>(
     result: Result<Reply<T>, CmrError>,
 ) -> Result<Reply<T>, AppError> {
     let action = attempt.action;
-    let outcome = match &result {
-        Ok(_) => Outcome::Ok,
-        Err(e) if e.is_outcome_unknown() => Outcome::Unknown {
-            upstream_status: e.status(),
-            message: "sent, but CMR never confirmed it",
-        },
-        Err(e) => Outcome::Failed {
-            upstream_status: e.status(),
-            message: e.message().unwrap_or("no answer"),
-        },
-    };
+    let outcome = outcome_of(&result);
     let action_id = result.as_ref().ok().and_then(|r| r.action_id.as_deref());
     let recorded = attempt.record(state, outcome, action_id).await;
     match (result, recorded) {
@@ -82,6 +87,30 @@ pub async fn audited<T>(
             Ok(reply)
         }
     }
+}
+
+/// [`audited`] for one CMR call that changes several records (a renewal of several domains):
+/// one audit row per record, all with the call's outcome.
+pub async fn audited_each<T>(
+    state: &AppState,
+    attempts: Vec<Attempt<'_>>,
+    result: Result<Reply<T>, CmrError>,
+) -> Result<Reply<T>, AppError> {
+    let mut attempts = attempts.into_iter();
+    let Some(last) = attempts.next_back() else {
+        return Ok(result?);
+    };
+    let action_id = result.as_ref().ok().and_then(|r| r.action_id.clone());
+    for attempt in attempts {
+        let action = attempt.action;
+        if let Err(err) = attempt
+            .record(state, outcome_of(&result), action_id.as_deref())
+            .await
+        {
+            tracing::error!(action, error = %err, "a change's audit entry was not written");
+        }
+    }
+    audited(state, last, result).await
 }
 
 /// Settles a change whose answer was lost (`err`), from what a fresh read found: `Some(true)`

@@ -5,7 +5,7 @@ use serde_json::{json, Value};
 use super::domains::owned_domain;
 use super::input::Input;
 use crate::envelope::{ApiError, Done, Outcome};
-use crate::state::{DnsRec, World};
+use crate::state::{dns_event, DnsRec, World};
 use cmr::types::RecordType;
 
 /// DMARC tags CMR appends to `_dmarc` TXT records unless excluded (reference §4.4).
@@ -99,6 +99,10 @@ pub(crate) fn add(world: &mut World, input: &Input) -> Outcome {
     }
     let created: Vec<Value> = new_records.iter().map(record_json).collect();
     world.dns.extend(new_records);
+    for record in &created {
+        let event = dns_event(&world.domains[index], "add", record.clone());
+        world.outbox.push(("dns-record.updated", event));
+    }
     let action = world.ids.action_id();
     Ok(Done::ok(
         "DNS records added successfully",
@@ -126,6 +130,8 @@ pub(crate) fn update(world: &mut World, input: &Input) -> Outcome {
     record.record_type = record_type;
     record.priority = priority;
     let updated = record_json(record);
+    let event = dns_event(&world.domains[index], "update", updated.clone());
+    world.outbox.push(("dns-record.updated", event));
     let action = world.ids.action_id();
     Ok(Done::ok("DNS record updated successfully", updated).with_action(action))
 }
@@ -154,7 +160,19 @@ pub(crate) fn delete(world: &mut World, input: &Input) -> Outcome {
     if !all_found {
         return Err(ApiError::not_found("DNS record not found"));
     }
+    let removed: Vec<(String, Value)> = world
+        .dns
+        .iter()
+        .filter(|r| ids.contains(&r.id))
+        .map(|r| (r.domain_id.clone(), record_json(r)))
+        .collect();
     world.dns.retain(|r| !ids.contains(&r.id));
+    for (domain_id, record) in removed {
+        if let Some(domain) = world.domains.iter().find(|d| d.id == domain_id) {
+            let event = dns_event(domain, "delete", record);
+            world.outbox.push(("dns-record.updated", event));
+        }
+    }
     let action = world.ids.action_id();
     Ok(Done::ok("DNS record deleted successfully", Value::Null).with_action(action))
 }

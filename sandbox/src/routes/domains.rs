@@ -1,18 +1,18 @@
 //! `/domains/*`. The renewal family takes `userId` in the body; `remove` in the query.
 
-use std::time::Duration;
-
 use serde_json::{json, Value};
 use time::OffsetDateTime;
 use tokio::time::Instant;
 
 use super::input::Input;
 use crate::envelope::{money_text, ApiError, Done, Outcome};
-use crate::state::{iso, DomainChange, DomainRec, World};
+use crate::state::{iso, DomainChange, DomainRec, ForwardingAsked, ForwardingKind, World};
 use cmr::types::{DomainStatus, MailboxStatus};
 
-/// An ACTIVE domain may be renewed this close to expiry.
-const RENEWAL_WINDOW: Duration = Duration::from_secs(45 * 86_400);
+/// An ACTIVE domain may be renewed this many days before expiry (expiry day included).
+const RENEWAL_WINDOW_DAYS: i64 = 45;
+/// A domain in its grace period may be renewed until the end of this day after expiry.
+const GRACE_DAYS: i64 = 7;
 
 pub(crate) fn domain_json(d: &DomainRec) -> Value {
     json!({
@@ -95,19 +95,21 @@ pub(crate) fn renewal_price(world: &mut World, input: &Input) -> Outcome {
 
 pub(crate) fn renew(world: &mut World, input: &Input) -> Outcome {
     let (_, indexes) = owned_domains(world, input)?;
-    let now = OffsetDateTime::now_utc();
+    let today = OffsetDateTime::now_utc().date();
     for &i in &indexes {
         let d = &world.domains[i];
+        // Counted in UTC calendar days, as CMR's guide states the windows.
+        let days_left = (d.expiry.date() - today).whole_days();
         match d.status {
-            DomainStatus::GracePeriod => {}
-            DomainStatus::Active if d.expiry - now <= RENEWAL_WINDOW => {}
-            DomainStatus::Active => {
+            DomainStatus::GracePeriod if days_left >= -GRACE_DAYS => {}
+            DomainStatus::Active if (0..=RENEWAL_WINDOW_DAYS).contains(&days_left) => {}
+            DomainStatus::Active if days_left > RENEWAL_WINDOW_DAYS => {
                 return Err(ApiError::unprocessable(format!(
                     "Domain {} is not within the 45-day renewal window",
                     d.name
                 )))
             }
-            DomainStatus::Expired => {
+            DomainStatus::Expired | DomainStatus::GracePeriod | DomainStatus::Active => {
                 return Err(ApiError::unprocessable(format!(
                     "Domain {} has expired and can no longer be renewed",
                     d.name
@@ -173,7 +175,11 @@ pub(crate) fn domain_forwarding(world: &mut World, input: &Input) -> Outcome {
     if !(target.starts_with("https://") || target.starts_with("http://")) || target.contains(' ') {
         return Err(ApiError::unprocessable("forwardTo must be an http(s) URL"));
     }
-    world.domains[index].domain_forwarding = Some(target.to_owned());
+    world.domains[index].forwarding_asked.push(ForwardingAsked {
+        kind: ForwardingKind::Url,
+        to: target.to_owned(),
+        since: Instant::now(),
+    });
     let action = world.ids.action_id();
     Ok(Done::ok("Domain forwarding will be updated shortly", Value::Null).with_action(action))
 }
@@ -198,7 +204,11 @@ pub(crate) fn email_forwarding(world: &mut World, input: &Input) -> Outcome {
             world.domains[index].name
         )));
     }
-    world.domains[index].email_forwarding = Some(target.to_owned());
+    world.domains[index].forwarding_asked.push(ForwardingAsked {
+        kind: ForwardingKind::Email,
+        to: target.to_owned(),
+        since: Instant::now(),
+    });
     let action = world.ids.action_id();
     Ok(Done::ok("Email forwarding will be updated shortly", Value::Null).with_action(action))
 }

@@ -1,14 +1,14 @@
 use super::{customer_timeline, get_customer, DeleteCustomer};
 use crate::components::alert::{Alert, ErrorAlert};
-use crate::components::badge::StatusBadge;
 use crate::components::confirm::{ConfirmPanel, TypedConfirm};
 use crate::components::copy::CopyButton;
 use crate::components::fetched::{FetchedAt, FRESH_PARAM};
 use crate::components::history::History;
 use crate::components::loaded::Loaded;
-use crate::components::table::{Column, Row, Table};
+use crate::components::section::{yes_no, SectionTable};
 use crate::model::audit::AuditView;
-use crate::model::customer::{CustomerDetail, Section};
+use crate::model::customer::CustomerDetail;
+use crate::pages::domains::DomainRows;
 use crate::routes;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -94,13 +94,13 @@ fn Profile(detail: CustomerDetail) -> impl IntoView {
                 </address>
             </section>
         </div>
-        <SectionTable
-            title="Domains"
-            section=detail.domains.clone()
-            empty="No domains."
-            headers=&["Domain", "Status", "Expires", "Auto-renew"]
-            row=|d| vec![d.name, d.status, d.expires.unwrap_or_default(), yes_no(d.auto_renew)]
-        />
+        <section class="card" aria-labelledby="domains-heading">
+            <h2 id="domains-heading">"Domains"</h2>
+            {match detail.domains.clone() {
+                Ok(rows) => view! { <DomainRows rows empty="No domains." /> }.into_any(),
+                Err(message) => view! { <Alert text=format!("Could not load: {message}") /> }.into_any(),
+            }}
+        </section>
         <SectionTable
             title="Mailboxes"
             section=detail.mailboxes.clone()
@@ -165,54 +165,6 @@ fn Timeline(id: String, first: Vec<AuditView>) -> impl IntoView {
             <Transition fallback=|| ()>
                 {move || view! { <History entries=entries() empty="No changes recorded for this customer yet." /> }}
             </Transition>
-        </section>
-    }
-}
-
-fn yes_no(on: bool) -> String {
-    if on { "on" } else { "off" }.to_string()
-}
-
-/// A titled table of one profile section, or why it could not be loaded.
-#[component]
-fn SectionTable<T: Clone + Send + Sync + 'static>(
-    title: &'static str,
-    section: Section<T>,
-    empty: &'static str,
-    headers: &'static [&'static str],
-    row: fn(T) -> Vec<String>,
-) -> impl IntoView {
-    let heading_id = format!("{}-heading", title.to_lowercase());
-    let body = match section {
-        Err(message) => view! { <Alert text=format!("Could not load: {message}") /> }.into_any(),
-        Ok(items) => {
-            let columns = headers.iter().map(|&h| Column::new(h)).collect();
-            let rows = items
-                .into_iter()
-                .map(|item| {
-                    let cells = row(item)
-                        .into_iter()
-                        .zip(headers.iter())
-                        .map(|(cell, header)| {
-                            // Statuses share the kit's one colour map.
-                            if *header == "Status" {
-                                view! { <StatusBadge status=cell /> }.into_any()
-                            } else {
-                                cell.into_any()
-                            }
-                        })
-                        .collect();
-                    Row::new(cells)
-                })
-                .collect();
-            view! { <Table columns rows empty=empty /> }.into_any()
-        }
-    };
-    let count_label = heading_id.clone();
-    view! {
-        <section class="card" aria-labelledby=count_label>
-            <h2 id=heading_id>{title}</h2>
-            {body}
         </section>
     }
 }

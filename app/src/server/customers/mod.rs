@@ -16,9 +16,10 @@ use super::AppState;
 use crate::error::AppError;
 use crate::model::audit::AuditView;
 use crate::model::customer::*;
+use crate::model::domain::{days_left, DomainRow};
 use crate::model::profile;
 use crate::model::StaffView;
-use cmr::types::{ProfileField, SubscriptionQuery, User, UserListQuery};
+use cmr::types::{Domain, Mailbox, ProfileField, SubscriptionQuery, User, UserListQuery};
 use cmr::CmrError;
 
 pub const PAGE_SIZE: u32 = 20;
@@ -101,7 +102,7 @@ fn section<T, U>(result: Result<Vec<T>, CmrError>, map: impl Fn(T) -> U) -> Sect
 
 /// Subscriptions list no user filter, so the profile reads the partner's first page (up to
 /// 100) and keeps this customer's.
-async fn user_subscriptions(
+pub(crate) async fn user_subscriptions(
     state: &AppState,
     user_id: &str,
     freshness: Freshness,
@@ -125,6 +126,55 @@ async fn user_subscriptions(
     Ok(all.into_iter().filter(|s| s.user_id == user_id).collect())
 }
 
+/// A customer, through the read cache (what it reads is remembered in the index).
+pub(crate) async fn read_user(
+    state: &AppState,
+    id: &str,
+    freshness: Freshness,
+) -> Result<Fetched<User>, CmrError> {
+    let read = || async {
+        let user = state.cmr.get_user(id).await?.data;
+        state
+            .sightings
+            .remember(Seen::Customers(vec![user.clone()]));
+        Ok(user)
+    };
+    let key = ReadKey::Customer(id.to_string());
+    state.reads.read(key, freshness, read).await
+}
+
+/// A customer's domains, through the read cache (remembered in the index).
+pub(crate) async fn read_domains(
+    state: &AppState,
+    id: &str,
+    freshness: Freshness,
+) -> Result<Fetched<Vec<Domain>>, CmrError> {
+    let read = || async {
+        let domains = state.cmr.user_domains(id).await?.data.items;
+        let seen = Seen::CustomerDomains(id.to_string(), domains.clone());
+        state.sightings.remember(seen);
+        Ok(domains)
+    };
+    let key = ReadKey::CustomerDomains(id.to_string());
+    state.reads.read(key, freshness, read).await
+}
+
+/// A customer's mailboxes, through the read cache (remembered in the index).
+pub(crate) async fn read_mailboxes(
+    state: &AppState,
+    id: &str,
+    freshness: Freshness,
+) -> Result<Fetched<Vec<Mailbox>>, CmrError> {
+    let read = || async {
+        let mailboxes = state.cmr.user_mailboxes(id).await?.data.items;
+        let seen = Seen::CustomerMailboxes(id.to_string(), mailboxes.clone());
+        state.sightings.remember(seen);
+        Ok(mailboxes)
+    };
+    let key = ReadKey::CustomerMailboxes(id.to_string());
+    state.reads.read(key, freshness, read).await
+}
+
 /// The profile with its domains, mailboxes, subscriptions and audit history, loaded together.
 #[tracing::instrument(name = "customer.detail", skip_all, fields(target = %id))]
 pub async fn detail(
@@ -133,30 +183,10 @@ pub async fn detail(
     id: &str,
     freshness: Freshness,
 ) -> Result<CustomerDetail, AppError> {
-    let (reads, key) = (&state.reads, id.to_string());
-    let user = || async {
-        let user = state.cmr.get_user(id).await?.data;
-        state
-            .sightings
-            .remember(Seen::Customers(vec![user.clone()]));
-        Ok(user)
-    };
-    let domains = || async {
-        let domains = state.cmr.user_domains(id).await?.data.items;
-        let seen = Seen::CustomerDomains(id.to_string(), domains.clone());
-        state.sightings.remember(seen);
-        Ok(domains)
-    };
-    let mailboxes = || async {
-        let mailboxes = state.cmr.user_mailboxes(id).await?.data.items;
-        let seen = Seen::CustomerMailboxes(id.to_string(), mailboxes.clone());
-        state.sightings.remember(seen);
-        Ok(mailboxes)
-    };
     let (user, domains, mailboxes, subscriptions, history) = tokio::join!(
-        reads.read(ReadKey::Customer(key.clone()), freshness, user),
-        reads.read(ReadKey::CustomerDomains(key.clone()), freshness, domains),
-        reads.read(ReadKey::CustomerMailboxes(key), freshness, mailboxes),
+        read_user(state, id, freshness),
+        read_domains(state, id, freshness),
+        read_mailboxes(state, id, freshness),
         user_subscriptions(state, id, freshness),
         timeline(state, id),
     );
@@ -165,17 +195,44 @@ pub async fn detail(
         value: user,
         fetched_at,
     } = user?;
+    let now = state.clock.now().unix_timestamp();
+    let on_domain = |domain: &str| match &mailboxes {
+        Ok(m) => m
+            .value
+            .iter()
+            .filter(|m| {
+                m.email
+                    .rsplit('@')
+                    .next()
+                    .is_some_and(|d| d.eq_ignore_ascii_case(domain))
+            })
+            .count() as i64,
+        Err(_) => 0,
+    };
+    let domains = section(domains.map(|r| r.value), |d| {
+        let expires_on = day(d.expiry_date);
+        DomainRow {
+            mailboxes: on_domain(&d.domain_name),
+            name: d.domain_name.to_lowercase(),
+            customer_id: user.id.clone(),
+            customer: user.profile.full_name(),
+            status: d.status.as_str().to_string(),
+            days_left: expires_on.as_deref().and_then(|on| days_left(on, now)),
+            expires_on,
+            auto_renew: d.auto_renew,
+            provider: d
+                .service_provider
+                .as_ref()
+                .map(|p| p.as_str().to_string())
+                .filter(|p| !p.is_empty()),
+        }
+    });
     Ok(CustomerDetail {
         fetched_at,
         id: user.id,
         profile: user.profile,
         unknown_fields: user.unknown_fields,
-        domains: section(domains.map(|r| r.value), |d| DomainSummary {
-            name: d.domain_name,
-            status: d.status.as_str().to_string(),
-            expires: day(d.expiry_date),
-            auto_renew: d.auto_renew,
-        }),
+        domains,
         mailboxes: section(mailboxes.map(|r| r.value), |m| MailboxSummary {
             name: format!("{} {}", m.first_name, m.last_name)
                 .trim()

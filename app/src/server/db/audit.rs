@@ -108,3 +108,46 @@ pub async fn for_target(
     .await?;
     Ok(rows.into_iter().map(AuditView::from).collect())
 }
+
+/// A domain's entries: the domain's own and its DNS records' (`domain/record`), newest first.
+pub async fn for_domain(
+    db: &PgPool,
+    name: &str,
+    limit: i64,
+) -> Result<Vec<AuditView>, sqlx::Error> {
+    let rows: Vec<Row> = sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM audit_log
+          WHERE (target_kind = 'domain' AND target_id = $1)
+             OR (target_kind = 'dns_record' AND starts_with(target_id, $1 || '/'))
+          ORDER BY id DESC LIMIT $2"
+    ))
+    .bind(name)
+    .bind(limit)
+    .fetch_all(db)
+    .await?;
+    Ok(rows.into_iter().map(AuditView::from).collect())
+}
+
+/// The value the latest accepted `action` on a target set `field` to, and when (Unix seconds).
+pub async fn last_set(
+    db: &PgPool,
+    kind: &str,
+    id: &str,
+    action: &str,
+    field: &str,
+) -> Result<Option<(String, i64)>, sqlx::Error> {
+    let row: Option<(Option<String>, OffsetDateTime)> = sqlx::query_as(
+        "SELECT (SELECT c->>'after' FROM jsonb_array_elements(changes) c
+                  WHERE c->>'field' = $4 LIMIT 1), at
+           FROM audit_log
+          WHERE target_kind = $1 AND target_id = $2 AND action = $3 AND outcome = 'ok'
+          ORDER BY id DESC LIMIT 1",
+    )
+    .bind(kind)
+    .bind(id)
+    .bind(action)
+    .bind(field)
+    .fetch_optional(db)
+    .await?;
+    Ok(row.and_then(|(value, at)| value.map(|v| (v, at.unix_timestamp()))))
+}

@@ -94,3 +94,24 @@ pub async fn finish(
     .await?;
     Ok(())
 }
+
+/// Takes over a key whose answer was lost (`unknown`) before `settled_by`: by then what CMR
+/// did shows in a fresh read, and the caller has read it. True when taken over (now pending).
+pub async fn reclaim_unknown(
+    db: &PgPool,
+    key: &str,
+    settled_by: OffsetDateTime,
+    now: OffsetDateTime,
+) -> Result<bool, sqlx::Error> {
+    let taken: Option<String> = sqlx::query_scalar(
+        "UPDATE idempotency_keys SET state = 'pending', updated_at = $3
+          WHERE key = $1 AND state = 'unknown' AND updated_at < $2
+          RETURNING key",
+    )
+    .bind(key)
+    .bind(settled_by)
+    .bind(now)
+    .fetch_optional(db)
+    .await?;
+    Ok(taken.is_some())
+}

@@ -324,6 +324,51 @@ pub async fn owner_of_domain(db: &PgPool, domain: &str) -> Result<Option<String>
         .await
 }
 
+/// Marks domains RENEWING (a renewal was queued) until CMR's event or the next read says
+/// otherwise.
+pub async fn mark_renewing(db: &PgPool, names: &[&str]) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE index_domains SET status = 'RENEWING', seen_at = now(), seen_by = 'live'
+          WHERE name = ANY($1)",
+    )
+    .bind(names)
+    .execute(db)
+    .await
+    .map(drop)
+}
+
+/// Records auto-renew as the dashboard just set it at CMR.
+pub async fn set_auto_renew(db: &PgPool, names: &[&str], on: bool) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE index_domains SET auto_renew = $2, seen_at = now(), seen_by = 'live'
+          WHERE name = ANY($1)",
+    )
+    .bind(names)
+    .bind(on)
+    .execute(db)
+    .await
+    .map(drop)
+}
+
+/// Marks a domain removed through the dashboard as gone (its mailboxes went before it).
+pub async fn mark_domain_gone(db: &PgPool, name: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE index_domains SET gone_at = now() WHERE name = $1 AND gone_at IS NULL")
+        .bind(name)
+        .execute(db)
+        .await
+        .map(drop)
+}
+
+/// How the index names customer `id`: their name, else their email.
+pub async fn customer_label(db: &PgPool, id: &str) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT coalesce(nullif(trim(name), ''), email) FROM index_customers WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(db)
+    .await
+}
+
 /// The customer who owns the mailbox `address`, as the index knows it.
 pub async fn owner_of_mailbox(db: &PgPool, address: &str) -> Result<Option<String>, sqlx::Error> {
     sqlx::query_scalar(

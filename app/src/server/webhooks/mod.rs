@@ -276,8 +276,32 @@ pub async fn timeline(
     .bind(limit)
     .fetch_all(db)
     .await?;
-    Ok(rows
-        .into_iter()
+    Ok(entries(rows))
+}
+
+/// One domain's CMR events (those naming it), newest first.
+pub async fn domain_timeline(
+    db: &PgPool,
+    customer: &str,
+    domain: &str,
+    limit: i64,
+) -> Result<Vec<AuditView>, sqlx::Error> {
+    let rows: Vec<(String, time::OffsetDateTime, Value)> = sqlx::query_as(
+        "SELECT event, received_at, data FROM cmr_events
+          WHERE customer_id = $1
+            AND lower(coalesce(data->>'domainName', data->>'domain', '')) = $2
+          ORDER BY received_at DESC LIMIT $3",
+    )
+    .bind(customer)
+    .bind(domain)
+    .bind(limit)
+    .fetch_all(db)
+    .await?;
+    Ok(entries(rows))
+}
+
+fn entries(rows: Vec<(String, time::OffsetDateTime, Value)>) -> Vec<AuditView> {
+    rows.into_iter()
         .map(|(event, at, data)| {
             let about = ["domainName", "domain", "email", "subscriptionId", "orderId"]
                 .iter()
@@ -294,5 +318,5 @@ pub async fn timeline(
                 action_id: text(&data, "actionId").map(str::to_string),
             }
         })
-        .collect())
+        .collect()
 }

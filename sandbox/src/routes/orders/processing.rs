@@ -96,6 +96,7 @@ fn materialize(world: &mut World, user_id: &str, plan: &OrderPlan) {
             domain_forwarding: forward_to.clone(),
             email_forwarding: None,
             change: Some(DomainChange::Registering { ready_at }),
+            forwarding_asked: Vec::new(),
         });
         let mx = match plan.provider {
             ServiceProvider::Microsoft => {

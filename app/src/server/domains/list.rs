@@ -1,11 +1,12 @@
-//! Domains, partner-wide: the list and its CSV export, both read from the partner index (CMR
+//! The partner-wide domain list and its CSV export, both read from the partner index (CMR
 //! lists domains only per customer).
 
-use super::errors::internal;
-use super::index::store;
-use super::AppState;
 use crate::error::AppError;
 use crate::model::domain::{DomainFilter, DomainList, DomainRow, Due, DOMAINS_PER_PAGE};
+use crate::model::{Role, StaffView};
+use crate::server::errors::internal;
+use crate::server::index::store;
+use crate::server::AppState;
 
 /// Rows an export holds at most.
 pub const EXPORT_LIMIT: u32 = 50_000;
@@ -38,7 +39,11 @@ fn checked(mut filter: DomainFilter) -> Result<DomainFilter, AppError> {
 }
 
 #[tracing::instrument(name = "domain.list", skip_all)]
-pub async fn list(state: &AppState, filter: DomainFilter) -> Result<DomainList, AppError> {
+pub async fn list(
+    state: &AppState,
+    staff: &StaffView,
+    filter: DomainFilter,
+) -> Result<DomainList, AppError> {
     let filter = checked(filter)?;
     let db_error = |e| internal("domain list", e);
     let ((rows, total), indexed_at, radar) = tokio::try_join!(
@@ -56,6 +61,8 @@ pub async fn list(state: &AppState, filter: DomainFilter) -> Result<DomainList, 
         total_pages: total_pages.max(1),
         indexed_at,
         radar,
+        can_edit: staff.role.allows(Role::Editor),
+        can_renew: staff.role.allows(Role::Admin),
     })
 }
 

@@ -1,31 +1,23 @@
-//! Domains: the partner-wide list from the index, with search, a status filter, the order,
+//! The partner-wide domain list from the index, with search, a status filter, the order,
 //! pages and a CSV export of what is shown. The state lives in the URL.
+
+use super::detail::days;
+use super::{list_domains, SetAutoRenew};
+use std::collections::BTreeSet;
 
 use crate::components::badge::StatusBadge;
 use crate::components::loaded::Loaded;
 use crate::components::pager::Pager;
 use crate::components::relative_time::RelativeTime;
 use crate::components::table::{Column, Row, Table, TableLoading};
-use crate::error::AppError;
-use crate::model::domain::{DomainFilter, DomainList, DomainSort, Due, Radar};
+use crate::components::toast::use_toasts;
+use crate::model::domain::{DomainFilter, DomainList, DomainRow, DomainSort, Due, Radar};
 use crate::routes;
 use cmr::types::DomainStatus;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
-
-#[cfg(feature = "ssr")]
-use crate::{
-    model::Role,
-    server::{ctx, domains, require_role},
-};
-
-#[server(prefix = "/api", endpoint = "domains/list")]
-pub async fn list_domains(filter: DomainFilter) -> Result<DomainList, AppError> {
-    require_role(Role::Viewer).await?;
-    domains::list(&ctx::state(), filter).await
-}
 
 const COLUMNS: [Column; 7] = [
     Column::new("Domain"),
@@ -36,17 +28,6 @@ const COLUMNS: [Column; 7] = [
     Column::new("Provider"),
     Column::new("Mailboxes"),
 ];
-
-/// "in 12 days", "today", "3 days ago".
-fn days(days_left: i32) -> String {
-    match days_left {
-        0 => "today".into(),
-        1 => "tomorrow".into(),
-        -1 => "yesterday".into(),
-        d if d > 0 => format!("in {d} days"),
-        d => format!("{} days ago", -d),
-    }
-}
 
 #[component]
 pub fn DomainsPage() -> impl IntoView {
@@ -175,31 +156,8 @@ fn DomainTable(list: DomainList, filter: DomainFilter) -> impl IntoView {
     };
     let prev = (list.page > 1).then(|| page_link(list.page - 1));
     let next = (list.page < list.total_pages).then(|| page_link(list.page + 1));
-    let rows = list
-        .rows
-        .into_iter()
-        .map(|d| {
-            let owner = if d.customer.is_empty() {
-                d.customer_id.clone()
-            } else {
-                d.customer.clone()
-            };
-            let expires = match (d.expires_on, d.days_left) {
-                (Some(on), Some(left)) => format!("{on} ({})", days(left)),
-                (Some(on), None) => on,
-                _ => "—".into(),
-            };
-            Row::new(vec![
-                view! { <A href=routes::customer(&d.customer_id)>{d.name}</A> }.into_any(),
-                view! { <A href=routes::customer(&d.customer_id)>{owner}</A> }.into_any(),
-                view! { <StatusBadge status=d.status /> }.into_any(),
-                expires.into_any(),
-                if d.auto_renew { "on" } else { "off" }.into_any(),
-                d.provider.unwrap_or_default().into_any(),
-                d.mailboxes.to_string().into_any(),
-            ])
-        })
-        .collect();
+    let chosen = RwSignal::new(BTreeSet::<String>::new());
+    let selectable = list.can_edit || list.can_renew;
     view! {
         {match list.indexed_at {
             Some(at) => view! {
@@ -214,7 +172,142 @@ fn DomainTable(list: DomainList, filter: DomainFilter) -> impl IntoView {
                 </p>
             }.into_any(),
         }}
-        <Table columns=COLUMNS.to_vec() rows empty="No domain matches." />
+        {selectable.then(|| view! { <BulkActions chosen can_edit=list.can_edit can_renew=list.can_renew /> })}
+        <DomainRows rows=list.rows chosen=selectable.then_some(chosen) empty="No domain matches." />
         <Pager page=list.page total_pages=Some(list.total_pages) prev next />
+    }
+}
+
+/// The domain table (the list's and a profile's): each name opens the domain. With `chosen`,
+/// a first column of checkboxes picks rows for a bulk action.
+#[component]
+pub fn DomainRows(
+    rows: Vec<DomainRow>,
+    #[prop(default = None)] chosen: Option<RwSignal<BTreeSet<String>>>,
+    empty: &'static str,
+) -> impl IntoView {
+    let mut columns = COLUMNS.to_vec();
+    if chosen.is_some() {
+        columns.insert(0, Column::new("Choose"));
+    }
+    let rows = rows
+        .into_iter()
+        .map(|d| {
+            let owner = if d.customer.is_empty() {
+                d.customer_id.clone()
+            } else {
+                d.customer.clone()
+            };
+            let expires = match (&d.expires_on, d.days_left) {
+                (Some(on), Some(left)) => format!("{on} ({})", days(left)),
+                (Some(on), None) => on.clone(),
+                _ => "—".into(),
+            };
+            let name = d.name.clone();
+            let mut cells = vec![
+                view! { <A href=routes::domain(&d.name)>{d.name}</A> }.into_any(),
+                view! { <A href=routes::customer(&d.customer_id)>{owner}</A> }.into_any(),
+                view! { <StatusBadge status=d.status /> }.into_any(),
+                expires.into_any(),
+                if d.auto_renew { "on" } else { "off" }.into_any(),
+                d.provider.unwrap_or_default().into_any(),
+                d.mailboxes.to_string().into_any(),
+            ];
+            if let Some(chosen) = chosen {
+                let checked = {
+                    let name = name.clone();
+                    move || chosen.with(|c| c.contains(&name))
+                };
+                cells.insert(
+                    0,
+                    view! {
+                        <input
+                            type="checkbox"
+                            aria-label=format!("Choose {name}")
+                            prop:checked=checked
+                            on:change=move |ev| {
+                                let on = event_target_checked(&ev);
+                                chosen.update(|c| {
+                                    if on {
+                                        c.insert(name.clone());
+                                    } else {
+                                        c.remove(&name);
+                                    }
+                                });
+                            }
+                        />
+                    }
+                    .into_any(),
+                );
+            }
+            Row::new(cells)
+        })
+        .collect();
+    view! { <Table columns rows empty=empty /> }
+}
+
+/// What can be done with the chosen rows: review their renewal (admins), turn auto-renew on
+/// or off (editors). Appears once a row is chosen.
+#[component]
+fn BulkActions(
+    chosen: RwSignal<BTreeSet<String>>,
+    can_edit: bool,
+    can_renew: bool,
+) -> impl IntoView {
+    let auto_renew = ServerAction::<SetAutoRenew>::new();
+    let toasts = use_toasts();
+    Effect::new(move |_| {
+        if let Some(result) = auto_renew.value().get() {
+            match result {
+                Ok(groups) => {
+                    let failed: Vec<String> = groups
+                        .iter()
+                        .filter_map(|(names, r)| {
+                            r.as_ref()
+                                .err()
+                                .map(|why| format!("{}: {why}", names.join(", ")))
+                        })
+                        .collect();
+                    if failed.is_empty() {
+                        toasts.success("Auto-renew changed. The list shows it after a reload.");
+                        chosen.set(BTreeSet::new());
+                    } else {
+                        toasts.error(failed.join(" "));
+                    }
+                }
+                Err(err) => toasts.error(err.to_string()),
+            }
+        }
+    });
+    let count = move || chosen.with(BTreeSet::len);
+    let set = move |on: bool| {
+        auto_renew.dispatch(SetAutoRenew {
+            domains: chosen.get_untracked().into_iter().collect(),
+            on,
+        });
+    };
+    view! {
+        <div class="bulk-actions" role="group" aria-label="Actions on chosen domains" hidden=move || count() == 0>
+            <span>{move || format!("{} chosen", count())}</span>
+            {can_renew.then(|| view! {
+                <a
+                    class="button-primary"
+                    href=move || routes::domains_renew(chosen.with(|c| c.iter().cloned().collect::<Vec<_>>()).iter().map(String::as_str))
+                >
+                    "Review renewal…"
+                </a>
+            })}
+            {can_edit.then(|| view! {
+                <button type="button" class="button-secondary" disabled=move || auto_renew.pending().get() on:click=move |_| set(true)>
+                    "Auto-renew on"
+                </button>
+                <button type="button" class="button-secondary" disabled=move || auto_renew.pending().get() on:click=move |_| set(false)>
+                    "Auto-renew off"
+                </button>
+            })}
+            <button type="button" class="button-link" on:click=move |_| chosen.set(BTreeSet::new())>
+                "Clear"
+            </button>
+        </div>
     }
 }

@@ -1,0 +1,169 @@
+//! One domain's page: what CMR says about it (read through its owner), its mailboxes and
+//! subscription, the forwarding staff asked for, and its timeline.
+
+use super::{domain_name, owner};
+use crate::error::AppError;
+use crate::model::audit::AuditView;
+use crate::model::customer::{MailboxSummary, SubscriptionSummary};
+use crate::model::domain::{self, DomainDetail, DomainRow, Forwarding};
+use crate::model::{Role, StaffView};
+use crate::server::customers::{read_domains, read_mailboxes, user_subscriptions};
+use crate::server::db;
+use crate::server::errors::internal;
+use crate::server::index::store::{self, day};
+use crate::server::reads::Freshness;
+use crate::server::AppState;
+use serde_json::Value;
+
+/// Timeline entries the page shows.
+const HISTORY: i64 = 50;
+
+/// The audit actions that ask CMR for forwarding, and the field they record the target in.
+pub(crate) const URL_FORWARDING: &str = "domain.url_forwarding";
+pub(crate) const EMAIL_FORWARDING: &str = "domain.email_forwarding";
+pub(crate) const FORWARD_TO: &str = "forward_to";
+
+#[tracing::instrument(name = "domain.detail", skip_all, fields(target = %name))]
+pub async fn detail(
+    state: &AppState,
+    staff: &StaffView,
+    name: &str,
+    freshness: Freshness,
+) -> Result<DomainDetail, AppError> {
+    let name = domain_name(name)?;
+    let owner = owner(state, &name).await?;
+    let db_error = |e| internal("domain detail", e);
+    let (domains, mailboxes, subscriptions, customer, history, url_asked, email_asked) = tokio::join!(
+        read_domains(state, &owner, freshness),
+        read_mailboxes(state, &owner, freshness),
+        user_subscriptions(state, &owner, freshness),
+        store::customer_label(&state.db, &owner),
+        timeline(state, &owner, &name),
+        db::audit::last_set(&state.db, "domain", &name, URL_FORWARDING, FORWARD_TO),
+        db::audit::last_set(&state.db, "domain", &name, EMAIL_FORWARDING, FORWARD_TO),
+    );
+    let fetched = domains?;
+    let found = fetched
+        .value
+        .into_iter()
+        .find(|d| d.domain_name.eq_ignore_ascii_case(&name));
+    let Some(d) = found else {
+        // The read told the index the domain is gone; the page says so.
+        return Err(AppError::NotFound);
+    };
+    let of_domain = |domain: &str| domain.eq_ignore_ascii_case(&name);
+    let mailboxes = mailboxes
+        .map(|m| {
+            m.value
+                .into_iter()
+                .filter(|m| of_domain(m.email.rsplit('@').next().unwrap_or_default()))
+                .map(|m| MailboxSummary {
+                    name: format!("{} {}", m.first_name, m.last_name)
+                        .trim()
+                        .to_string(),
+                    email: m.email,
+                    status: m.status.as_str().to_string(),
+                })
+                .collect::<Vec<_>>()
+        })
+        .map_err(|e| AppError::from(e).to_string());
+    let subscriptions = subscriptions
+        .map(|subs| {
+            subs.into_iter()
+                .filter(|s| of_domain(&s.domain))
+                .map(|s| SubscriptionSummary {
+                    id: s.subscription_id,
+                    domain: s.domain,
+                    status: s.subscription_status.as_str().to_string(),
+                    mailboxes: s.total_mailbox_quantity,
+                    price_per_mailbox: s.price_per_mailbox.to_string(),
+                    period_end: day(s.period_end.as_deref()),
+                    auto_renew: s.auto_renew,
+                })
+                .collect::<Vec<_>>()
+        })
+        .map_err(|e| AppError::from(e).to_string());
+    let now = state.clock.now().unix_timestamp();
+    let expires_on = day(d.expiry_date.as_deref());
+    let status = d.status.as_str().to_string();
+    let row = DomainRow {
+        name: name.clone(),
+        customer_id: owner,
+        customer: customer.map_err(db_error)?.unwrap_or_default(),
+        status: status.clone(),
+        days_left: expires_on
+            .as_deref()
+            .and_then(|on| domain::days_left(on, now)),
+        expires_on: expires_on.clone(),
+        auto_renew: d.auto_renew,
+        provider: d
+            .service_provider
+            .as_ref()
+            .map(|p| p.as_str().to_string())
+            .filter(|p| !p.is_empty()),
+        mailboxes: mailboxes.as_ref().map_or(0, |m| m.len() as i64),
+    };
+    Ok(DomainDetail {
+        fetched_at: fetched.fetched_at,
+        renewable: domain::renewable(&status, expires_on.as_deref(), now),
+        row,
+        domain_id: d.domain_id,
+        registered_on: day(d.creation_time.as_deref()),
+        purchase_type: d.purchase_type,
+        url_forwarding: forwarding(d.domain_forwarding.as_ref(), url_asked.map_err(db_error)?),
+        email_forwarding: forwarding(d.email_forwarding.as_ref(), email_asked.map_err(db_error)?),
+        other_facts: d
+            .extra
+            .iter()
+            .filter(|(key, _)| key.as_str() != "userId")
+            .map(|(key, value)| (key.clone(), text(value)))
+            .collect(),
+        mailboxes,
+        subscriptions,
+        history: history?,
+        can_edit: staff.role.allows(Role::Editor),
+        can_renew: staff.role.allows(Role::Admin),
+    })
+}
+
+/// A domain's timeline: staff changes to it and its DNS, and CMR's events naming it, newest
+/// first. From the database only.
+pub async fn timeline(
+    state: &AppState,
+    owner: &str,
+    name: &str,
+) -> Result<Vec<AuditView>, AppError> {
+    let (audit, events) = tokio::join!(
+        db::audit::for_domain(&state.db, name, HISTORY),
+        crate::server::webhooks::domain_timeline(&state.db, owner, name, HISTORY),
+    );
+    let db_error = |e| internal("domain timeline", e);
+    let mut history = audit.map_err(db_error)?;
+    history.extend(events.map_err(db_error)?);
+    history.sort_by_key(|e| std::cmp::Reverse(e.at));
+    history.truncate(HISTORY as usize);
+    Ok(history)
+}
+
+/// CMR's forwarding config (`null` when none; its target under `forwardTo`, or the value
+/// itself), beside what staff last asked for: still "requested" while CMR shows otherwise.
+fn forwarding(config: Option<&Value>, asked: Option<(String, i64)>) -> Forwarding {
+    let active = config.and_then(|c| match c {
+        Value::String(s) => Some(s.clone()),
+        Value::Object(o) => ["forwardTo", "target", "url", "email"]
+            .iter()
+            .find_map(|k| o.get(*k).and_then(Value::as_str))
+            .map(str::to_string),
+        _ => None,
+    });
+    let requested = asked.filter(|(to, _)| active.as_deref() != Some(to.as_str()));
+    Forwarding { active, requested }
+}
+
+fn text(value: &Value) -> String {
+    match value {
+        Value::Null => "—".into(),
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
