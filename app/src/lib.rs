@@ -80,6 +80,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/domains") view=pages::domains::DomainsPage ssr=SsrMode::Async />
                     <Route path=path!("/domains/renew") view=pages::domains::RenewPage ssr=SsrMode::Async />
                     <Route path=path!("/domains/:name") view=pages::domains::DomainPage ssr=SsrMode::Async />
+                    <Route path=path!("/domains/:name/dns") view=pages::domains::DnsPage ssr=SsrMode::Async />
                     <Route path=path!("/index-status") view=pages::index::IndexStatusPage ssr=SsrMode::Async />
                     <Route path=path!("/staff") view=pages::staff::StaffPage ssr=SsrMode::Async />
                     <Route

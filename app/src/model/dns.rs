@@ -1141,7 +1141,7 @@ impl ZoneDiff {
 
 /// Whether two records say the same thing, so an edit that only re-spells one (case, a
 /// trailing dot, `010` for `10`) does not cost an update.
-fn same_record(a: &RecordDraft, b: &RecordDraft) -> bool {
+pub fn same_record(a: &RecordDraft, b: &RecordDraft) -> bool {
     let (a, b) = (normalise("", a), normalise("", b));
     a.host == b.host
         && a.record_type == b.record_type
@@ -1345,6 +1345,63 @@ fn keep_id(old: &RecordDraft, new: RecordDraft) -> RecordDraft {
         record_id: old.record_id.clone(),
         ..new
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The editor's page
+
+/// A record as the DNS page lists it: the editable part and what CMR alone sets (the TTL).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ZoneRecord {
+    pub draft: RecordDraft,
+    pub ttl: Option<u64>,
+}
+
+/// A domain's DNS as CMR holds it now, with what the lint needs to know about the domain.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DnsZone {
+    pub domain: String,
+    pub customer_id: String,
+    /// The domain's mail provider as CMR names it (`GOOGLE`, `MICROSOFT`), when known.
+    pub provider: Option<String>,
+    /// Whether the domain has mailboxes (it sends mail).
+    pub sending: bool,
+    pub records: Vec<ZoneRecord>,
+    /// Records CMR keeps but does not serve; shown, not edited.
+    pub disabled: Vec<ZoneRecord>,
+    pub fetched_at: i64,
+    pub can_edit: bool,
+}
+
+/// One change of a save, as staff read it ("Add MX @ 1 smtp.google.com").
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChangeLine {
+    pub label: String,
+    /// `Err` with the reason when CMR did not take it (or its answer was lost).
+    pub result: Result<(), String>,
+}
+
+/// What a save did: each change sent (in order, one CMR call each) and what it did, and the
+/// changes not sent because an earlier one failed.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SaveReport {
+    pub sent: Vec<ChangeLine>,
+    pub not_sent: Vec<String>,
+}
+
+/// "MX @ 10 mx.example.com", "TXT _dmarc \"v=DMARC1; …\"".
+pub fn describe(r: &RecordDraft) -> String {
+    let priority = if r.priority.is_empty() {
+        String::new()
+    } else {
+        format!("{} ", r.priority)
+    };
+    format!(
+        "{} {} {priority}{}",
+        r.record_type.as_str(),
+        r.host,
+        r.value
+    )
 }
 
 #[cfg(test)]

@@ -2,14 +2,17 @@
 //! and DNS. The server functions are here; the pages are in the submodules.
 
 mod detail;
+mod dns;
 mod list;
 mod renew;
 
 pub use detail::DomainPage;
+pub use dns::DnsPage;
 pub use list::{DomainRows, DomainsPage};
 pub use renew::RenewPage;
 
 use crate::error::AppError;
+use crate::model::dns::{DnsZone, RecordDraft, SaveReport};
 use crate::model::domain::{BulkOutcome, DomainDetail, DomainFilter, DomainList, ForwardingKind};
 use crate::model::renewal::{RenewalOutcome, RenewalQuote, RenewalRequest};
 use leptos::prelude::*;
@@ -62,6 +65,24 @@ pub async fn set_forwarding(
 ) -> Result<(), AppError> {
     let staff = require_role(Role::Editor).await?;
     domains::set_forwarding(&ctx::state(), &staff, &name, kind, &target).await
+}
+
+/// The domain's DNS records, read from CMR now.
+#[server(prefix = "/api", endpoint = "dns/zone")]
+pub async fn get_dns_zone(name: String) -> Result<DnsZone, AppError> {
+    let staff = require_role(Role::Viewer).await?;
+    domains::dns::zone(&ctx::state(), &staff, &name).await
+}
+
+/// Saves the edited zone (`seen`: as the editor opened it): one CMR call per change.
+#[server(prefix = "/api", endpoint = "dns/save")]
+pub async fn save_dns(
+    name: String,
+    seen: Vec<RecordDraft>,
+    edited: Vec<RecordDraft>,
+) -> Result<SaveReport, AppError> {
+    let staff = require_role(Role::Editor).await?;
+    domains::dns::save(&ctx::state(), &staff, &name, seen, edited).await
 }
 
 #[server(prefix = "/api", endpoint = "domains/remove")]

@@ -3,6 +3,7 @@
 //! every call here first finds the owner in the partner index.
 
 mod detail;
+pub mod dns;
 mod list;
 mod renew;
 mod settings;
