@@ -129,12 +129,13 @@ async fn the_expiry_radar_groups_what_needs_a_decision_and_the_home_page_links_t
         .iter()
         .filter(|d| {
             d.status == DomainStatus::GracePeriod
-                || (d.status != DomainStatus::Expired && (-7..0).contains(&days_left(d)))
+                || (!matches!(d.status, DomainStatus::Expired | DomainStatus::Renewing)
+                    && (-7..0).contains(&days_left(d)))
         })
         .count() as i64;
     let expiring = |d: &&cmr::types::Domain| {
-        !matches!(d.status, DomainStatus::Expired | DomainStatus::GracePeriod)
-            && (0..=45).contains(&days_left(d))
+        // A renewing domain needs no decision: only ACTIVE ones count.
+        d.status == DomainStatus::Active && (0..=45).contains(&days_left(d))
     };
     let expected_expiring = domains.iter().filter(expiring).count() as i64;
     let expected_manual = domains

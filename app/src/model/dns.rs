@@ -53,6 +53,7 @@ pub const FINDING_CODES: [&str; 12] = [
 /// One record as the editor holds it. TTL is left out: CMR shows it but its add and update
 /// bodies do not take it.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct RecordDraft {
     /// `None` for a record that is not at CMR yet.
     pub record_id: Option<String>,

@@ -97,7 +97,9 @@ fn Zone(zone: DnsZone, reload: Callback<()>) -> impl IntoView {
                 .map(|(i, draft)| {
                     let ttl = ttls.with_value(|t| {
                         t.iter()
-                            .find(|r| r.draft.record_id.is_some() && r.draft.record_id == draft.record_id)
+                            .find(|r| {
+                                r.draft.record_id.is_some() && r.draft.record_id == draft.record_id
+                            })
                             .and_then(|r| r.ttl)
                     });
                     let record = ZoneRecord { draft, ttl };
@@ -310,7 +312,8 @@ fn RecordForm(
         }
     };
     let is_mx = move || kind.get() == "MX";
-    let is_dmarc = move || kind.get() == "TXT" && host.with(|h| h.trim().to_lowercase().starts_with("_dmarc"));
+    let is_dmarc =
+        move || kind.get() == "TXT" && host.with(|h| h.trim().to_lowercase().starts_with("_dmarc"));
     view! {
         <section class="card" aria-labelledby="record-form-heading">
             <h2 id="record-form-heading">

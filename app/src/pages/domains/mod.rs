@@ -74,8 +74,9 @@ pub async fn get_dns_zone(name: String) -> Result<DnsZone, AppError> {
     domains::dns::zone(&ctx::state(), &staff, &name).await
 }
 
-/// Saves the edited zone (`seen`: as the editor opened it): one CMR call per change.
-#[server(prefix = "/api", endpoint = "dns/save")]
+/// Saves the edited zone (`seen`: as the editor opened it): one CMR call per change. JSON, not
+/// a form: an empty zone or an empty list of DMARC tags must arrive as an empty list.
+#[server(prefix = "/api", endpoint = "dns/save", input = server_fn::codec::Json)]
 pub async fn save_dns(
     name: String,
     seen: Vec<RecordDraft>,

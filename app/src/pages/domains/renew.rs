@@ -122,6 +122,9 @@ fn Review(quote: RenewalQuote) -> impl IntoView {
         </section>
         {move || match outcome.get() {
             Some(outcome) => view! { <Outcome outcome /> }.into_any(),
+            None if count == 0 => view! {
+                <p><A href=routes::DOMAINS>"Back to the domain list"</A></p>
+            }.into_any(),
             None => view! {
                 <form on:submit=submit class="card">
                     <ErrorAlert error />

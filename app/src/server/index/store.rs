@@ -513,20 +513,22 @@ pub async fn last_full_pass(db: &PgPool) -> Result<Option<i64>, sqlx::Error> {
 }
 
 /// The SQL condition (on `d`, an `index_domains` row) for a radar group. Dates are UTC days.
+/// A radar group as SQL over `index_domains d`. A domain already RENEWING (or still being
+/// registered) needs no decision, so only ACTIVE domains count as expiring.
 fn due_condition(due: Due) -> &'static str {
     match due {
         Due::Grace => {
-            "(d.status = 'GRACE_PERIOD' OR (d.status <> 'EXPIRED'
+            "(d.status = 'GRACE_PERIOD' OR (d.status NOT IN ('EXPIRED', 'RENEWING')
               AND d.expires_on < (now() AT TIME ZONE 'utc')::date
               AND d.expires_on >= (now() AT TIME ZONE 'utc')::date - 7))"
         }
         Due::Expiring => {
-            "(d.status NOT IN ('EXPIRED', 'GRACE_PERIOD')
+            "(d.status = 'ACTIVE'
               AND d.expires_on BETWEEN (now() AT TIME ZONE 'utc')::date
                                    AND (now() AT TIME ZONE 'utc')::date + 45)"
         }
         Due::ExpiringManual => {
-            "(NOT d.auto_renew AND d.status NOT IN ('EXPIRED', 'GRACE_PERIOD')
+            "(NOT d.auto_renew AND d.status = 'ACTIVE'
               AND d.expires_on BETWEEN (now() AT TIME ZONE 'utc')::date
                                    AND (now() AT TIME ZONE 'utc')::date + 45)"
         }
