@@ -394,6 +394,24 @@ async fn a_renewal_lost_on_the_way_is_unknown_and_never_sent_again(db: PgPool) {
     assert!(message.contains("answer was lost"), "{message}");
     assert_eq!(renew_calls(&app), 1, "never sent a second time");
     assert_eq!(audit_outcomes(&app, "domain.renew").await, ["unknown"]);
+
+    // Once a fresh read can tell (15 minutes on) and still shows no renewal, a new form may
+    // renew it; the lost form itself stays answered "unknown".
+    app.clock.advance(std::time::Duration::from_secs(16 * 60));
+    let later = form_key(&app, &admin).await;
+    let outcome: RenewalOutcome = ok(&renew(&app, &admin, &[&name], total, &later).await);
+    assert!(
+        matches!(outcome.groups.as_slice(), [(_, RenewalResult::Queued)]),
+        "{outcome:?}"
+    );
+    assert_eq!(renew_calls(&app), 2);
+    assert_eq!(app.sandbox.control.wallet_balance().cents(), before - total);
+    let again = renew(&app, &admin, &[&name], total, &key).await;
+    assert!(
+        matches!(again.error(), AppError::OutcomeUnknown(_)),
+        "{}",
+        again.body
+    );
 }
 
 /// A renewal CMR applied but whose answer was lost is settled as queued by a re-read.
@@ -507,6 +525,18 @@ async fn bulk_auto_renew_calls_cmr_once_per_customer(db: PgPool) {
         assert!(!sandbox_domain(&app, name).unwrap().auto_renew, "{name}");
     }
     assert_eq!(audit_targets(&app, "domain.auto_renew").await, chosen);
+
+    // Asked again, the audit's "before" is what the dashboard last knew (off), not a guess.
+    let again: BulkOutcome = ok(&post(&app, "/api/domains/auto_renew", &editor, &form).await);
+    assert!(again.iter().all(|(_, result)| result.is_ok()), "{again:?}");
+    let befores: Vec<Value> = sqlx::query_scalar(
+        "SELECT changes->0->'before' FROM audit_log WHERE action = 'domain.auto_renew'
+          ORDER BY id DESC LIMIT 3",
+    )
+    .fetch_all(&app.state.db)
+    .await
+    .unwrap();
+    assert_eq!(befores, vec![json!(false); 3]);
 }
 
 /// URL forwarding: a bad address is refused at its field; a good one is sent as

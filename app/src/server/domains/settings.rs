@@ -8,6 +8,7 @@ use crate::model::domain::{BulkOutcome, ForwardingKind};
 use crate::model::{validate, StaffView};
 use crate::server::audit::{Change, Target};
 use crate::server::customers::read_mailboxes;
+use crate::server::errors::internal;
 use crate::server::index::store;
 use crate::server::mutation::{audited, audited_each, settle_lost_answer, Attempt};
 use crate::server::reads::Freshness;
@@ -45,13 +46,27 @@ pub async fn set_auto_renew(
     }
     let mut outcome = Vec::new();
     for (owner, names) in by_owner {
+        // "Before" is what the index knew (what staff saw); unknown when it knew nothing.
+        let known = {
+            let names: Vec<&str> = names.iter().map(String::as_str).collect();
+            store::auto_renew_of(&state.db, &names)
+                .await
+                .map_err(|e| internal("auto-renew", e))?
+        };
         let attempts = names
             .iter()
             .map(|name| Attempt {
                 staff,
                 action: "domain.auto_renew",
                 target: Target::Domain(name),
-                changes: vec![Change::new("auto_renew", !on, on)],
+                changes: vec![Change::new(
+                    "auto_renew",
+                    known
+                        .get(name)
+                        .copied()
+                        .map_or(serde_json::Value::Null, Into::into),
+                    on,
+                )],
             })
             .collect();
         let result = state.cmr.set_domain_auto_renew(&owner, &names, on).await;

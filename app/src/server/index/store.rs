@@ -350,6 +350,19 @@ pub async fn set_auto_renew(db: &PgPool, names: &[&str], on: bool) -> Result<(),
     .map(drop)
 }
 
+/// Auto-renew of the named domains as the index knows it.
+pub async fn auto_renew_of(
+    db: &PgPool,
+    names: &[&str],
+) -> Result<std::collections::HashMap<String, bool>, sqlx::Error> {
+    let rows: Vec<(String, bool)> =
+        sqlx::query_as("SELECT name, auto_renew FROM index_domains WHERE name = ANY($1)")
+            .bind(names)
+            .fetch_all(db)
+            .await?;
+    Ok(rows.into_iter().collect())
+}
+
 /// Marks a domain removed through the dashboard as gone (its mailboxes went before it).
 pub async fn mark_domain_gone(db: &PgPool, name: &str) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE index_domains SET gone_at = now() WHERE name = $1 AND gone_at IS NULL")
