@@ -144,11 +144,11 @@ fn Zone(zone: DnsZone, reload: Callback<()>) -> impl IntoView {
     }
 }
 
+/// What a draft row's buttons change: its index, the draft, and which row the form edits.
+type RowActions = (usize, RwSignal<Vec<RecordDraft>>, RwSignal<Option<usize>>);
+
 /// A record's cells; with `actions`, Edit and Remove buttons that change the draft.
-fn cells(
-    record: &ZoneRecord,
-    actions: Option<(usize, RwSignal<Vec<RecordDraft>>, RwSignal<Option<usize>>)>,
-) -> Vec<AnyView> {
+fn cells(record: &ZoneRecord, actions: Option<RowActions>) -> Vec<AnyView> {
     let r = &record.draft;
     let mut cells = vec![
         r.host.clone().into_any(),
