@@ -182,10 +182,22 @@ async fn forwarding_calls_send_the_user_the_domain_and_the_target() {
             sorted(&["userId", "domain", "forwardTo"])
         );
     }
-    let after = domains_of(h.control(), &owner)
-        .into_iter()
-        .find(|d| d.domain_id == domain.domain_id)
-        .unwrap();
+    let forwarding = || {
+        domains_of(h.control(), &owner)
+            .into_iter()
+            .find(|d| d.domain_id == domain.domain_id)
+            .unwrap()
+    };
+    // Asynchronous at CMR (reference §4.3): accepted now, applied later.
+    let now = forwarding();
+    assert_ne!(
+        now.domain_forwarding
+            .and_then(|f| f.get("forwardTo").cloned()),
+        Some("https://example.org/landing".into())
+    );
+    h.control()
+        .set_timings(LifecycleTimings::uniform(Duration::ZERO));
+    let after = forwarding();
     assert_eq!(
         after.domain_forwarding.unwrap()["forwardTo"],
         "https://example.org/landing"
