@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+pub use super::date::days_left;
+
 /// Rows per page of the domain list.
 pub const DOMAINS_PER_PAGE: u32 = 50;
 
@@ -270,49 +272,6 @@ pub fn renewable(status: &str, expires_on: Option<&str>, now: i64) -> Result<(),
     }
 }
 
-/// Days from `now` (Unix seconds, UTC calendar days) to `expires_on` (`YYYY-MM-DD`);
-/// negative once past.
-pub fn days_left(expires_on: &str, now: i64) -> Option<i32> {
-    let expiry = days_since_epoch(expires_on)?;
-    i32::try_from(expiry - now.div_euclid(86_400)).ok()
-}
-
-/// Days from 1970-01-01 to a `YYYY-MM-DD` date (proleptic Gregorian; H. Hinnant's
-/// days-from-civil), or `None` when it is not a real date.
-fn days_since_epoch(date: &str) -> Option<i64> {
-    let mut parts = date.get(..10)?.split('-');
-    let (y, m, d): (i64, i64, i64) = (
-        parts.next()?.parse().ok()?,
-        parts.next()?.parse().ok()?,
-        parts.next()?.parse().ok()?,
-    );
-    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    let month_days = [
-        31,
-        if leap { 29 } else { 28 },
-        31,
-        30,
-        31,
-        30,
-        31,
-        31,
-        30,
-        31,
-        30,
-        31,
-    ];
-    if !(1..=12).contains(&m) || d < 1 || d > month_days[(m - 1) as usize] {
-        return None;
-    }
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    Some(era * 146_097 + doe - 719_468)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -320,16 +279,6 @@ mod tests {
     /// 2026-11-26T00:00:00Z.
     const DAY: i64 = 86_400;
     const TODAY: i64 = 1_795_651_200;
-
-    #[test]
-    fn dates_count_days_from_the_epoch() {
-        assert_eq!(days_since_epoch("1970-01-01"), Some(0));
-        assert_eq!(days_since_epoch("2026-11-26"), Some(TODAY / DAY));
-        assert_eq!(days_since_epoch("2024-02-29"), Some(19_782));
-        assert_eq!(days_since_epoch("2025-02-29"), None);
-        assert_eq!(days_since_epoch("2026-13-01"), None);
-        assert_eq!(days_since_epoch("soon"), None);
-    }
 
     #[test]
     fn renewal_is_refused_with_a_reason_outside_the_window_or_in_the_wrong_status() {

@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod customer;
+pub mod date;
 pub mod dns;
 pub mod domain;
 pub mod geo;
@@ -12,6 +13,7 @@ pub mod money;
 pub mod profile;
 pub mod renewal;
 mod role;
+pub mod runway;
 pub mod secret;
 pub mod staff;
 pub mod validate;
