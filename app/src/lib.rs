@@ -82,6 +82,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/domains/:name") view=pages::domains::DomainPage ssr=SsrMode::Async />
                     <Route path=path!("/domains/:name/dns") view=pages::domains::DnsPage ssr=SsrMode::Async />
                     <Route path=path!("/index-status") view=pages::index::IndexStatusPage ssr=SsrMode::Async />
+                    <Route path=path!("/wallet") view=pages::wallet::WalletPage ssr=SsrMode::Async />
                     <Route path=path!("/staff") view=pages::staff::StaffPage ssr=SsrMode::Async />
                     <Route
                         path=path!("/account/password")

@@ -70,6 +70,13 @@ pub struct Runway {
     pub other_currency: u32,
 }
 
+/// The wallet page's data: the forecast, and when CMR gave the balance.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunwayView {
+    pub runway: Runway,
+    pub fetched_at: i64,
+}
+
 /// The forecast for `balance` on day `today` (days since 1970-01-01) over `renewals` (any
 /// order; those beyond the longest horizon or undated are left out).
 pub fn forecast(balance: Amount, today: i64, renewals: Vec<DueRenewal>) -> Runway {

@@ -29,9 +29,29 @@ pub struct Config {
     /// The partner-wide index's background sync (`CMR_INDEX_SYNC_PER_SECOND`,
     /// `CMR_INDEX_PASS_MINUTES`).
     pub index_sync: SyncSettings,
+    /// When the header's balance turns amber, then red (`WALLET_LOW_BELOW`,
+    /// `WALLET_CRITICAL_BELOW`).
+    pub wallet_alerts: WalletAlerts,
     /// `CMR_SANDBOX_INSPECT`: in demo mode, serve the sandbox's request log over HTTP for the
     /// browser tests. Off by default: a demo someone starts has no such route.
     pub sandbox_inspection: bool,
+}
+
+/// Balances (in the wallet's currency) below which the header warns: amber below `low`, red
+/// below `critical`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WalletAlerts {
+    pub low_below: cmr::types::Money,
+    pub critical_below: cmr::types::Money,
+}
+
+impl Default for WalletAlerts {
+    fn default() -> Self {
+        WalletAlerts {
+            low_below: cmr::types::Money::from_cents(500_00),
+            critical_below: cmr::types::Money::from_cents(100_00),
+        }
+    }
 }
 
 /// Caps on anonymous sign-in work: attempts per minute (per client address and in all), and
@@ -164,7 +184,32 @@ impl Config {
             ..defaults
         };
 
+        let money = |variable: &'static str, default: cmr::types::Money| match get(variable) {
+            None => Ok(default),
+            Some(raw) => raw
+                .trim()
+                .parse::<cmr::types::Money>()
+                .ok()
+                .filter(|m| !m.is_negative())
+                .ok_or_else(|| ConfigError {
+                    variable,
+                    problem: format!("must be an amount like 250.00, got {raw:?}"),
+                }),
+        };
+        let alert_defaults = WalletAlerts::default();
+        let wallet_alerts = WalletAlerts {
+            low_below: money("WALLET_LOW_BELOW", alert_defaults.low_below)?,
+            critical_below: money("WALLET_CRITICAL_BELOW", alert_defaults.critical_below)?,
+        };
+        if wallet_alerts.critical_below > wallet_alerts.low_below {
+            return Err(ConfigError {
+                variable: "WALLET_CRITICAL_BELOW",
+                problem: "must not be above WALLET_LOW_BELOW".into(),
+            });
+        }
+
         Ok(Config {
+            wallet_alerts,
             sign_in,
             index_sync,
             sandbox_inspection: flag(&get, "CMR_SANDBOX_INSPECT")?,

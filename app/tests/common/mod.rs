@@ -6,7 +6,7 @@ use app::error::AppError;
 use app::model::{Role, StaffView};
 use app::server::auth::password;
 use app::server::clock::ManualClock;
-use app::server::config::{Config, SignInLimits};
+use app::server::config::{Config, SignInLimits, WalletAlerts};
 use app::server::index::sync::SyncSettings;
 use app::server::{db, router, startup, AppState};
 use cmr::client::ApiKey;
@@ -117,6 +117,7 @@ async fn start(
         session_absolute: Duration::from_secs(12 * 3600),
         sign_in: SignInLimits::default(),
         sandbox_inspection: false,
+        wallet_alerts: WalletAlerts::default(),
         // Tests that want the sync run it themselves (it would add calls to every request log).
         index_sync: SyncSettings {
             per_second: 0,

@@ -141,6 +141,13 @@ pub async fn quote(state: &AppState, names: &[String]) -> Result<RenewalQuote, A
             });
         }
     }
+    let priced: Vec<(String, i64)> = lines
+        .iter()
+        .filter_map(|l| l.price.as_ref().map(|p| (l.name.clone(), p.value.cents())))
+        .collect();
+    if let Err(err) = store::save_renewal_prices(&state.db, &priced).await {
+        tracing::warn!(error = %err, "renewal prices could not be kept for the forecast");
+    }
     let total = lines
         .iter()
         .filter(|l| l.refused.is_none())

@@ -363,6 +363,58 @@ pub async fn auto_renew_of(
     Ok(rows.into_iter().collect())
 }
 
+/// Keeps the renewal prices CMR quoted (domain name → cents), for the runway forecast.
+pub async fn save_renewal_prices(db: &PgPool, prices: &[(String, i64)]) -> Result<(), sqlx::Error> {
+    let (names, cents): (Vec<&str>, Vec<i64>) =
+        prices.iter().map(|(n, c)| (n.as_str(), *c)).unzip();
+    sqlx::query(
+        "UPDATE index_domains d SET renewal_price_cents = p.cents, priced_at = now()
+           FROM UNNEST($1::text[], $2::bigint[]) AS p(name, cents)
+          WHERE d.name = lower(p.name)",
+    )
+    .bind(names)
+    .bind(cents)
+    .execute(db)
+    .await
+    .map(drop)
+}
+
+/// One auto-renewal the index knows of, due by `until`.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct AutoRenewal {
+    pub kind: String,
+    pub name: String,
+    pub customer_id: String,
+    pub due_on: time::Date,
+    /// Subscriptions: mailboxes; domains: 1.
+    pub quantity: i64,
+    /// Per unit; `None` when not known (a domain never priced).
+    pub price_cents: Option<i64>,
+}
+
+/// Auto-renewing subscriptions (by period end) and domains (by expiry) due within `days`
+/// days, or overdue and still renewable.
+pub async fn auto_renewals(db: &PgPool, days: i32) -> Result<Vec<AutoRenewal>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT 'subscription' AS kind, domain AS name, customer_id, period_end AS due_on,
+                mailboxes::bigint AS quantity, price_per_mailbox_cents AS price_cents
+           FROM index_subscriptions
+          WHERE gone_at IS NULL AND auto_renew AND period_end IS NOT NULL
+            AND status IN ('ACTIVE', 'PAST_DUE')
+            AND period_end <= (now() AT TIME ZONE 'utc')::date + $1
+         UNION ALL
+         SELECT 'domain', name, customer_id, expires_on, 1, renewal_price_cents
+           FROM index_domains
+          WHERE gone_at IS NULL AND auto_renew AND expires_on IS NOT NULL
+            AND status IN ('ACTIVE', 'GRACE_PERIOD')
+            AND expires_on <= (now() AT TIME ZONE 'utc')::date + $1
+          ORDER BY due_on, name",
+    )
+    .bind(days)
+    .fetch_all(db)
+    .await
+}
+
 /// Marks a domain removed through the dashboard as gone (its mailboxes went before it).
 pub async fn mark_domain_gone(db: &PgPool, name: &str) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE index_domains SET gone_at = now() WHERE name = $1 AND gone_at IS NULL")
