@@ -48,8 +48,8 @@ pub struct WalletAlerts {
 impl Default for WalletAlerts {
     fn default() -> Self {
         WalletAlerts {
-            low_below: cmr::types::Money::from_cents(500_00),
-            critical_below: cmr::types::Money::from_cents(100_00),
+            low_below: cmr::types::Money::from_cents(50_000), // 500.00
+            critical_below: cmr::types::Money::from_cents(10_000), // 100.00
         }
     }
 }
@@ -326,10 +326,29 @@ mod tests {
             ("CMR_REQUESTS_PER_SECOND", "0"),
             ("SIGN_IN_PER_IP_PER_MINUTE", "0"),
             ("TRUST_X_FORWARDED_FOR", "maybe"),
+            ("WALLET_LOW_BELOW", "lots"),
+            ("WALLET_LOW_BELOW", "-5"),
+            ("WALLET_CRITICAL_BELOW", "9999"),
         ] {
             let err = config(&[DB, (var, value)]).unwrap_err();
             assert_eq!(err.variable, var);
         }
+    }
+
+    #[test]
+    fn wallet_thresholds_read_as_amounts() {
+        let c = config(&[
+            DB,
+            ("WALLET_LOW_BELOW", "1000"),
+            ("WALLET_CRITICAL_BELOW", "250.50"),
+        ])
+        .unwrap();
+        assert_eq!(c.wallet_alerts.low_below.cents(), 100_000);
+        assert_eq!(c.wallet_alerts.critical_below.cents(), 25_050);
+        assert_eq!(
+            config(&[DB]).unwrap().wallet_alerts,
+            WalletAlerts::default()
+        );
     }
 
     #[test]
