@@ -29,6 +29,8 @@ pub const ORDERS: &str = "/orders";
 pub const MAILBOXES: &str = "/mailboxes";
 pub const SUBSCRIPTIONS: &str = "/subscriptions";
 pub const WALLET: &str = "/wallet";
+/// Every item the dashboard spent wallet money on, as CSV.
+pub const SPEND_EXPORT: &str = "/wallet/spend.csv";
 pub const AUDIT: &str = "/audit";
 pub const STAFF: &str = "/staff";
 pub const CHANGE_PASSWORD: &str = "/account/password";

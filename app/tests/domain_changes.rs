@@ -10,6 +10,7 @@ use app::error::AppError;
 use app::model::dns::{DnsZone, RecordDraft, SaveReport};
 use app::model::domain::{BulkOutcome, DomainDetail, DomainList};
 use app::model::renewal::{RenewalOutcome, RenewalQuote, RenewalResult};
+use app::model::spend::SpendSummary;
 use app::model::Role;
 use cmr::types::{Domain, DomainStatus, MailboxStatus, Money, RecordType};
 use cmr_sandbox::LifecycleTimings;
@@ -226,6 +227,31 @@ async fn one_form_sent_nine_times_renews_and_charges_once(db: PgPool) {
     );
     assert_eq!(detail(&app, &admin, &name).await.row.status, "RENEWING");
     assert_eq!(audit_targets(&app, "domain.renew").await, [name.as_str()]);
+
+    // The spend log holds the one charge: in the wallet page's sums and in its CSV.
+    assert_eq!(
+        spend_rows(&app).await,
+        [(name.clone(), total, "charged".to_string())]
+    );
+    let summary: SpendSummary = ok(&app.call("/api/wallet/spend", Some(&admin), &[]).await);
+    assert_eq!(summary.months.len(), 1);
+    assert_eq!(summary.months[0].charged.value.cents(), total);
+    assert_eq!(summary.months[0].items, 1);
+    assert_eq!(summary.customers[0].charged.value.cents(), total);
+    let csv = app.get("/wallet/spend.csv", Some(&admin)).await;
+    assert!(csv.is_ok(), "{}", csv.body);
+    let lines: Vec<&str> = csv.body.trim_end().split("\r\n").collect();
+    assert_eq!(lines.len(), 2, "{}", csv.body);
+    assert!(lines[1].contains(&format!(",{name},")), "{}", lines[1]);
+    assert!(lines[1].ends_with(",charged"), "{}", lines[1]);
+}
+
+/// The spend log's rows: (item, cents, outcome), oldest first.
+async fn spend_rows(app: &TestApp) -> Vec<(String, i64, String)> {
+    sqlx::query_as("SELECT target, amount_cents, outcome FROM spend_log ORDER BY id")
+        .fetch_all(&app.state.db)
+        .await
+        .unwrap()
 }
 
 /// Two forms (two tabs) renewing the same domain at once: one renewal reaches CMR.
@@ -394,6 +420,10 @@ async fn a_renewal_lost_on_the_way_is_unknown_and_never_sent_again(db: PgPool) {
     assert!(message.contains("answer was lost"), "{message}");
     assert_eq!(renew_calls(&app), 1, "never sent a second time");
     assert_eq!(audit_outcomes(&app, "domain.renew").await, ["unknown"]);
+    assert_eq!(
+        spend_rows(&app).await,
+        [(name.clone(), total, "unknown".to_string())]
+    );
 
     // Once a fresh read can tell (15 minutes on) and still shows no renewal, a new form may
     // renew it; the lost form itself stays answered "unknown".

@@ -15,6 +15,7 @@ pub mod renewal;
 mod role;
 pub mod runway;
 pub mod secret;
+pub mod spend;
 pub mod staff;
 pub mod validate;
 pub mod wallet;

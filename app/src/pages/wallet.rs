@@ -8,6 +8,7 @@ use crate::components::relative_time::{now_secs, relative};
 use crate::components::table::{Column, Row, Table};
 use crate::error::AppError;
 use crate::model::runway::{DueKind, RunwayView};
+use crate::model::spend::{SpendLine, SpendSummary};
 use crate::model::WalletView;
 use crate::routes;
 use leptos::prelude::*;
@@ -106,6 +107,13 @@ pub async fn wallet_runway(fresh: Option<bool>) -> Result<RunwayView, AppError> 
     wallet::runway(&ctx::state(), Freshness::asked(fresh)).await
 }
 
+/// What the dashboard spent from the wallet, per month and per customer.
+#[server(prefix = "/api", endpoint = "wallet/spend")]
+pub async fn wallet_spend() -> Result<SpendSummary, AppError> {
+    require_role(Role::Viewer).await?;
+    wallet::spend(&ctx::state()).await
+}
+
 #[component]
 pub fn WalletPage() -> impl IntoView {
     let query = use_query_map();
@@ -117,6 +125,49 @@ pub fn WalletPage() -> impl IntoView {
         <Loaded resource=runway loading="Reading the wallet and the renewals due…" let:view>
             <RunwayReport view />
         </Loaded>
+        <Spend />
+    }
+}
+
+/// The dashboard's own spend records: per month, per customer, and the CSV of every item.
+#[component]
+fn Spend() -> impl IntoView {
+    let spend = Resource::new(|| (), |_| wallet_spend());
+    let columns = |first: &'static str| {
+        vec![
+            Column::new(first),
+            Column::new("Charged"),
+            Column::new("Outcome unknown"),
+            Column::new("Items"),
+        ]
+    };
+    let rows = |lines: Vec<SpendLine>| -> Vec<Row> {
+        lines
+            .into_iter()
+            .map(|l| {
+                Row::new(vec![
+                    l.key.into_any(),
+                    view! { <Money amount=l.charged /> }.into_any(),
+                    view! { <Money amount=l.unknown /> }.into_any(),
+                    l.items.to_string().into_any(),
+                ])
+            })
+            .collect()
+    };
+    view! {
+        <section class="card" aria-labelledby="spend-heading">
+            <h2 id="spend-heading">"Spent through the dashboard"</h2>
+            <p class="muted">
+                "Renewals (and orders) staff sent from here, as the dashboard recorded them. "
+                <a href=routes::SPEND_EXPORT download="">"Download every item (CSV)"</a>
+            </p>
+            <Loaded resource=spend loading="Summing the spend…" let:summary>
+                <h3>"Per month"</h3>
+                <Table columns=columns("Month") rows=rows(summary.months) empty="Nothing spent through the dashboard yet." />
+                <h3>"Per customer"</h3>
+                <Table columns=columns("Customer") rows=rows(summary.customers) empty="Nothing spent through the dashboard yet." />
+            </Loaded>
+        </section>
     }
 }
 

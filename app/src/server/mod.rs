@@ -6,6 +6,7 @@ pub mod auth;
 pub mod clock;
 pub mod cmr_budget;
 pub mod config;
+pub mod csv;
 pub mod ctx;
 pub mod customers;
 pub mod db;

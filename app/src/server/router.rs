@@ -73,6 +73,10 @@ pub fn build(state: AppState, store: FinalStore, leptos_options: LeptosOptions) 
             crate::routes::DOMAINS_EXPORT,
             get(export_domains).with_state(state.clone()),
         )
+        .route(
+            crate::routes::SPEND_EXPORT,
+            get(export_spend).with_state(state.clone()),
+        )
         .nest_service(&format!("/{}", leptos_options.site_pkg_dir), pkg)
         .route_service(
             "/favicon.ico",
@@ -110,7 +114,6 @@ async fn export_domains(
     axum::Extension(CurrentStaff(staff)): axum::Extension<CurrentStaff>,
     axum::extract::Query(params): axum::extract::Query<std::collections::HashMap<String, String>>,
 ) -> axum::response::Response {
-    use axum::response::IntoResponse;
     if staff.is_none() {
         return super::auth::guard::error_response(&crate::error::AppError::Unauthorized);
     }
@@ -123,21 +126,21 @@ async fn export_domains(
         due: param("due"),
     };
     match super::domains::export_csv(&state, filter).await {
-        Ok(csv) => {
-            let day = state.clock.now().date();
-            let disposition = format!("attachment; filename=\"domains-{day}.csv\"");
-            (
-                [
-                    (
-                        axum::http::header::CONTENT_TYPE,
-                        "text/csv; charset=utf-8".to_string(),
-                    ),
-                    (axum::http::header::CONTENT_DISPOSITION, disposition),
-                ],
-                csv,
-            )
-                .into_response()
-        }
+        Ok(csv) => super::csv::download(&format!("domains-{}.csv", state.clock.now().date()), csv),
+        Err(err) => super::auth::guard::error_response(&err),
+    }
+}
+
+/// `GET /wallet/spend.csv`: every item the dashboard spent wallet money on.
+async fn export_spend(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    axum::Extension(CurrentStaff(staff)): axum::Extension<CurrentStaff>,
+) -> axum::response::Response {
+    if staff.is_none() {
+        return super::auth::guard::error_response(&crate::error::AppError::Unauthorized);
+    }
+    match super::wallet::spend_csv(&state).await {
+        Ok(csv) => super::csv::download(&format!("spend-{}.csv", state.clock.now().date()), csv),
         Err(err) => super::auth::guard::error_response(&err),
     }
 }

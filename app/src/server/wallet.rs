@@ -1,6 +1,7 @@
 //! The partner wallet: CMR's balance, formatted for the header and the home page. Both read it
 //! through the read cache, so a page load makes one wallet call however many places show it.
 
+use super::db;
 use super::errors::internal;
 use super::index::store;
 use super::reads::{Freshness, ReadKey};
@@ -9,6 +10,7 @@ use crate::error::AppError;
 use crate::model::date;
 use crate::model::money::Amount;
 use crate::model::runway::{forecast, DueKind, DueRenewal, RunwayView, HORIZONS};
+use crate::model::spend::SpendSummary;
 use crate::model::wallet::WalletLevel;
 use crate::model::WalletView;
 use cmr::types::Money;
@@ -107,4 +109,30 @@ pub async fn runway(state: &AppState, freshness: Freshness) -> Result<RunwayView
         runway: forecast(wallet.balance.clone(), today, due),
         fetched_at: wallet.fetched_at,
     })
+}
+
+/// What the dashboard spent, per month and per customer.
+pub async fn spend(state: &AppState) -> Result<SpendSummary, AppError> {
+    db::spend::summary(&state.db)
+        .await
+        .map_err(|e| internal("spend summary", e))
+}
+
+/// Every item the dashboard spent wallet money on, as CSV.
+pub async fn spend_csv(state: &AppState) -> Result<String, AppError> {
+    let rows = db::spend::all(&state.db)
+        .await
+        .map_err(|e| internal("spend export", e))?;
+    Ok(super::csv::document(
+        [
+            "at",
+            "action",
+            "customer_id",
+            "item",
+            "amount",
+            "currency",
+            "outcome",
+        ],
+        rows,
+    ))
 }

@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod idempotency;
+pub mod spend;
 pub mod staff;
 pub mod throttle;
 

@@ -80,11 +80,19 @@ pub async fn export_csv(state: &AppState, filter: DomainFilter) -> Result<String
 }
 
 fn csv(rows: &[DomainRow]) -> String {
-    let mut out = String::from(
-        "domain,customer,customer_id,status,expires_on,days_left,auto_renew,provider,mailboxes\r\n",
-    );
-    for r in rows {
-        let cells = [
+    let header = [
+        "domain",
+        "customer",
+        "customer_id",
+        "status",
+        "expires_on",
+        "days_left",
+        "auto_renew",
+        "provider",
+        "mailboxes",
+    ];
+    let lines = rows.iter().map(|r| {
+        [
             r.name.clone(),
             r.customer.clone(),
             r.customer_id.clone(),
@@ -94,42 +102,7 @@ fn csv(rows: &[DomainRow]) -> String {
             if r.auto_renew { "on" } else { "off" }.to_string(),
             r.provider.clone().unwrap_or_default(),
             r.mailboxes.to_string(),
-        ];
-        let line: Vec<String> = cells.iter().map(|c| cell(c)).collect();
-        out.push_str(&line.join(","));
-        out.push_str("\r\n");
-    }
-    out
-}
-
-/// One CSV cell: quoted when it must be, and never read as a formula by a spreadsheet (a
-/// customer name starting with `=` stays text; numbers stay numbers).
-fn cell(value: &str) -> String {
-    let formula =
-        value.starts_with(['=', '+', '-', '@', '\t', '\r']) && value.parse::<f64>().is_err();
-    let value = if formula {
-        format!("'{value}")
-    } else {
-        value.to_string()
-    };
-    if value.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", value.replace('"', "\"\""))
-    } else {
-        value
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn cells_are_quoted_and_never_formulas() {
-        assert_eq!(cell("plain"), "plain");
-        assert_eq!(cell("a,b"), "\"a,b\"");
-        assert_eq!(cell("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(cell("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
-        assert_eq!(cell("-12"), "-12");
-        assert_eq!(cell("-1+1"), "'-1+1");
-    }
+        ]
+    });
+    crate::server::csv::document(header, lines)
 }

@@ -15,6 +15,7 @@ use crate::model::renewal::{
 use crate::model::StaffView;
 use crate::server::audit::{Change, Target};
 use crate::server::db::idempotency::{self, Claim, Finish};
+use crate::server::db::spend;
 use crate::server::errors::internal;
 use crate::server::index::store::{self, day};
 use crate::server::mutation::{self, audited_each, settle_lost_answer, Attempt};
@@ -230,6 +231,7 @@ pub async fn renew(
     let mut groups = Vec::new();
     for (owner, lines) in by_owner {
         let result = renew_group(state, staff, owner, &lines).await;
+        record_spend(state, staff, owner, &lines, &result).await;
         for line in &lines {
             if let Some(period) = periods.get(&line.name) {
                 let finish = match &result {
@@ -261,6 +263,38 @@ pub async fn renew(
     };
     mutation::finish_key(state, key, finish).await;
     Ok(outcome)
+}
+
+/// Writes what a renewal charged (or may have charged) to the spend log. A failure to write
+/// is logged: the renewal itself happened and staff must hear that.
+async fn record_spend(
+    state: &AppState,
+    staff: &StaffView,
+    owner: &str,
+    lines: &[&RenewalLine],
+    result: &RenewalResult,
+) {
+    let confirmed = match result {
+        RenewalResult::Queued => true,
+        RenewalResult::Unknown(_) => false,
+        RenewalResult::Refused(_) => return,
+    };
+    let spent: Vec<spend::Spent> = lines
+        .iter()
+        .filter_map(|l| {
+            Some(spend::Spent {
+                staff_id: staff.id,
+                action: ACTION,
+                customer_id: owner,
+                target: &l.name,
+                amount: l.price.as_ref()?,
+                confirmed,
+            })
+        })
+        .collect();
+    if let Err(err) = spend::record(&state.db, state.clock.now(), &spent).await {
+        tracing::error!(error = %err, "a renewal's spend could not be recorded");
+    }
 }
 
 /// The key that lets a domain be renewed once for the period ending on its expiry date.
