@@ -16,6 +16,11 @@ test.describe.serial('wallet', () => {
     const renewals = page.getByRole('region', { name: 'Next 90 days, soonest first' });
     await expect(renewals.locator('tbody tr').first()).toBeVisible();
 
+    // The renewal the domains suite made is in the dashboard's own spend records.
+    const spend = page.getByRole('region', { name: 'Spent through the dashboard' });
+    await expect(spend.locator('tbody tr').first()).toContainText(/\d{4}-\d{2}/);
+    await expect(spend.getByRole('link', { name: /Download every item/ })).toHaveAttribute('href', '/wallet/spend.csv');
+
     const results = await new AxeBuilder({ page }).analyze();
     const serious = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
     expect(serious.map((v) => `${v.id}: ${v.help} (${v.nodes.length})`)).toEqual([]);
