@@ -356,3 +356,41 @@ async fn once_filled_the_index_counts_for_the_home_page_and_answers_searches(db:
     assert_eq!(page.status, 200);
     assert!(page.body.contains("Last full pass"));
 }
+
+/// CMR drops a sync call mid-pass (every retry of it): the step fails and says so in the
+/// sync's status, the cursor stays, and the next steps finish the pass with nothing skipped.
+#[sqlx::test(migrations = "../migrations")]
+async fn a_call_failing_mid_pass_is_retried_by_the_next_step_and_nothing_is_skipped(db: PgPool) {
+    let app = spawn(db.clone()).await;
+    let sync = syncer(&app, &db, Duration::from_secs(30));
+    for _ in 0..3 {
+        assert_eq!(sync.step().await.unwrap(), Step::Worked);
+    }
+    // Every attempt of the next call is cut (the client retries reads, then gives up).
+    app.sandbox.control.drop_connection("/domains/by-user", 10);
+    let failed = loop {
+        match sync.step().await.unwrap() {
+            Step::Worked => continue,
+            Step::Failed(message) => break message,
+            other => panic!("unexpected step: {other:?}"),
+        }
+    };
+    assert!(failed.contains("CMR"), "{failed}");
+    let (errors, last_error): (i32, Option<String>) =
+        sqlx::query_as("SELECT errors, last_error FROM index_sync")
+            .fetch_one(&db)
+            .await
+            .unwrap();
+    assert_eq!(errors, 1);
+    assert_eq!(last_error.as_deref(), Some(failed.as_str()));
+
+    app.sandbox.control.clear_faults();
+    finish_pass(&sync).await;
+    let counts = store::counts(&db).await.unwrap();
+    assert_eq!(counts.customers, app.sandbox.control.users().len() as i64);
+    assert_eq!(counts.domains, app.sandbox.control.domains().len() as i64);
+    assert_eq!(
+        counts.mailboxes,
+        app.sandbox.control.mailboxes().len() as i64
+    );
+}

@@ -313,3 +313,59 @@ async fn mailbox_and_subscription_events_change_the_index_and_stored_ones_apply_
         .unwrap();
     assert_eq!(status, "EXPIRED");
 }
+
+/// The database refuses the write at the worst moment: CMR hears 503 (so it delivers again),
+/// nothing half-written stays, and the redelivery is stored and applied once.
+#[sqlx::test(migrations = "../migrations")]
+async fn a_failed_store_answers_503_and_the_redelivery_is_taken_once(db: PgPool) {
+    let app = spawn(db.clone()).await;
+    fill_index(&app, &db).await;
+    let domain = app.sandbox.control.domains().remove(0);
+    let owner: String = sqlx::query_scalar("SELECT customer_id FROM index_domains WHERE name = $1")
+        .bind(domain.domain_name.to_lowercase())
+        .fetch_one(&db)
+        .await
+        .unwrap();
+    let body = json!({
+        "event": "domain.expired",
+        "eventId": "evt_db_down",
+        "data": { "userId": owner, "domainName": domain.domain_name }
+    })
+    .to_string();
+    sqlx::raw_sql(
+        "CREATE FUNCTION refuse_events() RETURNS trigger LANGUAGE plpgsql AS $$
+           BEGIN RAISE EXCEPTION 'disk full'; END $$;
+         CREATE TRIGGER refuse_events BEFORE INSERT ON cmr_events
+           FOR EACH ROW EXECUTE FUNCTION refuse_events();",
+    )
+    .execute(&db)
+    .await
+    .unwrap();
+
+    assert_eq!(deliver(&app, &body, now(&app), None).await, 503);
+    assert_eq!(stored(&db).await, 0);
+    let status: String = sqlx::query_scalar("SELECT status FROM index_domains WHERE name = $1")
+        .bind(domain.domain_name.to_lowercase())
+        .fetch_one(&db)
+        .await
+        .unwrap();
+    assert_ne!(
+        status, "EXPIRED",
+        "nothing applied from an event that was not stored"
+    );
+
+    sqlx::raw_sql("DROP TRIGGER refuse_events ON cmr_events")
+        .execute(&db)
+        .await
+        .unwrap();
+    assert_eq!(deliver(&app, &body, now(&app), None).await, 200);
+    assert_eq!(deliver(&app, &body, now(&app), None).await, 200);
+    assert_eq!(stored(&db).await, 1);
+    applied(&db).await;
+    let status: String = sqlx::query_scalar("SELECT status FROM index_domains WHERE name = $1")
+        .bind(domain.domain_name.to_lowercase())
+        .fetch_one(&db)
+        .await
+        .unwrap();
+    assert_eq!(status, "EXPIRED");
+}
