@@ -43,10 +43,11 @@ pub const SETUP_FN: &str = "/api/setup/complete";
 /// Server functions a page calls on its own (the header's balance refresh, the index status
 /// page's and the customer timeline's polling): they prove a tab is open, not that anyone is there, so they never extend
 /// the idle timeout.
-pub const BACKGROUND_FNS: [&str; 3] = [
+pub const BACKGROUND_FNS: [&str; 4] = [
     "/api/wallet/summary",
     "/api/index/status",
     "/api/customers/timeline",
+    "/api/domains/timeline",
 ];
 
 /// One area of the dashboard: its top-level path and its name in the navigation.

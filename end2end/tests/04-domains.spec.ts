@@ -99,7 +99,9 @@ test.describe.serial('domains', () => {
     expect(before - cents(await wallet.innerText())).toBe(total);
     await expect(page.getByRole('heading', { level: 1, name: new RegExp(name) })).toBeVisible();
     await expect(page.getByRole('heading', { name: 'History' })).toBeVisible();
-    await expect(page.getByText('domain.renew').first()).toBeVisible();
+    await expect(page.getByText('domain.renew', { exact: true }).first()).toBeVisible();
+    // CMR confirms the renewal by webhook; the timeline shows it without a reload.
+    await expect(page.getByText('domain.renewal.success').first()).toBeVisible({ timeout: 30_000 });
     await expectAxeClean(page);
   });
 

@@ -5,6 +5,52 @@ use super::relative_time::RelativeTime;
 use crate::model::audit::{AuditOutcome, AuditView};
 use crate::model::profile;
 use leptos::prelude::*;
+use std::future::Future;
+
+/// How often a [`LiveHistory`] asks again (from the database: no CMR call).
+const POLL: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// A titled history that shows what the page loaded with, then asks `fetch` again every few
+/// seconds, so an event CMR sends appears without a reload. `fetch` answers `None` when it
+/// could not read (the last entries stay).
+#[component]
+pub fn LiveHistory<F, Fut>(first: Vec<AuditView>, fetch: F, empty: &'static str) -> impl IntoView
+where
+    F: Fn() -> Fut + Clone + Send + Sync + 'static,
+    Fut: Future<Output = Option<Vec<AuditView>>> + Send + 'static,
+{
+    let tick = RwSignal::new(0u32);
+    let latest = Resource::new(
+        move || tick.get(),
+        move |tick| {
+            let fetch = fetch.clone();
+            async move {
+                if tick == 0 {
+                    None
+                } else {
+                    fetch().await
+                }
+            }
+        },
+    );
+    Effect::new(move |_| {
+        let handle = set_interval_with_handle(move || tick.update(|t| *t += 1), POLL).ok();
+        on_cleanup(move || {
+            if let Some(handle) = handle {
+                handle.clear();
+            }
+        });
+    });
+    let entries = move || latest.get().flatten().unwrap_or_else(|| first.clone());
+    view! {
+        <section class="card" aria-labelledby="history-heading">
+            <h2 id="history-heading">"History"</h2>
+            <Transition fallback=|| ()>
+                {move || view! { <History entries=entries() empty /> }}
+            </Transition>
+        </section>
+    }
+}
 
 /// Audit entries, newest first: who did what, when, the changed fields and the outcome.
 #[component]

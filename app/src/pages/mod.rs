@@ -26,6 +26,7 @@ mod tests {
                 super::wallet::WalletSummary::PATH,
                 super::index::IndexStatus::PATH,
                 super::customers::CustomerTimeline::PATH,
+                super::domains::DomainTimeline::PATH,
             ]
         );
     }

@@ -3,10 +3,9 @@ use crate::components::alert::{Alert, ErrorAlert};
 use crate::components::confirm::{ConfirmPanel, TypedConfirm};
 use crate::components::copy::CopyButton;
 use crate::components::fetched::{FetchedAt, FRESH_PARAM};
-use crate::components::history::History;
+use crate::components::history::LiveHistory;
 use crate::components::loaded::Loaded;
 use crate::components::section::{yes_no, SectionTable};
-use crate::model::audit::AuditView;
 use crate::model::customer::CustomerDetail;
 use crate::pages::domains::DomainRows;
 use crate::routes;
@@ -124,48 +123,18 @@ fn Profile(detail: CustomerDetail) -> impl IntoView {
                 ]
             }
         />
-        <Timeline id=detail.id.clone() first=detail.history.clone() />
-        {detail.can_delete.then(|| view! { <DeleteCustomerPanel detail=detail.clone() /> })}
-    }
-}
-
-/// How often the timeline asks again (from the database: no CMR call).
-const TIMELINE_POLL: std::time::Duration = std::time::Duration::from_secs(5);
-
-/// The customer's history: staff changes and CMR's events. Shows what the page loaded with,
-/// then asks again every few seconds, so an event CMR sends appears without a reload.
-#[component]
-fn Timeline(id: String, first: Vec<AuditView>) -> impl IntoView {
-    let tick = RwSignal::new(0u32);
-    let latest = Resource::new(
-        move || tick.get(),
-        move |tick| {
-            let id = id.clone();
-            async move {
-                if tick == 0 {
-                    None
-                } else {
-                    customer_timeline(id).await.ok()
+        <LiveHistory
+            first=detail.history.clone()
+            fetch={
+                let id = detail.id.clone();
+                move || {
+                    let id = id.clone();
+                    async move { customer_timeline(id).await.ok() }
                 }
             }
-        },
-    );
-    Effect::new(move |_| {
-        let handle = set_interval_with_handle(move || tick.update(|t| *t += 1), TIMELINE_POLL).ok();
-        on_cleanup(move || {
-            if let Some(handle) = handle {
-                handle.clear();
-            }
-        });
-    });
-    let entries = move || latest.get().flatten().unwrap_or_else(|| first.clone());
-    view! {
-        <section class="card" aria-labelledby="history-heading">
-            <h2 id="history-heading">"History"</h2>
-            <Transition fallback=|| ()>
-                {move || view! { <History entries=entries() empty="No changes recorded for this customer yet." /> }}
-            </Transition>
-        </section>
+            empty="No changes recorded for this customer yet."
+        />
+        {detail.can_delete.then(|| view! { <DeleteCustomerPanel detail=detail.clone() /> })}
     }
 }
 

@@ -1,13 +1,13 @@
 //! One domain: what CMR says about it, its mailboxes and subscription, renewal, auto-renew,
 //! forwarding, removal and its timeline.
 
-use super::{get_domain, RemoveDomain, SetAutoRenew, SetForwarding};
+use super::{domain_timeline, get_domain, RemoveDomain, SetAutoRenew, SetForwarding};
 use crate::components::alert::{Alert, ErrorAlert};
 use crate::components::badge::StatusBadge;
 use crate::components::confirm::{ConfirmPanel, TypedConfirm};
 use crate::components::copy::CopyButton;
 use crate::components::fetched::{FetchedAt, FRESH_PARAM};
-use crate::components::history::History;
+use crate::components::history::LiveHistory;
 use crate::components::loaded::Loaded;
 use crate::components::relative_time::RelativeTime;
 use crate::components::section::{yes_no, SectionTable};
@@ -167,10 +167,17 @@ fn DomainView(detail: DomainDetail, reload: Callback<()>) -> impl IntoView {
                 ]
             }
         />
-        <section class="card" aria-labelledby="history-heading">
-            <h2 id="history-heading">"History"</h2>
-            <History entries=detail.history.clone() empty="No changes or CMR events recorded for this domain yet." />
-        </section>
+        <LiveHistory
+            first=detail.history.clone()
+            fetch={
+                let name = name.clone();
+                move || {
+                    let name = name.clone();
+                    async move { domain_timeline(name).await.ok() }
+                }
+            }
+            empty="No changes or CMR events recorded for this domain yet."
+        />
         {detail.can_renew.then(|| view! { <RemovePanel detail=detail.clone() /> })}
     }
 }

@@ -12,6 +12,7 @@ pub use list::{DomainRows, DomainsPage};
 pub use renew::RenewPage;
 
 use crate::error::AppError;
+use crate::model::audit::AuditView;
 use crate::model::dns::{DnsZone, RecordDraft, SaveReport};
 use crate::model::domain::{BulkOutcome, DomainDetail, DomainFilter, DomainList, ForwardingKind};
 use crate::model::renewal::{RenewalOutcome, RenewalQuote, RenewalRequest};
@@ -34,6 +35,13 @@ pub async fn list_domains(filter: DomainFilter) -> Result<DomainList, AppError> 
 pub async fn get_domain(name: String, fresh: Option<bool>) -> Result<DomainDetail, AppError> {
     let staff = require_role(Role::Viewer).await?;
     domains::detail(&ctx::state(), &staff, &name, Freshness::asked(fresh)).await
+}
+
+/// A domain's timeline from the database (the page asks again every few seconds).
+#[server(prefix = "/api", endpoint = "domains/timeline")]
+pub async fn domain_timeline(name: String) -> Result<Vec<AuditView>, AppError> {
+    require_role(Role::Viewer).await?;
+    domains::domain_timeline(&ctx::state(), &name).await
 }
 
 /// The live review of renewing `domains`: prices, wallet, what cannot be renewed and why.

@@ -126,6 +126,13 @@ pub async fn detail(
     })
 }
 
+/// The timeline of the domain `name` (its owner from the index).
+pub async fn domain_timeline(state: &AppState, name: &str) -> Result<Vec<AuditView>, AppError> {
+    let name = domain_name(name)?;
+    let owner = owner(state, &name).await?;
+    timeline(state, &owner, &name).await
+}
+
 /// A domain's timeline: staff changes to it and its DNS, and CMR's events naming it, newest
 /// first. From the database only.
 pub async fn timeline(

@@ -8,7 +8,7 @@ mod list;
 mod renew;
 mod settings;
 
-pub use detail::{detail, timeline};
+pub use detail::{detail, domain_timeline, timeline};
 pub use list::{export_csv, list, EXPORT_LIMIT};
 pub use renew::{quote, renew};
 pub use settings::{remove, set_auto_renew, set_forwarding};
