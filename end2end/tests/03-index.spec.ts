@@ -33,7 +33,10 @@ test.describe.serial('partner index', () => {
     const domains = page.getByRole('region', { name: 'Domains' });
     await expect(domains.getByRole('link', { name: domain })).toBeVisible();
     await expect(page.getByRole('region', { name: 'Customers' }).getByRole('link', { name: owner })).toBeVisible();
+    // A domain opens its own page, which names its owner.
     await domains.getByRole('link', { name: domain }).click();
+    await expect(page.getByRole('heading', { level: 1, name: new RegExp(domain) })).toBeVisible();
+    await page.getByRole('link', { name: owner }).click();
     await expect(page.getByRole('heading', { level: 1, name: owner })).toBeVisible();
 
     await open(page, '/index-status');

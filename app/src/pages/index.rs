@@ -85,8 +85,8 @@ pub fn SearchPage() -> impl IntoView {
             </div>
             <button type="submit" class="button-primary">"Search"</button>
         </form>
-        <ErrorAlert error />
         <Suspense fallback=|| view! { <p aria-busy="true" class="muted">"Searching…"</p> }>
+            <ErrorAlert error />
             {move || hits.get().and_then(|r| r.ok()).flatten().map(|hits| view! { <SearchResults hits /> })}
         </Suspense>
     }
@@ -106,7 +106,7 @@ fn SearchResults(hits: SearchHits) -> impl IntoView {
         }
     });
     let domains = hits.domains.into_iter().map(|d| {
-        let href = routes::customer(&d.customer_id);
+        let href = routes::domain(&d.name);
         view! {
             <li>
                 <A href=href>{d.name}</A> " " <StatusBadge status=d.status />
