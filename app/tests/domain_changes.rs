@@ -828,6 +828,19 @@ fn dns_writes(app: &TestApp) -> Vec<cmr_sandbox::LoggedRequest> {
         .collect()
 }
 
+/// `zone` with the record of `changed`'s id replaced by `changed`.
+fn replaced(zone: &[RecordDraft], changed: RecordDraft) -> Vec<RecordDraft> {
+    zone.iter()
+        .map(|r| {
+            if r.record_id == changed.record_id {
+                changed.clone()
+            } else {
+                r.clone()
+            }
+        })
+        .collect()
+}
+
 fn find(records: &[RecordDraft], t: RecordType, host: &str) -> RecordDraft {
     records
         .iter()
@@ -892,19 +905,13 @@ async fn each_dns_change_is_one_exact_cmr_call_and_one_audit_row(db: PgPool) {
     // (b) One A record changed: no priority in the body.
     let seen = zone(&app, &editor, &name).await;
     let a = find(&seen, RecordType::A, "@");
-    let edited: Vec<RecordDraft> = seen
-        .iter()
-        .map(|r| {
-            if r.record_id == a.record_id {
-                RecordDraft {
-                    value: "192.0.2.44".into(),
-                    ..r.clone()
-                }
-            } else {
-                r.clone()
-            }
-        })
-        .collect();
+    let edited = replaced(
+        &seen,
+        RecordDraft {
+            value: "192.0.2.44".into(),
+            ..a.clone()
+        },
+    );
     app.sandbox.control.clear_requests();
     let report = save(&app, &editor, &name, &seen, &edited).await;
     assert_eq!(report.sent.len(), 1, "{report:?}");
@@ -932,19 +939,13 @@ async fn each_dns_change_is_one_exact_cmr_call_and_one_audit_row(db: PgPool) {
         .find(|r| r.record_type == RecordType::Mx && r.value != "backup-mx.example.net")
         .cloned()
         .unwrap();
-    let edited: Vec<RecordDraft> = seen
-        .iter()
-        .map(|r| {
-            if r.record_id == mx.record_id {
-                RecordDraft {
-                    priority: "20".into(),
-                    ..r.clone()
-                }
-            } else {
-                r.clone()
-            }
-        })
-        .collect();
+    let edited = replaced(
+        &seen,
+        RecordDraft {
+            priority: "20".into(),
+            ..mx.clone()
+        },
+    );
     app.sandbox.control.clear_requests();
     let report = save(&app, &editor, &name, &seen, &edited).await;
     assert!(report.sent.iter().all(|l| l.result.is_ok()), "{report:?}");
@@ -1040,20 +1041,14 @@ async fn a_dns_record_changed_meanwhile_refuses_the_stale_save(db: PgPool) {
     let (app, editor, name, _) = dns_setup(&db).await;
     let loaded = zone(&app, &editor, &name).await;
     let a = find(&loaded, RecordType::A, "@");
-    let with_value = |value: &str| -> Vec<RecordDraft> {
-        loaded
-            .iter()
-            .map(|r| {
-                if r.record_id == a.record_id {
-                    RecordDraft {
-                        value: value.into(),
-                        ..r.clone()
-                    }
-                } else {
-                    r.clone()
-                }
-            })
-            .collect()
+    let with_value = |value: &str| {
+        replaced(
+            &loaded,
+            RecordDraft {
+                value: value.into(),
+                ..a.clone()
+            },
+        )
     };
     // Someone else saves first.
     let theirs = save(&app, &editor, &name, &loaded, &with_value("192.0.2.1")).await;
@@ -1085,20 +1080,14 @@ async fn a_dns_save_failing_part_way_reports_each_change(db: PgPool) {
         .clone();
     // Removals first, then changes, then additions: remove the CNAME (ok), change the A
     // record (fails), add two records (not sent).
-    let mut edited: Vec<RecordDraft> = seen
-        .iter()
-        .filter(|r| r.record_id != cname.record_id)
-        .map(|r| {
-            if r.record_id == a.record_id {
-                RecordDraft {
-                    value: "192.0.2.99".into(),
-                    ..r.clone()
-                }
-            } else {
-                r.clone()
-            }
-        })
-        .collect();
+    let mut edited = replaced(
+        &seen,
+        RecordDraft {
+            value: "192.0.2.99".into(),
+            ..a.clone()
+        },
+    );
+    edited.retain(|r| r.record_id != cname.record_id);
     edited.push(RecordDraft::new("www", RecordType::A, "192.0.2.80", ""));
     edited.push(RecordDraft::new("shop", RecordType::A, "192.0.2.81", ""));
     app.sandbox.control.force_status("PUT /dns", 500, 1, None);

@@ -57,22 +57,38 @@ async fn applied(db: &PgPool) {
     panic!("events never applied");
 }
 
-#[sqlx::test(migrations = "../migrations")]
-async fn a_signed_event_updates_the_index_and_the_customers_timeline_once(db: PgPool) {
+/// A running app with its index filled, and a `domain.expired` event (id `event_id`) for the
+/// sandbox's first domain: (app, the domain's name, its owner, the body).
+async fn expiry_event(db: &PgPool, event_id: &str) -> (TestApp, String, String, String) {
     let app = spawn(db.clone()).await;
-    fill_index(&app, &db).await;
+    fill_index(&app, db).await;
     let domain = app.sandbox.control.domains().remove(0);
     let owner: String = sqlx::query_scalar("SELECT customer_id FROM index_domains WHERE name = $1")
         .bind(domain.domain_name.to_lowercase())
-        .fetch_one(&db)
+        .fetch_one(db)
         .await
         .unwrap();
     let body = json!({
         "event": "domain.expired",
-        "eventId": "evt_1",
+        "eventId": event_id,
         "data": { "userId": owner, "domainName": domain.domain_name }
     })
     .to_string();
+    (app, domain.domain_name, owner, body)
+}
+
+/// A domain's status in the index.
+async fn indexed_status(db: &PgPool, name: &str) -> String {
+    sqlx::query_scalar("SELECT status FROM index_domains WHERE name = $1")
+        .bind(name.to_lowercase())
+        .fetch_one(db)
+        .await
+        .unwrap()
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_signed_event_updates_the_index_and_the_customers_timeline_once(db: PgPool) {
+    let (app, name, owner, body) = expiry_event(&db, "evt_1").await;
 
     // The same delivery many times at once (CMR retries; a proxy may duplicate).
     let t = now(&app);
@@ -95,12 +111,7 @@ async fn a_signed_event_updates_the_index_and_the_customers_timeline_once(db: Pg
     assert!(statuses.iter().all(|&s| s == 200), "{statuses:?}");
     assert_eq!(stored(&db).await, 1, "stored once");
     applied(&db).await;
-    let status: String = sqlx::query_scalar("SELECT status FROM index_domains WHERE name = $1")
-        .bind(domain.domain_name.to_lowercase())
-        .fetch_one(&db)
-        .await
-        .unwrap();
-    assert_eq!(status, "EXPIRED");
+    assert_eq!(indexed_status(&db, &name).await, "EXPIRED");
 
     app.staff("viv@example.com", Role::Viewer).await;
     let cookie = app.sign_in("viv@example.com", PASSWORD).await;
@@ -318,20 +329,7 @@ async fn mailbox_and_subscription_events_change_the_index_and_stored_ones_apply_
 /// nothing half-written stays, and the redelivery is stored and applied once.
 #[sqlx::test(migrations = "../migrations")]
 async fn a_failed_store_answers_503_and_the_redelivery_is_taken_once(db: PgPool) {
-    let app = spawn(db.clone()).await;
-    fill_index(&app, &db).await;
-    let domain = app.sandbox.control.domains().remove(0);
-    let owner: String = sqlx::query_scalar("SELECT customer_id FROM index_domains WHERE name = $1")
-        .bind(domain.domain_name.to_lowercase())
-        .fetch_one(&db)
-        .await
-        .unwrap();
-    let body = json!({
-        "event": "domain.expired",
-        "eventId": "evt_db_down",
-        "data": { "userId": owner, "domainName": domain.domain_name }
-    })
-    .to_string();
+    let (app, name, _, body) = expiry_event(&db, "evt_db_down").await;
     sqlx::raw_sql(
         "CREATE FUNCTION refuse_events() RETURNS trigger LANGUAGE plpgsql AS $$
            BEGIN RAISE EXCEPTION 'disk full'; END $$;
@@ -344,13 +342,9 @@ async fn a_failed_store_answers_503_and_the_redelivery_is_taken_once(db: PgPool)
 
     assert_eq!(deliver(&app, &body, now(&app), None).await, 503);
     assert_eq!(stored(&db).await, 0);
-    let status: String = sqlx::query_scalar("SELECT status FROM index_domains WHERE name = $1")
-        .bind(domain.domain_name.to_lowercase())
-        .fetch_one(&db)
-        .await
-        .unwrap();
     assert_ne!(
-        status, "EXPIRED",
+        indexed_status(&db, &name).await,
+        "EXPIRED",
         "nothing applied from an event that was not stored"
     );
 
@@ -362,10 +356,5 @@ async fn a_failed_store_answers_503_and_the_redelivery_is_taken_once(db: PgPool)
     assert_eq!(deliver(&app, &body, now(&app), None).await, 200);
     assert_eq!(stored(&db).await, 1);
     applied(&db).await;
-    let status: String = sqlx::query_scalar("SELECT status FROM index_domains WHERE name = $1")
-        .bind(domain.domain_name.to_lowercase())
-        .fetch_one(&db)
-        .await
-        .unwrap();
-    assert_eq!(status, "EXPIRED");
+    assert_eq!(indexed_status(&db, &name).await, "EXPIRED");
 }

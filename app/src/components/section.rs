@@ -4,7 +4,7 @@
 use super::alert::Alert;
 use super::badge::StatusBadge;
 use super::table::{Column, Row, Table};
-use crate::model::customer::Section;
+use crate::model::customer::{MailboxSummary, Section, SubscriptionSummary};
 use leptos::prelude::*;
 
 /// "on" / "off", as tables show a flag.
@@ -14,7 +14,7 @@ pub fn yes_no(on: bool) -> String {
 
 /// A titled table of one section; cells under a Status header show as badges.
 #[component]
-pub fn SectionTable<T: Clone + Send + Sync + 'static>(
+fn SectionTable<T: Clone + Send + Sync + 'static>(
     title: &'static str,
     section: Section<T>,
     empty: &'static str,
@@ -53,5 +53,45 @@ pub fn SectionTable<T: Clone + Send + Sync + 'static>(
             <h2 id=heading_id>{title}</h2>
             {body}
         </section>
+    }
+}
+
+/// The mailboxes section of a page (a profile, a domain).
+#[component]
+pub fn MailboxesSection(section: Section<MailboxSummary>, empty: &'static str) -> impl IntoView {
+    view! {
+        <SectionTable
+            title="Mailboxes"
+            section
+            empty
+            headers=&["Mailbox", "Name", "Status"]
+            row=|m| vec![m.email, m.name, m.status]
+        />
+    }
+}
+
+/// The subscriptions section of a page (a profile, a domain).
+#[component]
+pub fn SubscriptionsSection(
+    section: Section<SubscriptionSummary>,
+    empty: &'static str,
+) -> impl IntoView {
+    view! {
+        <SectionTable
+            title="Subscriptions"
+            section
+            empty
+            headers=&["Domain", "Status", "Mailboxes", "Price / mailbox", "Period ends", "Auto-renew"]
+            row=|s| {
+                vec![
+                    s.domain,
+                    s.status,
+                    s.mailboxes.to_string(),
+                    s.price_per_mailbox,
+                    s.period_end.unwrap_or_default(),
+                    yes_no(s.auto_renew),
+                ]
+            }
+        />
     }
 }

@@ -5,7 +5,7 @@
 /// negative once past.
 pub fn days_left(expires_on: &str, now: i64) -> Option<i32> {
     let expiry = days_since_epoch(expires_on)?;
-    i32::try_from(expiry - now.div_euclid(86_400)).ok()
+    i32::try_from(expiry - today(now)).ok()
 }
 
 /// Days from 1970-01-01 to a `YYYY-MM-DD` date (proleptic Gregorian; H. Hinnant's

@@ -5,7 +5,7 @@ use crate::components::copy::CopyButton;
 use crate::components::fetched::{FetchedAt, FRESH_PARAM};
 use crate::components::history::LiveHistory;
 use crate::components::loaded::Loaded;
-use crate::components::section::{yes_no, SectionTable};
+use crate::components::section::{MailboxesSection, SubscriptionsSection};
 use crate::model::customer::CustomerDetail;
 use crate::pages::domains::DomainRows;
 use crate::routes;
@@ -100,29 +100,8 @@ fn Profile(detail: CustomerDetail) -> impl IntoView {
                 Err(message) => view! { <Alert text=format!("Could not load: {message}") /> }.into_any(),
             }}
         </section>
-        <SectionTable
-            title="Mailboxes"
-            section=detail.mailboxes.clone()
-            empty="No mailboxes."
-            headers=&["Mailbox", "Name", "Status"]
-            row=|m| vec![m.email, m.name, m.status]
-        />
-        <SectionTable
-            title="Subscriptions"
-            section=detail.subscriptions.clone()
-            empty="No subscriptions."
-            headers=&["Domain", "Status", "Mailboxes", "Price / mailbox", "Period ends", "Auto-renew"]
-            row=|s| {
-                vec![
-                    s.domain,
-                    s.status,
-                    s.mailboxes.to_string(),
-                    s.price_per_mailbox,
-                    s.period_end.unwrap_or_default(),
-                    yes_no(s.auto_renew),
-                ]
-            }
-        />
+        <MailboxesSection section=detail.mailboxes.clone() empty="No mailboxes." />
+        <SubscriptionsSection section=detail.subscriptions.clone() empty="No subscriptions." />
         <LiveHistory
             first=detail.history.clone()
             fetch={

@@ -10,7 +10,7 @@ use crate::components::fetched::{FetchedAt, FRESH_PARAM};
 use crate::components::history::LiveHistory;
 use crate::components::loaded::Loaded;
 use crate::components::relative_time::RelativeTime;
-use crate::components::section::{yes_no, SectionTable};
+use crate::components::section::{yes_no, MailboxesSection, SubscriptionsSection};
 use crate::components::toast::use_toasts;
 use crate::model::domain::{DomainDetail, Forwarding, ForwardingKind};
 use crate::routes;
@@ -144,29 +144,8 @@ fn DomainView(detail: DomainDetail, reload: Callback<()>) -> impl IntoView {
                 />
             </section>
         </div>
-        <SectionTable
-            title="Mailboxes"
-            section=detail.mailboxes.clone()
-            empty="No mailboxes on this domain."
-            headers=&["Mailbox", "Name", "Status"]
-            row=|m| vec![m.email, m.name, m.status]
-        />
-        <SectionTable
-            title="Subscriptions"
-            section=detail.subscriptions.clone()
-            empty="No subscription for this domain."
-            headers=&["Domain", "Status", "Mailboxes", "Price / mailbox", "Period ends", "Auto-renew"]
-            row=|s| {
-                vec![
-                    s.domain,
-                    s.status,
-                    s.mailboxes.to_string(),
-                    s.price_per_mailbox,
-                    s.period_end.unwrap_or_default(),
-                    yes_no(s.auto_renew),
-                ]
-            }
-        />
+        <MailboxesSection section=detail.mailboxes.clone() empty="No mailboxes on this domain." />
+        <SubscriptionsSection section=detail.subscriptions.clone() empty="No subscription for this domain." />
         <LiveHistory
             first=detail.history.clone()
             fetch={

@@ -19,7 +19,9 @@ use crate::model::customer::*;
 use crate::model::domain::{days_left, DomainRow};
 use crate::model::profile;
 use crate::model::StaffView;
-use cmr::types::{Domain, Mailbox, ProfileField, SubscriptionQuery, User, UserListQuery};
+use cmr::types::{
+    Domain, Mailbox, ProfileField, Subscription, SubscriptionQuery, User, UserListQuery,
+};
 use cmr::CmrError;
 
 pub const PAGE_SIZE: u32 = 20;
@@ -98,6 +100,65 @@ fn section<T, U>(result: Result<Vec<T>, CmrError>, map: impl Fn(T) -> U) -> Sect
     result
         .map(|items| items.into_iter().map(map).collect())
         .map_err(|e| AppError::from(e).to_string())
+}
+
+/// Whether the mailbox address `email` is on `domain`.
+pub(crate) fn is_on(email: &str, domain: &str) -> bool {
+    email
+        .rsplit('@')
+        .next()
+        .is_some_and(|d| d.eq_ignore_ascii_case(domain))
+}
+
+/// A mailbox as the profile and the domain page list it.
+pub(crate) fn mailbox_summary(m: Mailbox) -> MailboxSummary {
+    MailboxSummary {
+        name: format!("{} {}", m.first_name, m.last_name)
+            .trim()
+            .to_string(),
+        email: m.email,
+        status: m.status.as_str().to_string(),
+    }
+}
+
+/// A subscription as the profile and the domain page list it.
+pub(crate) fn subscription_summary(s: Subscription) -> SubscriptionSummary {
+    SubscriptionSummary {
+        id: s.subscription_id,
+        domain: s.domain,
+        status: s.subscription_status.as_str().to_string(),
+        mailboxes: s.total_mailbox_quantity,
+        price_per_mailbox: s.price_per_mailbox.to_string(),
+        period_end: day(s.period_end),
+        auto_renew: s.auto_renew,
+    }
+}
+
+/// A domain of `owner` (named `customer`) as a row of the domain table, `now` in Unix seconds.
+/// The expiry goes through the index's date reader, as in the partner-wide list.
+pub(crate) fn domain_row(
+    d: &Domain,
+    owner: &str,
+    customer: String,
+    mailboxes: i64,
+    now: i64,
+) -> DomainRow {
+    let expires_on = index::store::day(d.expiry_date.as_deref());
+    DomainRow {
+        name: d.domain_name.to_lowercase(),
+        customer_id: owner.to_string(),
+        customer,
+        status: d.status.as_str().to_string(),
+        days_left: expires_on.as_deref().and_then(|on| days_left(on, now)),
+        expires_on,
+        auto_renew: d.auto_renew,
+        provider: d
+            .service_provider
+            .as_ref()
+            .map(|p| p.as_str().to_string())
+            .filter(|p| !p.is_empty()),
+        mailboxes,
+    }
 }
 
 /// Subscriptions list no user filter, so the profile reads the partner's first page (up to
@@ -197,35 +258,17 @@ pub async fn detail(
     } = user?;
     let now = state.clock.now().unix_timestamp();
     let on_domain = |domain: &str| match &mailboxes {
-        Ok(m) => m
-            .value
-            .iter()
-            .filter(|m| {
-                m.email
-                    .rsplit('@')
-                    .next()
-                    .is_some_and(|d| d.eq_ignore_ascii_case(domain))
-            })
-            .count() as i64,
+        Ok(m) => m.value.iter().filter(|m| is_on(&m.email, domain)).count() as i64,
         Err(_) => 0,
     };
     let domains = section(domains.map(|r| r.value), |d| {
-        let expires_on = day(d.expiry_date);
-        DomainRow {
-            mailboxes: on_domain(&d.domain_name),
-            name: d.domain_name.to_lowercase(),
-            customer_id: user.id.clone(),
-            customer: user.profile.full_name(),
-            status: d.status.as_str().to_string(),
-            days_left: expires_on.as_deref().and_then(|on| days_left(on, now)),
-            expires_on,
-            auto_renew: d.auto_renew,
-            provider: d
-                .service_provider
-                .as_ref()
-                .map(|p| p.as_str().to_string())
-                .filter(|p| !p.is_empty()),
-        }
+        domain_row(
+            &d,
+            &user.id,
+            user.profile.full_name(),
+            on_domain(&d.domain_name),
+            now,
+        )
     });
     Ok(CustomerDetail {
         fetched_at,
@@ -233,22 +276,8 @@ pub async fn detail(
         profile: user.profile,
         unknown_fields: user.unknown_fields,
         domains,
-        mailboxes: section(mailboxes.map(|r| r.value), |m| MailboxSummary {
-            name: format!("{} {}", m.first_name, m.last_name)
-                .trim()
-                .to_string(),
-            email: m.email,
-            status: m.status.as_str().to_string(),
-        }),
-        subscriptions: section(subscriptions, |s| SubscriptionSummary {
-            id: s.subscription_id,
-            domain: s.domain,
-            status: s.subscription_status.as_str().to_string(),
-            mailboxes: s.total_mailbox_quantity,
-            price_per_mailbox: s.price_per_mailbox.to_string(),
-            period_end: day(s.period_end),
-            auto_renew: s.auto_renew,
-        }),
+        mailboxes: section(mailboxes.map(|r| r.value), mailbox_summary),
+        subscriptions: section(subscriptions, subscription_summary),
         history,
         can_edit: staff.role.allows(crate::model::Role::Editor),
         can_delete: staff.role.allows(crate::model::Role::Admin),

@@ -4,10 +4,12 @@
 use super::{domain_name, owner};
 use crate::error::AppError;
 use crate::model::audit::AuditView;
-use crate::model::customer::{MailboxSummary, SubscriptionSummary};
-use crate::model::domain::{self, DomainDetail, DomainRow, Forwarding};
+use crate::model::domain::{self, DomainDetail, Forwarding};
 use crate::model::{Role, StaffView};
-use crate::server::customers::{read_domains, read_mailboxes, user_subscriptions};
+use crate::server::customers::{
+    domain_row, is_on, mailbox_summary, read_domains, read_mailboxes, subscription_summary,
+    user_subscriptions,
+};
 use crate::server::db;
 use crate::server::errors::internal;
 use crate::server::index::store::{self, day};
@@ -51,61 +53,30 @@ pub async fn detail(
         // The read told the index the domain is gone; the page says so.
         return Err(AppError::NotFound);
     };
-    let of_domain = |domain: &str| domain.eq_ignore_ascii_case(&name);
     let mailboxes = mailboxes
         .map(|m| {
             m.value
                 .into_iter()
-                .filter(|m| of_domain(m.email.rsplit('@').next().unwrap_or_default()))
-                .map(|m| MailboxSummary {
-                    name: format!("{} {}", m.first_name, m.last_name)
-                        .trim()
-                        .to_string(),
-                    email: m.email,
-                    status: m.status.as_str().to_string(),
-                })
+                .filter(|m| is_on(&m.email, &name))
+                .map(mailbox_summary)
                 .collect::<Vec<_>>()
         })
         .map_err(|e| AppError::from(e).to_string());
     let subscriptions = subscriptions
         .map(|subs| {
             subs.into_iter()
-                .filter(|s| of_domain(&s.domain))
-                .map(|s| SubscriptionSummary {
-                    id: s.subscription_id,
-                    domain: s.domain,
-                    status: s.subscription_status.as_str().to_string(),
-                    mailboxes: s.total_mailbox_quantity,
-                    price_per_mailbox: s.price_per_mailbox.to_string(),
-                    period_end: day(s.period_end.as_deref()),
-                    auto_renew: s.auto_renew,
-                })
+                .filter(|s| s.domain.eq_ignore_ascii_case(&name))
+                .map(subscription_summary)
                 .collect::<Vec<_>>()
         })
         .map_err(|e| AppError::from(e).to_string());
     let now = state.clock.now().unix_timestamp();
-    let expires_on = day(d.expiry_date.as_deref());
-    let status = d.status.as_str().to_string();
-    let row = DomainRow {
-        name: name.clone(),
-        customer_id: owner,
-        customer: customer.map_err(db_error)?.unwrap_or_default(),
-        status: status.clone(),
-        days_left: expires_on
-            .as_deref()
-            .and_then(|on| domain::days_left(on, now)),
-        expires_on: expires_on.clone(),
-        auto_renew: d.auto_renew,
-        provider: d
-            .service_provider
-            .as_ref()
-            .map(|p| p.as_str().to_string())
-            .filter(|p| !p.is_empty()),
-        mailboxes: mailboxes.as_ref().map_or(0, |m| m.len() as i64),
-    };
+    let customer = customer.map_err(db_error)?.unwrap_or_default();
+    let count = mailboxes.as_ref().map_or(0, |m| m.len() as i64);
+    let row = domain_row(&d, &owner, customer, count, now);
     Ok(DomainDetail {
         fetched_at: fetched.fetched_at,
-        renewable: domain::renewable(&status, expires_on.as_deref(), now),
+        renewable: domain::renewable(&row.status, row.expires_on.as_deref(), now),
         row,
         domain_id: d.domain_id,
         registered_on: day(d.creation_time.as_deref()),

@@ -12,7 +12,7 @@ use crate::model::dns::{
 };
 use crate::model::{Role, StaffView};
 use crate::server::audit::{Change, Target};
-use crate::server::customers::{read_domains, read_mailboxes};
+use crate::server::customers::{is_on, read_domains, read_mailboxes};
 use crate::server::mutation::{audited, Attempt};
 use crate::server::reads::Freshness;
 use crate::server::AppState;
@@ -48,14 +48,7 @@ pub async fn zone(state: &AppState, staff: &StaffView, name: &str) -> Result<Dns
             .map(|p| p.as_str().to_string())
             .filter(|p| !p.is_empty())
     });
-    let sending = mailboxes.is_ok_and(|m| {
-        m.value.iter().any(|m| {
-            m.email
-                .rsplit('@')
-                .next()
-                .is_some_and(|d| d.eq_ignore_ascii_case(&name))
-        })
-    });
+    let sending = mailboxes.is_ok_and(|m| m.value.iter().any(|m| is_on(&m.email, &name)));
     Ok(DnsZone {
         domain: name,
         customer_id: owner,

@@ -17,6 +17,7 @@ use super::errors::internal;
 use super::index::store;
 use super::AppState;
 use crate::error::AppError;
+use std::collections::BTreeMap;
 
 /// A domain name as staff typed or a link carried it: trimmed, lower-case, without the
 /// trailing dot; refused when it cannot be a domain name.
@@ -54,6 +55,23 @@ pub(crate) async fn owner(state: &AppState, name: &str) -> Result<String, AppErr
                  the next sync; otherwise open it from its customer's profile."
             ))
         })
+}
+
+/// `names` (checked and without repeats) grouped by their owner from the index: CMR changes
+/// one customer's domains per call.
+pub(crate) async fn by_owner(
+    state: &AppState,
+    names: &[String],
+) -> Result<BTreeMap<String, Vec<String>>, AppError> {
+    let mut groups: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for name in names {
+        let name = domain_name(name)?;
+        let group = groups.entry(owner(state, &name).await?).or_default();
+        if !group.contains(&name) {
+            group.push(name);
+        }
+    }
+    Ok(groups)
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@
 //! staff member cannot renew the same domain for the same period while the first is under way
 //! or done). CMR renews one customer's domains per call.
 
-use super::{domain_name, owner};
+use super::{by_owner, domain_name};
 use crate::error::AppError;
 use crate::model::domain::renewable;
 use crate::model::money::Amount;
@@ -63,16 +63,9 @@ struct Group {
 
 /// Groups `names` by owner (from the index) and reads each group live from CMR.
 async fn groups(state: &AppState, names: &[String]) -> Result<Vec<Group>, AppError> {
-    let mut by_owner: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for name in names {
-        by_owner
-            .entry(owner(state, name).await?)
-            .or_default()
-            .push(name.clone());
-    }
     let mut groups = Vec::new();
     // One customer after another: CMR's budget paces the calls anyway.
-    for (owner, names) in by_owner {
+    for (owner, names) in by_owner(state, names).await? {
         let (domains, prices) = tokio::join!(
             state.cmr.user_domains(&owner),
             state.cmr.domain_renewal_prices(&owner, &names),

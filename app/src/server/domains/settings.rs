@@ -2,19 +2,18 @@
 //! (asynchronous at CMR: "requested" until CMR shows it), and removal.
 
 use super::detail::{EMAIL_FORWARDING, FORWARD_TO, URL_FORWARDING};
-use super::{domain_name, owner};
+use super::{by_owner, domain_name, owner};
 use crate::error::AppError;
 use crate::model::domain::{BulkOutcome, ForwardingKind};
 use crate::model::{validate, StaffView};
 use crate::server::audit::{Change, Target};
-use crate::server::customers::read_mailboxes;
+use crate::server::customers::{is_on, read_mailboxes};
 use crate::server::errors::internal;
 use crate::server::index::store;
 use crate::server::mutation::{audited, audited_each, settle_lost_answer, Attempt};
 use crate::server::reads::Freshness;
 use crate::server::AppState;
 use cmr::types::MailboxStatus;
-use std::collections::BTreeMap;
 
 /// Domains one bulk change may hold.
 const MAX_DOMAINS: usize = 200;
@@ -35,17 +34,8 @@ pub async fn set_auto_renew(
             format!("Choose between 1 and {MAX_DOMAINS} domains."),
         ));
     }
-    let mut by_owner: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for name in names {
-        let name = domain_name(name)?;
-        let owner = owner(state, &name).await?;
-        let group = by_owner.entry(owner).or_default();
-        if !group.contains(&name) {
-            group.push(name);
-        }
-    }
     let mut outcome = Vec::new();
-    for (owner, names) in by_owner {
+    for (owner, names) in by_owner(state, names).await? {
         // "Before" is what the index knew (what staff saw); unknown when it knew nothing.
         let known = {
             let names: Vec<&str> = names.iter().map(String::as_str).collect();
@@ -128,13 +118,7 @@ pub async fn set_forwarding(
         let mailboxes = read_mailboxes(state, &owner, Freshness::Live).await?.value;
         let waiting: Vec<String> = mailboxes
             .iter()
-            .filter(|m| {
-                m.email
-                    .rsplit('@')
-                    .next()
-                    .is_some_and(|d| d.eq_ignore_ascii_case(&name))
-                    && m.status != MailboxStatus::Active
-            })
+            .filter(|m| is_on(&m.email, &name) && m.status != MailboxStatus::Active)
             .map(|m| format!("{} ({})", m.email, m.status.as_str()))
             .collect();
         if !waiting.is_empty() {
@@ -189,12 +173,7 @@ pub async fn remove(
     let mailboxes = read_mailboxes(state, &owner, Freshness::Live).await?.value;
     let remaining: Vec<String> = mailboxes
         .into_iter()
-        .filter(|m| {
-            m.email
-                .rsplit('@')
-                .next()
-                .is_some_and(|d| d.eq_ignore_ascii_case(&name))
-        })
+        .filter(|m| is_on(&m.email, &name))
         .map(|m| m.email)
         .collect();
     if !remaining.is_empty() {
