@@ -1112,3 +1112,66 @@ async fn a_dns_save_failing_part_way_reports_each_change(db: PgPool) {
     assert_eq!(audit_outcomes(&app, "dns.update").await, ["unknown"]);
     assert!(audit_outcomes(&app, "dns.add").await.is_empty());
 }
+
+/// Every domain, DNS and wallet function refuses a call without a session, and each that
+/// changes something refuses the role below the one it needs, before CMR is asked anything.
+#[sqlx::test(migrations = "../migrations")]
+async fn every_domain_function_checks_the_session_and_the_role(db: PgPool) {
+    let app = spawn_with(db.clone(), |_| {}).await;
+    let viewer = signed_in(&app, Role::Viewer).await;
+    let editor = signed_in(&app, Role::Editor).await;
+    app.sandbox.control.clear_requests();
+    for path in [
+        "/api/domains/get",
+        "/api/domains/timeline",
+        "/api/domains/renewal_quote",
+        "/api/domains/renew",
+        "/api/domains/auto_renew",
+        "/api/domains/forwarding",
+        "/api/domains/remove",
+        "/api/dns/zone",
+        "/api/dns/save",
+        "/api/wallet/runway",
+        "/api/wallet/spend",
+    ] {
+        let answer = app.call(path, None, &[("name", "example.com")]).await;
+        assert_eq!(answer.status, 401, "{path}: {}", answer.body);
+    }
+    let anonymous_csv = app.get("/wallet/spend.csv", None).await;
+    assert_ne!(anonymous_csv.status, 200, "{}", anonymous_csv.body);
+
+    let below = [
+        (
+            "/api/domains/forwarding",
+            &viewer,
+            vec![
+                ("name", "example.com"),
+                ("kind", "Url"),
+                ("target", "https://a.io"),
+            ],
+        ),
+        (
+            "/api/domains/remove",
+            &editor,
+            vec![
+                ("name", "example.com"),
+                ("customer_id", "U1"),
+                ("confirm_name", "example.com"),
+            ],
+        ),
+    ];
+    for (path, cookie, form) in below {
+        let answer = app.call(path, Some(cookie.as_str()), &form).await;
+        assert!(
+            matches!(answer.error(), AppError::Forbidden),
+            "{path}: {}",
+            answer.body
+        );
+    }
+    let save = save_answer(&app, &viewer, "example.com", &[], &[]).await;
+    assert!(matches!(save.error(), AppError::Forbidden), "{}", save.body);
+    assert!(
+        app.sandbox.control.requests().is_empty(),
+        "CMR was never asked"
+    );
+}
