@@ -76,12 +76,15 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/customers/new") view=pages::customers::NewCustomerPage ssr=SsrMode::Async />
                     <Route path=path!("/customers/:id") view=pages::customers::CustomerPage ssr=SsrMode::Async />
                     <Route path=path!("/customers/:id/edit") view=pages::customers::EditCustomerPage ssr=SsrMode::Async />
+                    <Route path=path!("/customers/:id/orders/new") view=pages::orders::NewOrderPage ssr=SsrMode::Async />
                     <Route path=path!("/search") view=pages::index::SearchPage ssr=SsrMode::Async />
                     <Route path=path!("/domains") view=pages::domains::DomainsPage ssr=SsrMode::Async />
                     <Route path=path!("/domains/renew") view=pages::domains::RenewPage ssr=SsrMode::Async />
                     <Route path=path!("/domains/:name") view=pages::domains::DomainPage ssr=SsrMode::Async />
                     <Route path=path!("/domains/:name/dns") view=pages::domains::DnsPage ssr=SsrMode::Async />
                     <Route path=path!("/index-status") view=pages::index::IndexStatusPage ssr=SsrMode::Async />
+                    <Route path=path!("/orders") view=pages::orders::OrdersPage ssr=SsrMode::Async />
+                    <Route path=path!("/orders/:id") view=pages::orders::OrderPage ssr=SsrMode::Async />
                     <Route path=path!("/wallet") view=pages::wallet::WalletPage ssr=SsrMode::Async />
                     <Route path=path!("/staff") view=pages::staff::StaffPage ssr=SsrMode::Async />
                     <Route

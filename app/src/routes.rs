@@ -26,6 +26,8 @@ pub const DOMAINS_EXPORT: &str = "/domains/export.csv";
 /// The renewal review of the domains named in its `d` query values.
 pub const DOMAINS_RENEW: &str = "/domains/renew";
 pub const ORDERS: &str = "/orders";
+/// The order list as CSV, with the list's tab and search.
+pub const ORDERS_EXPORT: &str = "/orders/export.csv";
 pub const MAILBOXES: &str = "/mailboxes";
 pub const SUBSCRIPTIONS: &str = "/subscriptions";
 pub const WALLET: &str = "/wallet";
@@ -43,11 +45,12 @@ pub const SETUP_FN: &str = "/api/setup/complete";
 /// Server functions a page calls on its own (the header's balance refresh, the index status
 /// page's and the customer timeline's polling): they prove a tab is open, not that anyone is there, so they never extend
 /// the idle timeout.
-pub const BACKGROUND_FNS: [&str; 4] = [
+pub const BACKGROUND_FNS: [&str; 5] = [
     "/api/wallet/summary",
     "/api/index/status",
     "/api/customers/timeline",
     "/api/domains/timeline",
+    "/api/orders/status",
 ];
 
 /// One area of the dashboard: its top-level path and its name in the navigation.
@@ -108,6 +111,16 @@ pub fn domain(name: &str) -> String {
 /// A domain's DNS records.
 pub fn domain_dns(name: &str) -> String {
     format!("{}/dns", domain(name))
+}
+
+/// The dashboard's record of an order.
+pub fn order(id: i64) -> String {
+    format!("{ORDERS}/{id}")
+}
+
+/// A new order for a customer.
+pub fn new_order(customer_id: &str) -> String {
+    format!("{}/orders/new", customer(customer_id))
 }
 
 /// The renewal review of `names`.

@@ -166,6 +166,39 @@ impl SandboxControl {
         true
     }
 
+    // ---- workspaces and orders that fail ----------------------------------------------
+
+    /// Gives `name` a Google or Microsoft workspace, as if one had been set up elsewhere:
+    /// `POST /domains/has-workspace` reports it, and an order for it processed from now on
+    /// fails with `Workspace validation failed`. (A domain here with a mailbox, or a name
+    /// containing `workspace`, has one already.)
+    pub fn add_workspace(&self, name: &str) {
+        let name = name.trim().to_ascii_lowercase();
+        self.shared.lock_world().workspaces.insert(name);
+    }
+
+    /// Makes the workspace check of `name` time out: a failed item with `Workspace check
+    /// timed out after 15 s` (504 in the single form), answered at once. Orders are not
+    /// affected.
+    pub fn stall_workspace_check(&self, name: &str) {
+        let name = name.trim().to_ascii_lowercase();
+        self.shared
+            .lock_world()
+            .stalled_workspace_checks
+            .insert(name);
+    }
+
+    /// Makes every order for `name` processed from now on (a new domain, or mailboxes on
+    /// it) fail with `reason`, e.g. `"Registrar error"`: it is paid, goes PENDING →
+    /// PROCESSING → FAILED, is refunded, and creates nothing.
+    pub fn fail_domain_order(&self, name: &str, reason: &str) {
+        let name = name.trim().to_ascii_lowercase();
+        self.shared
+            .lock_world()
+            .failing_domain_orders
+            .insert(name, reason.to_owned());
+    }
+
     // ---- changes made behind the API's back (as another CMR client would) ---------------
 
     /// Removes a domain with its DNS, workspace and mailboxes, as if it had been deleted

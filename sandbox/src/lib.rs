@@ -28,6 +28,7 @@ mod faults;
 mod geo_data;
 mod ids;
 mod inspect;
+mod order_outcome;
 mod request_log;
 mod routes;
 mod seed;

@@ -431,6 +431,7 @@ fn seed_workspace(
             on_warmup: (k + n).is_multiple_of(3),
             created: period_start,
             provisioning_since: None,
+            order_id: None,
         });
     }
 }
@@ -513,6 +514,8 @@ fn push_order(
 ) {
     let id = world.ids.cmr_id();
     let processed = status != OrderStatus::Pending;
+    // One of the failure reasons CMR documents (reference §4.5).
+    let failure = (status == OrderStatus::Failed).then(|| "Registrar error".to_owned());
     world.orders.push(OrderRec {
         id,
         user_id,
@@ -528,6 +531,7 @@ fn push_order(
         },
         processed,
         processing_since: None,
+        failure,
     });
 }
 

@@ -4,7 +4,7 @@
 //! so tests wait for a few configured seconds instead of sleeping on a background task.
 //! Seeded records sit still in their seeded state; records created through the API move.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use time::OffsetDateTime;
@@ -20,7 +20,7 @@ use cmr::types::{
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LifecycleTimings {
     /// Order: PENDING for one step, PROCESSING for one more, then COMPLETED (its new domains
-    /// become ACTIVE then).
+    /// become ACTIVE then), or FAILED when it was set to fail.
     pub order_step: Duration,
     /// Mailbox: IN_PROGRESS for one step, CREATING_PASSWORD for one more, then ACTIVE.
     pub mailbox_step: Duration,
@@ -121,6 +121,8 @@ pub(crate) struct MailboxRec {
     pub on_warmup: bool,
     pub created: OffsetDateTime,
     pub provisioning_since: Option<Instant>,
+    /// The order that created it (`None` for seeded mailboxes); `mailbox.created` names it.
+    pub order_id: Option<String>,
 }
 
 pub(crate) struct SubscriptionRec {
@@ -160,6 +162,8 @@ pub(crate) struct OrderRec {
     /// `false` until processed (`confirm: true` or the process call).
     pub processed: bool,
     pub processing_since: Option<Instant>,
+    /// Why it fails: decided when processed (`order_outcome::failure_of`), shown once FAILED.
+    pub failure: Option<String>,
 }
 
 /// Everything the sandbox knows. Guarded by one `std::sync::Mutex`, never held across `.await`.
@@ -178,11 +182,27 @@ pub(crate) struct World {
     /// Webhook events the lifecycle produced, waiting for the sender (`webhooks.rs`):
     /// (event, data).
     pub outbox: Vec<(&'static str, serde_json::Value)>,
+    /// Lower-case names given a workspace by `SandboxControl::add_workspace`.
+    pub workspaces: BTreeSet<String>,
+    /// Lower-case names whose workspace check times out (`stall_workspace_check`).
+    pub stalled_workspace_checks: BTreeSet<String>,
+    /// Lower-case name → the reason its orders fail with (`fail_domain_order`).
+    pub failing_domain_orders: BTreeMap<String, String>,
 }
 
 /// Prices in cents.
 pub(crate) const MAILBOX_PRICE: i64 = 300;
 pub(crate) const WARMUP_PRICE: i64 = 200;
+
+/// What one ordered mailbox costs: the mailbox, plus warmup when asked for.
+pub(crate) fn mailbox_price(mailbox: &OrderMailbox) -> i64 {
+    MAILBOX_PRICE
+        + if mailbox.on_warmup == Some(true) {
+            WARMUP_PRICE
+        } else {
+            0
+        }
+}
 
 impl World {
     pub(crate) fn empty() -> World {
@@ -198,6 +218,9 @@ impl World {
             timings: LifecycleTimings::default(),
             ids: IdGen::new(0x0000_C01D_3A11),
             outbox: Vec::new(),
+            workspaces: BTreeSet::new(),
+            stalled_workspace_checks: BTreeSet::new(),
+            failing_domain_orders: BTreeMap::new(),
         }
     }
 
@@ -209,6 +232,19 @@ impl World {
         self.domains
             .iter()
             .find(|d| d.name.eq_ignore_ascii_case(name))
+    }
+
+    /// Whether `name` has a Google or Microsoft workspace: it is here with at least one
+    /// mailbox, was given one by `SandboxControl::add_workspace`, or (a demo convenience, as
+    /// `taken` is for availability) its name contains `workspace`. Providers are not told
+    /// apart.
+    pub(crate) fn has_workspace(&self, name: &str) -> bool {
+        let name = name.trim().to_ascii_lowercase();
+        name.contains("workspace")
+            || self.workspaces.contains(&name)
+            || self
+                .domain_named(&name)
+                .is_some_and(|d| self.mailboxes.iter().any(|m| m.domain_id == d.id))
     }
 
     /// Registration/renewal price of a domain by TLD.
@@ -236,7 +272,8 @@ impl World {
     pub(crate) fn settle(&mut self, now: Instant) {
         let t = self.timings;
         let mut outbox = std::mem::take(&mut self.outbox);
-        for order in &mut self.orders {
+        let mut finished = Vec::new();
+        for (index, order) in self.orders.iter_mut().enumerate() {
             let Some(since) = order.processing_since else {
                 continue;
             };
@@ -244,19 +281,26 @@ impl World {
             order.status = match stage {
                 0 => OrderStatus::Pending,
                 1 => OrderStatus::Processing,
+                // A failing order ends at the step where the others complete.
+                _ if order.failure.is_some() => OrderStatus::Failed,
                 _ => OrderStatus::Completed,
             };
             if stage >= 2 {
                 order.processing_since = None;
+                finished.push(index);
             }
+        }
+        // Before the mailbox loop: an order's events go out before its `mailbox.created`.
+        for index in finished {
+            super::order_outcome::finish(self, index, &mut outbox);
         }
         let today = OffsetDateTime::now_utc();
         for domain in &mut self.domains {
             match domain.change {
+                // `domain.order.success` comes from the order's completion (it names the order).
                 Some(DomainChange::Registering { ready_at }) if now >= ready_at => {
                     domain.status = DomainStatus::Active;
                     domain.change = None;
-                    outbox.push(("domain.order.success", domain_event(domain)));
                 }
                 Some(DomainChange::Renewing { since, years }) if now >= since + t.renewal_step => {
                     // Renewal extends from the old expiry, or from today if already past it.
@@ -312,6 +356,7 @@ impl World {
                         "lastName": mailbox.last_name,
                         "subscriptionId": mailbox.subscription_id,
                         "domainName": mailbox.domain,
+                        "orderId": mailbox.order_id,
                     }),
                 ));
             }

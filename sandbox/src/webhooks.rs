@@ -1,7 +1,8 @@
-//! Signed webhooks for the sandbox's lifecycle changes (a domain registered or renewed, a
-//! mailbox ready, a subscription renewed, a domain expired by the test control), sent to the
-//! URL given to [`SandboxControl::send_webhooks_to`](super::SandboxControl::send_webhooks_to)
-//! as CMR sends them: `{event, eventId, data}`, `cmr-x-timestamp` (Unix seconds) and
+//! Signed webhooks for the sandbox's lifecycle changes (an order completed or failed, a
+//! domain renewed, a mailbox ready, a subscription renewed, a domain expired by the test
+//! control), sent to the URL given to
+//! [`SandboxControl::send_webhooks_to`](super::SandboxControl::send_webhooks_to) as CMR
+//! sends them: `{event, eventId, data}`, `cmr-x-timestamp` (Unix seconds) and
 //! `cmr-x-signature`, the hex HMAC-SHA256 of `timestamp.body` keyed with the API key.
 //!
 //! The lifecycle moves with time, so the sender settles the world itself every

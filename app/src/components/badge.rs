@@ -33,10 +33,18 @@ pub fn tone(status: &str) -> Tone {
         .as_str()
     {
         "ACTIVE" | "COMPLETED" | "DONE" | "REGISTERED" | "PAID" | "RENEWED" => Tone::Good,
-        "PENDING" | "PROCESSING" | "IN_PROGRESS" | "CREATING_PASSWORD" | "RENEWING"
-        | "TRANSFERRING" | "QUEUED" => Tone::Busy,
+        "PENDING"
+        | "PROCESSING"
+        | "IN_PROGRESS"
+        | "CREATING_PASSWORD"
+        | "RENEWING"
+        | "TRANSFERRING"
+        | "QUEUED"
+        | "SENDING"
+        | "AWAITING_CONFIRMATION"
+        | "AWAITING_APPROVAL" => Tone::Busy,
         "EXPIRED" | "FAILED" | "CANCELLED" | "CANCELED" | "PAST_DUE" | "SUSPENDED" | "GRACE"
-        | "GRACE_PERIOD" | "REDEMPTION" | "UNKNOWN" => Tone::Attention,
+        | "GRACE_PERIOD" | "REDEMPTION" | "UNKNOWN" | "OUTCOME_UNKNOWN" => Tone::Attention,
         _ => Tone::Neutral,
     }
 }

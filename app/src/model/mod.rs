@@ -10,6 +10,7 @@ pub mod geo;
 pub mod home;
 pub mod index;
 pub mod money;
+pub mod order;
 pub mod profile;
 pub mod renewal;
 mod role;

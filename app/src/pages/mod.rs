@@ -7,6 +7,7 @@ pub mod geo;
 pub mod home;
 pub mod index;
 pub mod not_found;
+pub mod orders;
 pub mod placeholder;
 pub mod staff;
 pub mod wallet;

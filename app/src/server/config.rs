@@ -32,6 +32,9 @@ pub struct Config {
     /// When the header's balance turns amber, then red (`WALLET_LOW_BELOW`,
     /// `WALLET_CRITICAL_BELOW`).
     pub wallet_alerts: WalletAlerts,
+    /// `ORDER_APPROVAL_ABOVE`: orders costing more than this (or whose price CMR did not
+    /// state) wait for a second admin's approval. `None`: one admin confirms any order.
+    pub order_approval_above: Option<cmr::types::Money>,
     /// `CMR_SANDBOX_INSPECT`: in demo mode, serve the sandbox's request log over HTTP for the
     /// browser tests. Off by default: a demo someone starts has no such route.
     pub sandbox_inspection: bool,
@@ -208,8 +211,14 @@ impl Config {
             });
         }
 
+        let order_approval_above = match get("ORDER_APPROVAL_ABOVE") {
+            None => None,
+            Some(_) => Some(money("ORDER_APPROVAL_ABOVE", cmr::types::Money::ZERO)?),
+        };
+
         Ok(Config {
             wallet_alerts,
+            order_approval_above,
             sign_in,
             index_sync,
             sandbox_inspection: flag(&get, "CMR_SANDBOX_INSPECT")?,
@@ -329,6 +338,7 @@ mod tests {
             ("WALLET_LOW_BELOW", "lots"),
             ("WALLET_LOW_BELOW", "-5"),
             ("WALLET_CRITICAL_BELOW", "9999"),
+            ("ORDER_APPROVAL_ABOVE", "a lot"),
         ] {
             let err = config(&[DB, (var, value)]).unwrap_err();
             assert_eq!(err.variable, var);
@@ -349,6 +359,13 @@ mod tests {
             config(&[DB]).unwrap().wallet_alerts,
             WalletAlerts::default()
         );
+    }
+
+    #[test]
+    fn the_order_approval_limit_is_off_unless_set() {
+        assert_eq!(config(&[DB]).unwrap().order_approval_above, None);
+        let c = config(&[DB, ("ORDER_APPROVAL_ABOVE", "250")]).unwrap();
+        assert_eq!(c.order_approval_above.map(|m| m.cents()), Some(25_000));
     }
 
     #[test]

@@ -17,6 +17,7 @@ pub mod home;
 pub mod http;
 pub mod index;
 pub mod mutation;
+pub mod orders;
 pub mod reads;
 pub mod reads_sync;
 pub mod router;

@@ -74,6 +74,10 @@ pub fn build(state: AppState, store: FinalStore, leptos_options: LeptosOptions) 
             get(export_domains).with_state(state.clone()),
         )
         .route(
+            crate::routes::ORDERS_EXPORT,
+            get(export_orders).with_state(state.clone()),
+        )
+        .route(
             crate::routes::SPEND_EXPORT,
             get(export_spend).with_state(state.clone()),
         )
@@ -127,6 +131,27 @@ async fn export_domains(
     };
     match super::domains::export_csv(&state, filter).await {
         Ok(csv) => super::csv::download(&format!("domains-{}.csv", state.clock.now().date()), csv),
+        Err(err) => super::auth::guard::error_response(&err),
+    }
+}
+
+/// `GET /orders/export.csv`: the order list's tab and search in the query, as CSV.
+async fn export_orders(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    axum::Extension(CurrentStaff(staff)): axum::Extension<CurrentStaff>,
+    axum::extract::Query(params): axum::extract::Query<std::collections::HashMap<String, String>>,
+) -> axum::response::Response {
+    if staff.is_none() {
+        return super::auth::guard::error_response(&crate::error::AppError::Unauthorized);
+    }
+    let param = |name: &str| params.get(name).cloned().unwrap_or_default();
+    let filter = crate::model::order::OrderFilter {
+        tab: crate::model::order::OrderTab::parse(&param("tab")),
+        q: param("q"),
+        page: 1,
+    };
+    match super::orders::export_csv(&state, &filter).await {
+        Ok(csv) => super::csv::download(&format!("orders-{}.csv", state.clock.now().date()), csv),
         Err(err) => super::auth::guard::error_response(&err),
     }
 }

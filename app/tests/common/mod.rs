@@ -118,6 +118,7 @@ async fn start(
         sign_in: SignInLimits::default(),
         sandbox_inspection: false,
         wallet_alerts: WalletAlerts::default(),
+        order_approval_above: None,
         // Tests that want the sync run it themselves (it would add calls to every request log).
         index_sync: SyncSettings {
             per_second: 0,

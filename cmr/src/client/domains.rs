@@ -7,7 +7,9 @@ use serde_json::Value;
 use super::envelope::Paging;
 use super::http::Call;
 use super::{CmrClient, CmrError};
-use crate::types::{Domain, DomainAutoRenew, Page, RenewalPrice, Reply};
+use crate::types::{
+    Domain, DomainAutoRenew, Page, RenewalPrice, Reply, WorkspaceCheck, WorkspaceQuery,
+};
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -37,6 +39,11 @@ struct DomainList<'a> {
     domains: Vec<&'a str>,
 }
 
+#[derive(Serialize)]
+struct WorkspaceQueries<'a> {
+    domains: &'a [WorkspaceQuery],
+}
+
 fn names(domains: &[impl AsRef<str>]) -> Vec<&str> {
     domains.iter().map(AsRef::as_ref).collect()
 }
@@ -50,6 +57,24 @@ impl CmrClient {
     pub async fn user_domains(&self, user_id: &str) -> Result<Reply<Page<Domain>>, CmrError> {
         let call = Call::get("/domains/by-user").query("userId", user_id);
         self.send(call).await?.into_page("domains", Paging::Whole)
+    }
+
+    /// `POST /domains/has-workspace` (bulk form) — whether each domain already has a Google
+    /// or Microsoft workspace. Run it before ordering: a registrable domain with a workspace
+    /// makes the order fail later with `Workspace validation failed` (after the wallet was
+    /// debited).
+    ///
+    /// Shape inferred (cmr-api.md §4.3): confirm against the live API. The body
+    /// `{ domains: [{ domainName, serviceProvider? }] }` is the guide's; the per-item answer
+    /// was not found (see [`WorkspaceCheck`]). A failed item means a workspace exists **or**
+    /// its 15 s check timed out, so only [`WorkspaceCheck::is_clear`] means "no workspace";
+    /// a domain missing from the answer is not clear either.
+    pub async fn check_workspaces(
+        &self,
+        domains: &[WorkspaceQuery],
+    ) -> Result<Reply<Vec<WorkspaceCheck>>, CmrError> {
+        let call = Call::post("/domains/has-workspace").json(&WorkspaceQueries { domains })?;
+        self.send(call).await?.into_list("domains")
     }
 
     /// `POST /domains/renewal-price` — price, expiry and auto-renew of each named domain.

@@ -161,6 +161,21 @@ pub fn boolean<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
     })
 }
 
+/// An optional boolean: `true`/`false`, their text or `1`/`0`; `null`, missing or anything
+/// else → `None` (not stated, which a caller must not read as `false`).
+pub fn opt_boolean<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
+    Ok(match Value::deserialize(d)? {
+        Value::Bool(b) => Some(b),
+        Value::Number(n) => n.as_f64().map(|v| v != 0.0),
+        Value::String(s) => match s.trim().to_ascii_lowercase().as_str() {
+            "true" | "1" | "yes" => Some(true),
+            "false" | "0" | "no" => Some(false),
+            _ => None,
+        },
+        _ => None,
+    })
+}
+
 /// An optional non-negative integer given as a number or numeric string; anything else → `None`.
 pub fn opt_u64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
     Ok(number_of(&Value::deserialize(d)?))
@@ -229,6 +244,8 @@ mod tests {
         count: u64,
         #[serde(default, deserialize_with = "super::boolean")]
         flag: bool,
+        #[serde(default, deserialize_with = "super::opt_boolean")]
+        opt_flag: Option<bool>,
         #[serde(default, deserialize_with = "super::names")]
         names: Vec<String>,
         #[serde(default, deserialize_with = "super::list")]
@@ -266,6 +283,16 @@ mod tests {
         assert!(probe(r#"{"flag":"true"}"#).flag);
         assert!(probe(r#"{"flag":1}"#).flag);
         assert!(!probe(r#"{"flag":null}"#).flag);
+    }
+
+    #[test]
+    fn an_optional_boolean_is_none_unless_stated() {
+        assert_eq!(probe(r#"{"opt_flag":true}"#).opt_flag, Some(true));
+        assert_eq!(probe(r#"{"opt_flag":"false"}"#).opt_flag, Some(false));
+        assert_eq!(probe(r#"{"opt_flag":0}"#).opt_flag, Some(false));
+        assert_eq!(probe(r#"{"opt_flag":null}"#).opt_flag, None);
+        assert_eq!(probe(r#"{"opt_flag":"maybe"}"#).opt_flag, None);
+        assert_eq!(probe("{}").opt_flag, None);
     }
 
     #[test]

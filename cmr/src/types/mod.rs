@@ -22,13 +22,13 @@ mod users;
 mod wallet;
 
 pub use dns::{DnsRecord, DnsRecordUpdate, DnsRecords, NewDnsRecord};
-pub use domains::{Domain, DomainAutoRenew, RenewalPrice};
+pub use domains::{Domain, DomainAutoRenew, RenewalPrice, WorkspaceCheck, WorkspaceQuery};
 pub use geo::{Countries, GeoEntry, GeoList, States};
 pub use mailboxes::{Mailbox, MailboxAdminDetails, MailboxUpdate, MailboxUpdateResult};
 pub use money::{Money, ParseMoneyError};
 pub use orders::{
     GoogleOauth, MailboxOrder, MailboxOrderTarget, MailboxesByDomain, NewOrder, Order,
-    OrderCreated, OrderDomain, OrderDomainLine, OrderMailbox, OrderStatusReport,
+    OrderCreated, OrderDomain, OrderDomainLine, OrderMailbox, OrderMailboxLine, OrderStatusReport,
 };
 pub use reply::{Page, PageQuery, Pagination, Reply};
 pub use status::{

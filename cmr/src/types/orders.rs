@@ -140,6 +140,60 @@ pub struct OrderDomainLine {
 
 other_spellings!(OrderDomainLine { "domain" <= ["domainName"] });
 
+/// One planned mailbox of an order's details (shape inferred: the sandbox's; CMR's order
+/// details were not found, cmr-api.md §4.5).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(remote = "Self", rename_all = "camelCase")]
+pub struct OrderMailboxLine {
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub email: String,
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub first_name: String,
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub last_name: String,
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub domain: String,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+other_spellings!(OrderMailboxLine { "domain" <= ["domainName"] });
+
+/// An order's mailboxes as a list, or keyed by domain name as the order body sends them
+/// (each item then takes its domain from the key, and its email from `username` if it has
+/// none).
+fn mailbox_lines<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Vec<OrderMailboxLine>, D::Error> {
+    use serde::de::Error as _;
+    let value = Value::deserialize(d)?;
+    let keyed = match &value {
+        Value::Object(map) => !map.is_empty() && map.values().all(Value::is_array),
+        _ => false,
+    };
+    if !keyed {
+        return lenient::list_from(value).map_err(D::Error::custom);
+    }
+    let Value::Object(map) = value else {
+        return Ok(Vec::new());
+    };
+    let mut lines = Vec::new();
+    for (domain, items) in map {
+        for mut line in lenient::list_from::<OrderMailboxLine>(items).map_err(D::Error::custom)? {
+            if line.domain.is_empty() {
+                line.domain.clone_from(&domain);
+            }
+            if line.email.is_empty() {
+                if let Some(user) = line.extra.get("username").and_then(Value::as_str) {
+                    line.email = format!("{user}@{domain}");
+                }
+            }
+            lines.push(line);
+        }
+    }
+    Ok(lines)
+}
+
 /// `data` of the order-details call (path and shape inferred, cmr-api.md §4.5).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(remote = "Self", rename_all = "camelCase")]
@@ -161,6 +215,16 @@ pub struct Order {
     pub domains: Vec<OrderDomainLine>,
     #[serde(default, deserialize_with = "lenient::u32")]
     pub mailbox_count: u32,
+    /// The mailboxes the order creates (or would have created, if it failed).
+    #[serde(default, deserialize_with = "mailbox_lines")]
+    pub mailboxes: Vec<OrderMailboxLine>,
+    /// `false` while the order waits for the process call; `None` when not stated.
+    #[serde(default, deserialize_with = "lenient::opt_boolean")]
+    pub confirmed: Option<bool>,
+    /// Why CMR failed the order (e.g. `Workspace validation failed`, reference §4.5); `None`
+    /// unless FAILED.
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub failure_reason: Option<String>,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
@@ -172,6 +236,7 @@ other_spellings!(Order {
     "totalPrice" <= ["total", "price"],
     "serviceProvider" <= ["workspaceType"],
     "mailboxCount" <= ["quantity"],
+    "failureReason" <= ["reason"],
 });
 
 #[cfg(test)]
@@ -212,5 +277,51 @@ mod tests {
         assert_eq!(o.total_price, Some(Money::from_cents(2750)));
         assert_eq!(o.status, OrderStatus::Completed);
         assert_eq!(o.domains[0].domain, "a.com");
+        assert_eq!((o.confirmed, o.failure_reason), (None, None));
+        assert!(o.mailboxes.is_empty());
+    }
+
+    #[test]
+    fn a_failed_order_gives_its_reason_and_planned_mailboxes() {
+        let o: Order = serde_json::from_str(
+            r#"{"orderId":"O","status":"FAILED","confirmed":"true",
+                "reason":"Workspace validation failed",
+                "mailboxes":[{"email":"ada@a.com","firstName":"Ada","lastName":"Byron",
+                              "domainName":"a.com"},null]}"#,
+        )
+        .unwrap();
+        assert_eq!(o.status, OrderStatus::Failed);
+        assert_eq!(o.confirmed, Some(true));
+        assert_eq!(
+            o.failure_reason.as_deref(),
+            Some("Workspace validation failed")
+        );
+        assert_eq!(o.mailboxes.len(), 1);
+        assert_eq!(
+            (
+                o.mailboxes[0].email.as_str(),
+                o.mailboxes[0].domain.as_str()
+            ),
+            ("ada@a.com", "a.com")
+        );
+    }
+
+    #[test]
+    fn mailboxes_keyed_by_domain_as_in_the_order_body_decode_too() {
+        let o: Order = serde_json::from_str(
+            r#"{"orderId":"O","mailboxes":{"a.com":[{"username":"ada","firstName":"Ada",
+                "lastName":"Byron"}],"b.net":[]}}"#,
+        )
+        .unwrap();
+        assert_eq!(o.mailboxes.len(), 1);
+        let line = &o.mailboxes[0];
+        assert_eq!(
+            (
+                line.email.as_str(),
+                line.domain.as_str(),
+                line.first_name.as_str()
+            ),
+            ("ada@a.com", "a.com", "Ada")
+        );
     }
 }

@@ -1,6 +1,6 @@
 use std::time::Duration;
 
-use cmr::types::{DomainStatus, Money};
+use cmr::types::{DomainStatus, Money, ServiceProvider, WorkspaceQuery};
 use cmr::CmrError;
 use cmr_sandbox::LifecycleTimings;
 
@@ -249,4 +249,119 @@ async fn a_domain_with_mailboxes_cannot_be_removed_but_one_without_can() {
     assert!(domains_of(h.control(), &owner)
         .iter()
         .all(|d| d.domain_id != idle.domain_id));
+}
+
+fn workspace_query(name: &str, provider: Option<ServiceProvider>) -> WorkspaceQuery {
+    WorkspaceQuery {
+        domain_name: name.into(),
+        service_provider: provider,
+    }
+}
+
+#[tokio::test]
+async fn checking_workspaces_posts_the_bulk_body_and_reads_each_item() {
+    let h = harness();
+    let with_mailbox = h.control().mailboxes()[0].domain.clone();
+    h.control().stall_workspace_check("slow-registry.net");
+    let queries = [
+        workspace_query("fresh-sender.com", Some(ServiceProvider::Google)),
+        workspace_query(&with_mailbox, None),
+        workspace_query("slow-registry.net", Some(ServiceProvider::Microsoft)),
+    ];
+    let checks = h
+        .client
+        .check_workspaces(&queries)
+        .await
+        .expect("checked")
+        .data;
+    let seen: Vec<(&str, bool, Option<&str>)> = checks
+        .iter()
+        .map(|c| (c.domain_name.as_str(), c.is_clear(), c.error.as_deref()))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("fresh-sender.com", true, None),
+            (
+                with_mailbox.as_str(),
+                false,
+                Some("Workspace already exists")
+            ),
+            (
+                "slow-registry.net",
+                false,
+                Some("Workspace check timed out after 15 s")
+            ),
+        ]
+    );
+
+    let request = only_request(h.control(), "POST", "/domains/has-workspace");
+    assert!(request.query.is_empty(), "a partner-level call");
+    assert_eq!(body_keys(&request), sorted(&["domains"]));
+    assert_eq!(
+        request.body.unwrap()["domains"],
+        serde_json::json!([
+            { "domainName": "fresh-sender.com", "serviceProvider": "GOOGLE" },
+            { "domainName": with_mailbox },
+            { "domainName": "slow-registry.net", "serviceProvider": "MICROSOFT" },
+        ])
+    );
+}
+
+#[tokio::test]
+async fn workspace_check_items_decode_from_status_words_or_booleans() {
+    let h = harness();
+    h.control().respond_with(
+        "/domains/has-workspace",
+        200,
+        r#"{"status":200,"message":"ok","data":[
+            {"domainName":"a.com","status":"success"},
+            {"domainName":"b.com","status":"failed","error":"Workspace already exists"},
+            {"domain":"c.com","success":true,"error":null},
+            {"domain":"d.com","success":false,"error":"Workspace check timed out"},
+            {"domainName":"e.com","status":"TIMEOUT"},
+            {"domainName":"f.com"}]}"#,
+        1,
+    );
+    h.control().respond_with(
+        "/domains/has-workspace",
+        200,
+        r#"{"status":200,"message":"ok","data":{"results":[
+            {"domain":"g.com","success":"true"}]}}"#,
+        1,
+    );
+    let names = ["a.com", "b.com", "c.com", "d.com", "e.com", "f.com"];
+    let queries: Vec<_> = names.iter().map(|n| workspace_query(n, None)).collect();
+    let checks = h
+        .client
+        .check_workspaces(&queries)
+        .await
+        .expect("decodes")
+        .data;
+    let clear: Vec<(&str, bool)> = checks
+        .iter()
+        .map(|c| (c.domain_name.as_str(), c.is_clear()))
+        .collect();
+    assert_eq!(
+        clear,
+        [
+            ("a.com", true),
+            ("b.com", false),
+            ("c.com", true),
+            ("d.com", false),
+            ("e.com", false),
+            ("f.com", false),
+        ],
+        "only an explicit success is clear"
+    );
+    assert_eq!(checks[1].error.as_deref(), Some("Workspace already exists"));
+
+    let wrapped = h
+        .client
+        .check_workspaces(&[workspace_query("g.com", None)])
+        .await
+        .expect("decodes")
+        .data;
+    assert_eq!(wrapped.len(), 1);
+    assert!(wrapped[0].is_clear() && wrapped[0].domain_name == "g.com");
 }

@@ -288,6 +288,20 @@ async fn order_details_describe_the_order() {
     assert_eq!(details.total_price, Some(Money::from_cents(2050)));
     assert_eq!(details.domains[0].domain, "details-sender.com");
     assert_eq!(details.mailbox_count, 2);
+    assert_eq!(details.confirmed, Some(true));
+    assert_eq!(details.failure_reason, None);
+    let planned: Vec<_> = details
+        .mailboxes
+        .iter()
+        .map(|m| (m.email.as_str(), m.domain.as_str()))
+        .collect();
+    assert_eq!(
+        planned,
+        [
+            ("jamie@details-sender.com", "details-sender.com"),
+            ("jamie.lee@details-sender.com", "details-sender.com")
+        ]
+    );
     let request = only_request(h.control(), "GET", "/orders/details");
     assert_eq!(
         query(&request),
@@ -296,4 +310,51 @@ async fn order_details_describe_the_order() {
             ("orderId", created.order_id.as_str())
         ]
     );
+}
+
+#[tokio::test]
+async fn an_order_for_a_domain_with_a_workspace_ends_failed_with_the_documented_reason() {
+    let h = harness();
+    h.control()
+        .set_timings(LifecycleTimings::uniform(Duration::from_millis(100)));
+    let user = h.control().users()[2].clone();
+    let before = h.control().wallet_balance();
+    let created = h
+        .client
+        .create_order(&user.id, &order(&["has-a-tenant.com"], false))
+        .await
+        .unwrap()
+        .data;
+    // Set up after the order was created: CMR validates when it processes the order.
+    h.control().add_workspace("has-a-tenant.com");
+    h.client
+        .process_order(&user.id, &created.order_id)
+        .await
+        .expect("processed");
+    assert!(h.control().wallet_balance() < before, "paid");
+
+    let mut details = None;
+    for _ in 0..400 {
+        let reply = h
+            .client
+            .order_details(&user.id, &created.order_id)
+            .await
+            .expect("details");
+        if reply.data.status == OrderStatus::Failed {
+            details = Some(reply.data);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    let details = details.expect("the order fails");
+    assert_eq!(
+        details.failure_reason.as_deref(),
+        Some("Workspace validation failed")
+    );
+    assert_eq!(h.control().wallet_balance(), before, "refunded");
+    assert!(!h
+        .control()
+        .domains()
+        .iter()
+        .any(|d| d.domain_name == "has-a-tenant.com"));
 }

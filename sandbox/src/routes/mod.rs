@@ -27,6 +27,7 @@ mod paging;
 mod subscriptions;
 mod users;
 mod wallet;
+mod workspaces;
 
 pub(crate) use domains::domain_json;
 pub(crate) use mailboxes::mailbox_json;
@@ -49,6 +50,10 @@ pub(crate) fn router(shared: Shared, inspection: bool) -> Router {
         .route("/geo/countries", get(op(geo::countries)))
         .route("/geo/states", get(op(geo::states)))
         .route("/domains/by-user", get(op(domains::by_user)))
+        .route(
+            "/domains/has-workspace",
+            post(op(workspaces::has_workspace)),
+        )
         .route("/domains/renewal-price", post(op(domains::renewal_price)))
         .route("/domains/renew", post(op(domains::renew)))
         .route(

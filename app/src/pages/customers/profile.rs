@@ -62,9 +62,12 @@ fn Profile(detail: CustomerDetail) -> impl IntoView {
                 <p class="muted">{p.company.clone()}</p>
                 <FetchedAt fetched_at=detail.fetched_at page=routes::customer(&detail.id) />
             </div>
-            {detail
-                .can_edit
-                .then(|| view! { <A href=edit_href attr:class="button-primary">"Edit profile"</A> })}
+            {detail.can_edit.then(|| view! {
+                <div class="form-actions">
+                    <A href=routes::new_order(&detail.id) attr:class="button-secondary">"New order"</A>
+                    <A href=edit_href attr:class="button-primary">"Edit profile"</A>
+                </div>
+            })}
         </div>
         <div class="grid-2">
             <section class="card" aria-labelledby="contact-heading">

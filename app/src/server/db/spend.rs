@@ -42,6 +42,20 @@ pub async fn record(
     Ok(())
 }
 
+/// Marks what `action` spent on `target` as charged once CMR showed it went through (its
+/// answer had been lost).
+pub async fn confirm(db: &PgPool, action: &str, target: &str) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE spend_log SET outcome = 'charged'
+          WHERE action = $1 AND target = $2 AND outcome = 'unknown'",
+    )
+    .bind(action)
+    .bind(target)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
 type Sum = (String, String, i64, i64, i64);
 
 fn lines(rows: Vec<Sum>) -> Vec<SpendLine> {

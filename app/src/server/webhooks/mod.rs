@@ -123,6 +123,7 @@ pub async fn apply(state: &AppState, event_id: &str) {
         return;
     };
     let result = update_index(&state.db, &event, &data).await;
+    super::orders::on_event(state, &event, &data).await;
     if let Some(customer) = text(&data, "userId") {
         // Profiles of this customer kept in any instance's read cache are stale now.
         let stale = super::reads_sync::Stale::Customer(customer.to_string());

@@ -6,6 +6,7 @@ use serde_json::{json, Value};
 use crate::envelope::{money, ApiError, Done, Outcome};
 use crate::routes::input::Input;
 use crate::state::{iso, OrderRec, World};
+use cmr::types::OrderStatus;
 
 pub(crate) fn order_json(world: &World, o: &OrderRec) -> Value {
     let domains: Vec<Value> = if o.plan.domains.is_empty() {
@@ -24,6 +25,27 @@ pub(crate) fn order_json(world: &World, o: &OrderRec) -> Value {
             .collect()
     };
     let mailbox_count: usize = o.plan.mailboxes.values().map(Vec::len).sum();
+    // What the order creates, or would have created if it failed.
+    let mailboxes: Vec<Value> = o
+        .plan
+        .mailboxes
+        .iter()
+        .flat_map(|(domain, list)| {
+            list.iter().map(move |m| {
+                json!({
+                    "email": format!("{}@{domain}", m.username),
+                    "firstName": m.first_name,
+                    "lastName": m.last_name,
+                    "domain": domain,
+                })
+            })
+        })
+        .collect();
+    // Decided when processed, but only news once the order is FAILED.
+    let failure_reason = o
+        .failure
+        .as_ref()
+        .filter(|_| o.status == OrderStatus::Failed);
     json!({
         "orderId": o.id,
         "userId": o.user_id,
@@ -33,7 +55,9 @@ pub(crate) fn order_json(world: &World, o: &OrderRec) -> Value {
         "serviceProvider": o.plan.provider.as_str(),
         "domains": domains,
         "mailboxCount": mailbox_count,
+        "mailboxes": mailboxes,
         "confirmed": o.processed,
+        "failureReason": failure_reason,
     })
 }
 

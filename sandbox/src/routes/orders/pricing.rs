@@ -2,20 +2,9 @@
 
 use std::collections::BTreeMap;
 
-use crate::state::{MAILBOX_PRICE, WARMUP_PRICE};
+use crate::state::mailbox_price;
 use cmr::types::OrderMailbox;
 
 pub(super) fn mailbox_cost(mailboxes: &BTreeMap<String, Vec<OrderMailbox>>) -> i64 {
-    mailboxes
-        .values()
-        .flatten()
-        .map(|m| {
-            MAILBOX_PRICE
-                + if m.on_warmup == Some(true) {
-                    WARMUP_PRICE
-                } else {
-                    0
-                }
-        })
-        .sum()
+    mailboxes.values().flatten().map(mailbox_price).sum()
 }

@@ -1,5 +1,6 @@
 //! Paying for an order and creating what it provides: at once with `confirm`, or later through
-//! `POST /orders/process`.
+//! `POST /orders/process`. An order set to fail is paid like any other but creates nothing
+//! (`order_outcome`).
 
 use std::time::Duration;
 
@@ -8,6 +9,7 @@ use time::OffsetDateTime;
 use tokio::time::Instant;
 
 use crate::envelope::{ApiError, Done, Outcome};
+use crate::order_outcome::failure_of;
 use crate::routes::input::Input;
 use crate::state::{
     add_years, DnsRec, DomainChange, DomainRec, MailboxRec, OrderPlan, OrderRec, SubscriptionRec,
@@ -33,12 +35,14 @@ pub(crate) fn process(world: &mut World, input: &Input) -> Outcome {
         .debit(total)
         .map_err(|available| ApiError::insufficient_balance(total, available))?;
     let plan = world.orders[index].plan.clone();
-    materialize(world, &user_id, &plan);
+    let order_id = world.orders[index].id.clone();
+    let now = Instant::now();
+    let failure = start(world, &user_id, &order_id, &plan, now);
     let order = &mut world.orders[index];
     order.processed = true;
-    order.processing_since = Some(Instant::now());
+    order.processing_since = Some(now);
     order.status = OrderStatus::Pending;
-    let order_id = order.id.clone();
+    order.failure = failure;
     let action = world.ids.action_id();
     Ok(Done::ok(
         "Order is being processed",
@@ -59,9 +63,14 @@ pub(super) fn place_order(
         world
             .debit(total)
             .map_err(|available| ApiError::insufficient_balance(total, available))?;
-        materialize(world, &user_id, &plan);
     }
     let id = world.ids.cmr_id();
+    let now = Instant::now();
+    let failure = if confirm {
+        start(world, &user_id, &id, &plan, now)
+    } else {
+        None
+    };
     world.orders.push(OrderRec {
         id: id.clone(),
         user_id,
@@ -70,15 +79,32 @@ pub(super) fn place_order(
         total,
         plan,
         processed: confirm,
-        processing_since: confirm.then(Instant::now),
+        processing_since: confirm.then_some(now),
+        failure,
     });
     Ok(id)
 }
 
+/// Starts a paid order: decides whether it will fail, and creates what it provides unless
+/// it will (so a failed order's domains, subscriptions and mailboxes never exist).
+fn start(
+    world: &mut World,
+    user_id: &str,
+    order_id: &str,
+    plan: &OrderPlan,
+    now: Instant,
+) -> Option<String> {
+    let failure = failure_of(world, plan);
+    if failure.is_none() {
+        materialize(world, user_id, order_id, plan, now);
+    }
+    failure
+}
+
 /// Creates what a paid order provides: domains (PENDING until the order completes), one
-/// subscription per domain unless adding to one, and provisioning mailboxes.
-fn materialize(world: &mut World, user_id: &str, plan: &OrderPlan) {
-    let now = Instant::now();
+/// subscription per domain unless adding to one, and provisioning mailboxes. `now` is the
+/// order's processing start, so its domains and mailboxes move in step with it.
+fn materialize(world: &mut World, user_id: &str, order_id: &str, plan: &OrderPlan, now: Instant) {
     let today = OffsetDateTime::now_utc();
     let ready_at = now + world.timings.order_step * 2;
     for (name, years, forward_to) in &plan.domains {
@@ -167,6 +193,7 @@ fn materialize(world: &mut World, user_id: &str, plan: &OrderPlan) {
                 on_warmup: m.on_warmup.unwrap_or(false),
                 created: today,
                 provisioning_since: Some(now),
+                order_id: Some(order_id.to_owned()),
             });
         }
     }
