@@ -128,9 +128,9 @@ async fn check(app: &TestApp, cookie: &str, id: i64) -> OrderView {
     app.clock.advance(Duration::from_secs(3));
     ok(&app
         .call(
-            "/api/orders/status",
+            "/api/orders/check",
             Some(cookie),
-            &[("id", &id.to_string()), ("force", "true")],
+            &[("id", &id.to_string())],
         )
         .await)
 }
@@ -553,7 +553,7 @@ async fn the_status_call_is_shared_by_everyone_watching_an_order(db: PgPool) {
             .header("origin", &app.url)
             .header("sec-fetch-site", "same-origin")
             .header("cookie", format!("cmr_session={admin}"))
-            .form(&[("id", id.to_string()), ("force", "false".to_string())]);
+            .form(&[("id", id.to_string())]);
         polls.spawn(async move { request.send().await.unwrap().status().as_u16() });
     }
     while let Some(status) = polls.join_next().await {
@@ -655,6 +655,7 @@ async fn every_order_function_refuses_a_call_without_a_session(db: PgPool) {
         "/api/orders/list",
         "/api/orders/get",
         "/api/orders/status",
+        "/api/orders/check",
         "/api/orders/form",
         "/api/orders/prepare",
         "/api/orders/confirm",

@@ -28,6 +28,7 @@ mod tests {
                 super::index::IndexStatus::PATH,
                 super::customers::CustomerTimeline::PATH,
                 super::domains::DomainTimeline::PATH,
+                super::orders::OrderStatus::PATH,
             ]
         );
     }

@@ -5,9 +5,15 @@
 //! every attempt passes, the one all instances share (`migrations/20261126000003_cmr_budget_one_row.sql`).
 //!
 //! Why this shape:
-//! - **A sliding window of recorded starts**, not a token bucket: it is the rule CMR enforces
+//! - **A sliding window of recorded calls**, not a token bucket: it is the rule CMR enforces
 //!   ("at most N in any second"), and what a page needs (its handful of concurrent calls go out
 //!   together instead of 200 ms apart).
+//! - **A call counts until a window after its answer**, not a window after its admission
+//!   (`migrations/20261127000002_cmr_budget_counts_until_answered.sql`): CMR counts a call
+//!   when it arrives, anywhere between the two, and on a busy machine that gap has no bound.
+//!   The client drops the call's [`Ticket`] when the answer is in (or it gave up), which
+//!   records the end. A window more per call costs one round trip of throughput per call
+//!   (5 calls per 1.05 s plus CMR's answer time) and makes the limit hold under any delay.
 //! - **One statement per admission.** `cmr_budget_admit` locks the budget's one row, drops
 //!   expired starts, checks the 429 pause, counts, and records the start, all in one round
 //!   trip. The lock lives only while the database runs that statement: no caller ever sleeps
@@ -18,8 +24,7 @@
 //!   admission never waits for a disk flush.
 //! - **The database's clock only.** Starts, the window and the pause are all measured by
 //!   `clock_timestamp()`, so clock skew between instances cannot matter. The window is 1 s
-//!   plus [`JITTER_MARGIN`]: a call is stamped before it leaves, and two calls stamped a window
-//!   apart can arrive at CMR closer together by however much their trips differ.
+//!   plus [`JITTER_MARGIN`], for CMR's own timing of arrivals.
 //! - **Waiting happens here, not in the database.** When the window is full the statement
 //!   answers how long until a start leaves it; the caller sleeps that long without a
 //!   connection and asks again, or is refused at once ([`Busy`]) when that would pass its
@@ -37,15 +42,18 @@
 //! - **Fail closed.** If the database cannot answer before the deadline, the call is refused
 //!   as busy rather than sent outside the budget (sessions need the database anyway).
 
-use cmr::client::{BoxFuture, Busy, Priority, SharedBudget};
+use cmr::client::{BoxFuture, Busy, Priority, SharedBudget, Ticket};
 use sqlx::PgPool;
 use std::time::Duration;
 use tokio::sync::Mutex;
 use tokio::time::Instant;
 
-/// How much longer than a second the window is: covers the difference in time between stamping
-/// a call here and its arrival at CMR, from one call to another (loopback or one data centre).
+/// How much longer than a second the window is: a margin for how CMR times arrivals.
 pub const JITTER_MARGIN: Duration = Duration::from_millis(50);
+
+/// A call whose end was never recorded (its process died mid-call) stops counting this long
+/// after its admission: longer than the client's longest call (connect plus request timeout).
+pub const LONGEST_CALL: Duration = Duration::from_secs(30);
 
 /// How long past its turn a waiting interactive caller keeps background work out: the time it
 /// needs to wake up and ask again.
@@ -89,7 +97,7 @@ impl PgBudget {
 
     /// Waits until a call of this priority may start, or refuses at once when that would be
     /// after `deadline` (or the database cannot tell in time). Cancellation-safe.
-    pub async fn admit_by(&self, deadline: Instant, priority: Priority) -> Result<(), Busy> {
+    pub async fn admit_by(&self, deadline: Instant, priority: Priority) -> Result<Ticket, Busy> {
         let (line, limit) = match priority {
             Priority::Interactive => (&self.interactive, self.rate),
             Priority::Background => (&self.background, background_limit(self.rate)),
@@ -102,7 +110,8 @@ impl PgBudget {
         };
         loop {
             let wait = match tokio::time::timeout_at(deadline, self.ask(priority, limit)).await {
-                Ok(Ok(wait)) => wait,
+                Ok(Ok((_, Some(call)))) => return Ok(self.ticket(call)),
+                Ok(Ok((wait, None))) => wait,
                 Ok(Err(err)) => {
                     tracing::warn!(error = %err, "the shared CMR budget cannot be read; call not sent");
                     return Err(Busy {
@@ -117,7 +126,8 @@ impl PgBudget {
                 }
             };
             if wait.is_zero() {
-                return Ok(());
+                // Admitted without pacing (a rate of 0): nothing to count.
+                return Ok(Ticket::untracked());
             }
             let next = Instant::now() + wait;
             if next > deadline {
@@ -127,17 +137,43 @@ impl PgBudget {
         }
     }
 
-    /// One admission attempt: zero when admitted (the start is recorded), else how long until
-    /// a start could be.
-    async fn ask(&self, priority: Priority, limit: u32) -> Result<Duration, sqlx::Error> {
-        let wait_ms: f64 = sqlx::query_scalar("SELECT cmr_budget_admit($1, $2, $3, $4)")
-            .bind(priority == Priority::Interactive)
-            .bind(i32::try_from(limit).unwrap_or(i32::MAX))
-            .bind(millis(self.window))
-            .bind(millis(CLAIM))
-            .fetch_one(&self.db)
-            .await?;
-        Ok(Duration::from_secs_f64(wait_ms.max(0.0) / 1000.0))
+    /// One admission attempt: the call's id when admitted (it is recorded), else how long
+    /// until it is worth asking again.
+    async fn ask(
+        &self,
+        priority: Priority,
+        limit: u32,
+    ) -> Result<(Duration, Option<i64>), sqlx::Error> {
+        let (wait_ms, call): (f64, Option<i64>) =
+            sqlx::query_as("SELECT wait_ms, call_id FROM cmr_budget_admit($1, $2, $3, $4, $5)")
+                .bind(priority == Priority::Interactive)
+                .bind(i32::try_from(limit).unwrap_or(i32::MAX))
+                .bind(millis(self.window))
+                .bind(millis(CLAIM))
+                .bind(millis(LONGEST_CALL))
+                .fetch_one(&self.db)
+                .await?;
+        Ok((Duration::from_secs_f64(wait_ms.max(0.0) / 1000.0), call))
+    }
+
+    /// The ticket of admitted call `call`: dropping it records the call's end, off the
+    /// caller's path (a failure to record leaves the call counting until [`LONGEST_CALL`]).
+    fn ticket(&self, call: i64) -> Ticket {
+        let db = self.db.clone();
+        Ticket::on_drop(move || {
+            let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+                return;
+            };
+            runtime.spawn(async move {
+                let over = sqlx::query("SELECT cmr_budget_call_over($1)")
+                    .bind(call)
+                    .execute(&db)
+                    .await;
+                if let Err(err) = over {
+                    tracing::warn!(error = %err, "a CMR call's end could not be recorded");
+                }
+            });
+        })
     }
 
     /// Holds every instance back for `pause` from now (by the database's clock).
@@ -151,7 +187,7 @@ impl PgBudget {
 }
 
 impl SharedBudget for PgBudget {
-    fn admit(&self, deadline: Instant, priority: Priority) -> BoxFuture<'_, Result<(), Busy>> {
+    fn admit(&self, deadline: Instant, priority: Priority) -> BoxFuture<'_, Result<Ticket, Busy>> {
         Box::pin(self.admit_by(deadline, priority))
     }
 

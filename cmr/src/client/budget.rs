@@ -51,16 +51,53 @@ pub fn current_priority() -> Priority {
         .unwrap_or(Priority::Interactive)
 }
 
+/// What an admitted call holds while it is under way. Dropping it (the answer is in, the
+/// call failed, or its caller gave up) tells the budget the call is over: CMR counts a call when
+/// it arrives, which is some time between its admission and its answer, so a budget that
+/// counts each call until a window after its answer holds under any delay in between (a busy
+/// machine, a slow network).
+pub struct Ticket(Option<Box<dyn FnOnce() + Send>>);
+
+impl Ticket {
+    /// Nothing to tell when the call is over.
+    pub fn untracked() -> Ticket {
+        Ticket(None)
+    }
+
+    /// Runs `over` when the call is over (it must not block: spawn any I/O).
+    pub fn on_drop(over: impl FnOnce() + Send + 'static) -> Ticket {
+        Ticket(Some(Box::new(over)))
+    }
+}
+
+impl Drop for Ticket {
+    fn drop(&mut self) {
+        if let Some(over) = self.0.take() {
+            over();
+        }
+    }
+}
+
+impl fmt::Debug for Ticket {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(if self.0.is_some() {
+            "Ticket"
+        } else {
+            "Ticket(untracked)"
+        })
+    }
+}
+
 /// A call budget shared by every process that uses the same CMR key.
 ///
 /// Implementations must be cancellation-safe: a caller that drops the future returned by
-/// [`SharedBudget::admit`] (it gave up) may leave behind the start it recorded, if it was
-/// admitted, and nothing else — no reservation, no lock.
+/// [`SharedBudget::admit`] (it gave up) may leave behind the call it recorded, if it was
+/// admitted, and nothing that outlasts the longest call — no reservation, no lock.
 pub trait SharedBudget: fmt::Debug + Send + Sync + 'static {
     /// Resolves once a call of this `priority` may be sent, or refuses with [`Busy`] (nothing
     /// may be sent) when that would be after `deadline`. Admitting counts the call against the
-    /// budget.
-    fn admit(&self, deadline: Instant, priority: Priority) -> BoxFuture<'_, Result<(), Busy>>;
+    /// budget until its [`Ticket`] is dropped and a window more.
+    fn admit(&self, deadline: Instant, priority: Priority) -> BoxFuture<'_, Result<Ticket, Busy>>;
 
     /// CMR answered 429: no call from any instance starts for `pause` from now. Failures are
     /// the implementation's to log; the caller goes on either way.

@@ -14,7 +14,7 @@ use reqwest::Method;
 use serde::Serialize;
 use tokio::time::Instant;
 
-use super::budget::{current_priority, Busy, Priority};
+use super::budget::{current_priority, Busy, Priority, Ticket};
 use super::envelope::{self, Answer, Paging};
 use super::rate_limit::{parse_retry_after, DEFAULT_PAUSE, MAX_PAUSE};
 use super::{CallStat, CmrClient, CmrError, API_KEY_HEADER};
@@ -203,25 +203,30 @@ impl CmrClient {
         let mut attempt = 1;
         let mut failed: Option<CmrError> = None;
         loop {
-            if let Err(busy) = self.take_turn(last_turn, priority).await {
-                tracing::info!(
-                    method = %call.method,
-                    path = call.path,
-                    attempt,
-                    ?priority,
-                    "no rate-limit turn in time (or the queue is full); not sent"
-                );
-                // A retry that cannot get a turn ends with the failure that called for it.
-                return Err(failed.unwrap_or(CmrError::Busy {
-                    retry_after: busy.retry_after,
-                }));
-            }
+            let ticket = match self.take_turn(last_turn, priority).await {
+                Ok(ticket) => ticket,
+                Err(busy) => {
+                    tracing::info!(
+                        method = %call.method,
+                        path = call.path,
+                        attempt,
+                        ?priority,
+                        "no rate-limit turn in time (or the queue is full); not sent"
+                    );
+                    // A retry that cannot get a turn ends with the failure that called for it.
+                    return Err(failed.unwrap_or(CmrError::Busy {
+                        retry_after: busy.retry_after,
+                    }));
+                }
+            };
             let started = Instant::now();
             *progress.lock().unwrap_or_else(PoisonError::into_inner) = Progress {
                 let_through: true,
                 in_flight: Some(started),
             };
             let result = self.attempt(call, url.clone()).await;
+            // The answer is in (or none will come): the shared budget counts from now.
+            drop(ticket);
             progress
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)
@@ -271,11 +276,11 @@ impl CmrClient {
     /// This process's limiter first (its queue keeps arrival order, deadlines and cancellation),
     /// then the budget shared with the other instances, if any. Either may refuse: nothing is
     /// sent then.
-    async fn take_turn(&self, last_turn: Instant, priority: Priority) -> Result<(), Busy> {
+    async fn take_turn(&self, last_turn: Instant, priority: Priority) -> Result<Ticket, Busy> {
         self.inner.limiter.acquire(last_turn).await?;
         match &self.inner.config.shared_budget {
             Some(budget) => budget.admit(last_turn, priority).await,
-            None => Ok(()),
+            None => Ok(Ticket::untracked()),
         }
     }
 

@@ -30,7 +30,9 @@ mod users;
 mod wallet;
 
 pub use api_key::ApiKey;
-pub use budget::{current_priority, in_background, BoxFuture, Busy, Priority, SharedBudget};
+pub use budget::{
+    current_priority, in_background, BoxFuture, Busy, Priority, SharedBudget, Ticket,
+};
 pub use error::CmrError;
 
 use rate_limit::RateLimiter;

@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use cmr::client::{in_background, BoxFuture, Busy, Priority, SharedBudget};
+use cmr::client::{in_background, BoxFuture, Busy, Priority, SharedBudget, Ticket};
 use cmr::types::{NewUser, UserListQuery};
 use cmr::{ApiKey, ClientConfig, CmrClient, CmrError};
 
@@ -479,7 +479,7 @@ impl SharedBudget for FakeBudget {
         &self,
         _deadline: tokio::time::Instant,
         priority: Priority,
-    ) -> BoxFuture<'_, Result<(), Busy>> {
+    ) -> BoxFuture<'_, Result<Ticket, Busy>> {
         Box::pin(async move {
             if self.refuse.load(Ordering::SeqCst) {
                 return Err(Busy {
@@ -487,7 +487,7 @@ impl SharedBudget for FakeBudget {
                 });
             }
             self.admitted.lock().unwrap().push(priority);
-            Ok(())
+            Ok(Ticket::untracked())
         })
     }
 

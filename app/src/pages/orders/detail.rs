@@ -3,7 +3,7 @@
 //! CMR has the final word, with what it produced.
 
 use super::list::state_badge;
-use super::{get_order, order_status, ApproveOrder, ConfirmOrder};
+use super::{check_order, get_order, order_status, ApproveOrder, ConfirmOrder};
 use crate::components::alert::{Alert, ErrorAlert};
 use crate::components::badge::StatusBadge;
 use crate::components::confirm::PaidConfirm;
@@ -58,7 +58,12 @@ fn LiveOrder(first: OrderView) -> impl IntoView {
         }
         checking.set(true);
         leptos::task::spawn_local(async move {
-            match order_status(id, forced).await {
+            let answer = if forced {
+                check_order(id).await
+            } else {
+                order_status(id).await
+            };
+            match answer {
                 Ok(view) => {
                     current.set(view);
                     check_error.set(None);

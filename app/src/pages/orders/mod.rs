@@ -34,13 +34,22 @@ pub async fn get_order(id: i64) -> Result<OrderView, AppError> {
     orders::view(&ctx::state(), &staff, id).await
 }
 
-/// The order page's polling: asks CMR when it is this order's turn (backoff shared by every
-/// viewer), or at once when staff press "Check status now" (`force`).
+/// The order page's polling: asks CMR when it is this order's turn (the backoff is shared by
+/// every viewer and instance), else reads the database.
 #[server(prefix = "/api", endpoint = "orders/status")]
-pub async fn order_status(id: i64, force: bool) -> Result<OrderView, AppError> {
+pub async fn order_status(id: i64) -> Result<OrderView, AppError> {
     let staff = require_role(Role::Viewer).await?;
     let state = ctx::state();
-    orders::follow(&state, id, force).await?;
+    orders::follow(&state, id, false).await?;
+    orders::view(&state, &staff, id).await
+}
+
+/// "Check status now": asks CMR at once (at most every two seconds per order).
+#[server(prefix = "/api", endpoint = "orders/check")]
+pub async fn check_order(id: i64) -> Result<OrderView, AppError> {
+    let staff = require_role(Role::Viewer).await?;
+    let state = ctx::state();
+    orders::follow(&state, id, true).await?;
     orders::view(&state, &staff, id).await
 }
 

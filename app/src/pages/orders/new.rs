@@ -151,13 +151,13 @@ fn OrderFormView(form: OrderForm) -> impl IntoView {
             <ErrorAlert error />
             <fieldset>
                 <legend>"What to order"</legend>
-                <label class="check">
+                <label class="checkbox">
                     <input type="radio" name="kind" value="new_domains"
                         prop:checked=move || kind.get() == OrderKind::NewDomains
                         on:change=move |_| kind.set(OrderKind::NewDomains) />
                     " New domains with mailboxes"
                 </label>
-                <label class="check">
+                <label class="checkbox">
                     <input type="radio" name="kind" value="more_mailboxes" disabled=!has_domains
                         prop:checked=move || kind.get() == OrderKind::MoreMailboxes
                         on:change=move |_| kind.set(OrderKind::MoreMailboxes) />
@@ -207,7 +207,7 @@ fn OrderFormView(form: OrderForm) -> impl IntoView {
                     <option value="MICROSOFT" selected=move || provider.get() == "MICROSOFT">"Microsoft 365"</option>
                 </select>
             </div>
-            <label class="check">
+            <label class="checkbox">
                 <input type="checkbox" prop:checked=move || auto_renew.get()
                     on:change=move |ev| auto_renew.set(event_target_checked(&ev)) />
                 " Renew the mailbox subscription every month"
