@@ -30,6 +30,10 @@ pub const ORDERS: &str = "/orders";
 pub const ORDERS_EXPORT: &str = "/orders/export.csv";
 pub const MAILBOXES: &str = "/mailboxes";
 pub const SUBSCRIPTIONS: &str = "/subscriptions";
+/// The subscription list as CSV, with the list's tab and search.
+pub const SUBSCRIPTIONS_EXPORT: &str = "/subscriptions/export.csv";
+/// Subscriptions that lapse soon unless someone acts.
+pub const SUBSCRIPTIONS_LAPSING: &str = "/subscriptions?tab=lapsing";
 pub const WALLET: &str = "/wallet";
 /// Every item the dashboard spent wallet money on, as CSV.
 pub const SPEND_EXPORT: &str = "/wallet/spend.csv";

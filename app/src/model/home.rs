@@ -17,6 +17,8 @@ pub struct HomeSummary {
     pub counted_at: Option<i64>,
     /// The domains' expiry radar, from the index (with the counts).
     pub radar: Option<super::domain::Radar>,
+    /// Subscriptions that lapse within 14 days unless someone acts (from the index).
+    pub lapsing: Option<u64>,
     pub recent: Vec<AuditView>,
     pub cmr: Option<CmrHealth>,
     /// When CMR gave the oldest figure shown (Unix seconds); `None` when none could be read.

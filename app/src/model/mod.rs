@@ -18,6 +18,7 @@ pub mod runway;
 pub mod secret;
 pub mod spend;
 pub mod staff;
+pub mod subscription;
 pub mod validate;
 pub mod wallet;
 

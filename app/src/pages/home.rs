@@ -75,6 +75,9 @@ pub fn HomePage() -> impl IntoView {
                             }
                         })}
                         <Figure label="Domains (subscriptions)" value=count(s.subscriptions) href=routes::SUBSCRIPTIONS />
+                        {s.lapsing.map(|n| view! {
+                            <Figure label="Subscriptions lapsing in 14 days" value=Ok(n.to_string().into_any()) href=routes::SUBSCRIPTIONS_LAPSING />
+                        })}
                         <Figure label="Mailboxes" value=count(s.mailboxes) href=routes::MAILBOXES />
                     </div>
                     <section class="card" aria-labelledby="cmr-heading">

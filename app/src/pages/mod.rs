@@ -10,6 +10,7 @@ pub mod not_found;
 pub mod orders;
 pub mod placeholder;
 pub mod staff;
+pub mod subscriptions;
 pub mod wallet;
 
 #[cfg(all(test, feature = "ssr"))]

@@ -27,10 +27,11 @@ pub async fn summary(
         .map_err(db_error)?
     {
         let admin = staff.role.allows(crate::model::Role::Admin);
-        let (wallet, counts, radar, recent) = tokio::join!(
+        let (wallet, counts, radar, lapsing, recent) = tokio::join!(
             super::wallet::summary(state, freshness),
             index::store::counts(&state.db),
             index::store::radar(&state.db),
+            super::subscriptions::lapsing_count(&state.db),
             db::audit::latest(&state.db, 8, admin),
         );
         let counts = counts.map_err(db_error)?;
@@ -47,6 +48,7 @@ pub async fn summary(
             domains: count(counts.domains).ok(),
             counted_at: Some(counted_at),
             radar: Some(radar),
+            lapsing: Some(u64::try_from(lapsing.map_err(db_error)?).unwrap_or_default()),
             recent: recent?,
             cmr: health(state),
         });
@@ -111,6 +113,7 @@ pub async fn summary(
         domains: None,
         counted_at: None,
         radar: None,
+        lapsing: None,
         recent: recent?,
         cmr: health(state),
     })

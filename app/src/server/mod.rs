@@ -24,6 +24,7 @@ pub mod router;
 pub mod staff;
 pub mod startup;
 pub mod state;
+pub mod subscriptions;
 pub mod wallet;
 pub mod webhooks;
 

@@ -78,6 +78,10 @@ pub fn build(state: AppState, store: FinalStore, leptos_options: LeptosOptions) 
             get(export_orders).with_state(state.clone()),
         )
         .route(
+            crate::routes::SUBSCRIPTIONS_EXPORT,
+            get(export_subscriptions).with_state(state.clone()),
+        )
+        .route(
             crate::routes::SPEND_EXPORT,
             get(export_spend).with_state(state.clone()),
         )
@@ -152,6 +156,30 @@ async fn export_orders(
     };
     match super::orders::export_csv(&state, &filter).await {
         Ok(csv) => super::csv::download(&format!("orders-{}.csv", state.clock.now().date()), csv),
+        Err(err) => super::auth::guard::error_response(&err),
+    }
+}
+
+/// `GET /subscriptions/export.csv`: the subscription list's tab and search, as CSV.
+async fn export_subscriptions(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    axum::Extension(CurrentStaff(staff)): axum::Extension<CurrentStaff>,
+    axum::extract::Query(params): axum::extract::Query<std::collections::HashMap<String, String>>,
+) -> axum::response::Response {
+    if staff.is_none() {
+        return super::auth::guard::error_response(&crate::error::AppError::Unauthorized);
+    }
+    let param = |name: &str| params.get(name).cloned().unwrap_or_default();
+    let filter = crate::model::subscription::SubscriptionFilter {
+        tab: crate::model::subscription::SubscriptionTab::parse(&param("tab")),
+        q: param("q"),
+        page: 1,
+    };
+    match super::subscriptions::export_csv(&state, filter).await {
+        Ok(csv) => super::csv::download(
+            &format!("subscriptions-{}.csv", state.clock.now().date()),
+            csv,
+        ),
         Err(err) => super::auth::guard::error_response(&err),
     }
 }
