@@ -86,6 +86,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/orders") view=pages::orders::OrdersPage ssr=SsrMode::Async />
                     <Route path=path!("/orders/:id") view=pages::orders::OrderPage ssr=SsrMode::Async />
                     <Route path=path!("/subscriptions") view=pages::subscriptions::SubscriptionsPage ssr=SsrMode::Async />
+                    <Route path=path!("/subscriptions/renew") view=pages::subscriptions::RenewSubscriptionPage ssr=SsrMode::Async />
                     <Route path=path!("/wallet") view=pages::wallet::WalletPage ssr=SsrMode::Async />
                     <Route path=path!("/staff") view=pages::staff::StaffPage ssr=SsrMode::Async />
                     <Route

@@ -32,6 +32,8 @@ pub const MAILBOXES: &str = "/mailboxes";
 pub const SUBSCRIPTIONS: &str = "/subscriptions";
 /// The subscription list as CSV, with the list's tab and search.
 pub const SUBSCRIPTIONS_EXPORT: &str = "/subscriptions/export.csv";
+/// The renewal review of the subscription in its `s` query value.
+pub const SUBSCRIPTIONS_RENEW: &str = "/subscriptions/renew";
 /// Subscriptions that lapse soon unless someone acts.
 pub const SUBSCRIPTIONS_LAPSING: &str = "/subscriptions?tab=lapsing";
 pub const WALLET: &str = "/wallet";
@@ -125,6 +127,11 @@ pub fn order(id: i64) -> String {
 /// A new order for a customer.
 pub fn new_order(customer_id: &str) -> String {
     format!("{}/orders/new", customer(customer_id))
+}
+
+/// The renewal review of one subscription.
+pub fn subscription_renew(id: &str) -> String {
+    format!("{SUBSCRIPTIONS_RENEW}?s={}", encode(id))
 }
 
 /// The renewal review of `names`.

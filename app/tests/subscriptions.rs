@@ -215,6 +215,8 @@ async fn every_subscription_function_refuses_a_call_without_a_session(db: PgPool
         "/api/subscriptions/list",
         "/api/subscriptions/auto_renew",
         "/api/subscriptions/cancel",
+        "/api/subscriptions/renewal_quote",
+        "/api/subscriptions/renew",
     ] {
         assert_eq!(
             app.call(path, None, &[("id", "x")]).await.status,
@@ -223,4 +225,203 @@ async fn every_subscription_function_refuses_a_call_without_a_session(db: PgPool
         );
     }
     assert_ne!(app.get("/subscriptions/export.csv", None).await.status, 200);
+}
+
+// ---- renewing (paid) ----------------------------------------------------------------------
+
+use app::model::subscription::SubscriptionQuote;
+
+async fn form_key(app: &TestApp, cookie: &str) -> String {
+    ok(&app.call("/api/forms/key", Some(cookie), &[]).await)
+}
+
+async fn quote(app: &TestApp, cookie: &str, id: &str) -> SubscriptionQuote {
+    ok(&app
+        .call(
+            "/api/subscriptions/renewal_quote",
+            Some(cookie),
+            &[("id", id)],
+        )
+        .await)
+}
+
+async fn renew(app: &TestApp, cookie: &str, id: &str, total: i64, key: &str) -> Answer {
+    let total = total.to_string();
+    app.call(
+        "/api/subscriptions/renew",
+        Some(cookie),
+        &[
+            ("request[id]", id),
+            ("request[total_cents]", &total),
+            ("request[idempotency_key]", key),
+        ],
+    )
+    .await
+}
+
+fn renewals(app: &TestApp) -> usize {
+    cmr_calls(app, "/subscriptions/renew-subscriptions")
+}
+
+/// An active subscription whose domain is active (renewable).
+async fn renewable(app: &TestApp, cookie: &str) -> (String, SubscriptionQuote) {
+    for row in list(app, cookie, SubscriptionTab::Active, "").await.rows {
+        let q = quote(app, cookie, &row.id).await;
+        if q.blocked.is_none() {
+            return (row.id, q);
+        }
+    }
+    panic!("the seed has a renewable subscription");
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_renewal_is_sent_once_per_form_and_once_per_period(db: PgPool) {
+    let app = ready(&db).await;
+    let admin = signed_in(&app, Role::Admin).await;
+    let (id, q) = renewable(&app, &admin).await;
+    let price = q.price.value.cents();
+    assert!(price > 0);
+    let before = app.sandbox.control.wallet_balance().cents();
+    let key = form_key(&app, &admin).await;
+
+    let first = renew(&app, &admin, &id, price, &key).await;
+    assert!(first.is_ok(), "{}", first.body);
+    let again = renew(&app, &admin, &id, price, &key).await;
+    assert!(
+        again.is_ok(),
+        "a repeat of the form replays: {}",
+        again.body
+    );
+    assert_eq!(renewals(&app), 1);
+    assert_eq!(app.sandbox.control.wallet_balance().cents(), before - price);
+
+    // Another form (a second tab) for the same period is refused before CMR is asked.
+    let other = form_key(&app, &admin).await;
+    let second = renew(&app, &admin, &id, price, &other).await;
+    assert_eq!(second.status, 409, "{}", second.body);
+    assert_eq!(renewals(&app), 1);
+    assert_eq!(app.sandbox.control.wallet_balance().cents(), before - price);
+    let spent: i64 = sqlx::query_scalar(
+        "SELECT sum(amount_cents)::int8 FROM spend_log WHERE action = 'subscription.renew'",
+    )
+    .fetch_one(&db)
+    .await
+    .unwrap();
+    assert_eq!(spent, price);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_subscription_whose_domain_is_in_its_grace_period_is_refused_before_cmr(db: PgPool) {
+    let app = ready(&db).await;
+    let admin = signed_in(&app, Role::Admin).await;
+    let past_due = list(&app, &admin, SubscriptionTab::PastDue, "").await.rows;
+    let graced = app
+        .sandbox
+        .control
+        .domains()
+        .into_iter()
+        .filter(|d| d.status.as_str() == "GRACE_PERIOD")
+        .map(|d| d.domain_name)
+        .collect::<Vec<_>>();
+    let row = past_due
+        .iter()
+        .find(|r| graced.contains(&r.domain))
+        .expect("a past-due subscription on a grace-period domain");
+    let q = quote(&app, &admin, &row.id).await;
+    assert!(
+        q.blocked
+            .as_deref()
+            .unwrap()
+            .contains("renew the domain first"),
+        "{q:?}"
+    );
+    let key = form_key(&app, &admin).await;
+    let refused = renew(&app, &admin, &row.id, q.price.value.cents(), &key).await;
+    assert_eq!(refused.status, 409, "{}", refused.body);
+    assert!(refused.body.contains("GRACE_PERIOD"), "{}", refused.body);
+    assert_eq!(renewals(&app), 0);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn editors_and_short_wallets_renew_nothing(db: PgPool) {
+    let app = ready(&db).await;
+    let admin = signed_in(&app, Role::Admin).await;
+    let editor = signed_in(&app, Role::Editor).await;
+    let (id, q) = renewable(&app, &admin).await;
+    let price = q.price.value.cents();
+    let key = form_key(&app, &editor).await;
+    assert_eq!(renew(&app, &editor, &id, price, &key).await.status, 403);
+    assert_eq!(
+        app.call(
+            "/api/subscriptions/renewal_quote",
+            Some(&editor),
+            &[("id", &id)]
+        )
+        .await
+        .status,
+        403
+    );
+
+    app.sandbox
+        .control
+        .set_wallet_balance(cmr::types::Money::from_cents(price - 1));
+    let key = form_key(&app, &admin).await;
+    let short = renew(&app, &admin, &id, price, &key).await;
+    assert_eq!(short.status, 409, "{}", short.body);
+    assert!(short.body.contains("Top up the wallet"), "{}", short.body);
+    assert_eq!(renewals(&app), 0);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_lost_answer_is_settled_by_a_fresh_read_and_never_resent(db: PgPool) {
+    let app = ready(&db).await;
+    let admin = signed_in(&app, Role::Admin).await;
+    app.sandbox
+        .control
+        .set_timings(cmr_sandbox::LifecycleTimings::uniform(
+            std::time::Duration::from_secs(600),
+        ));
+    let (id, q) = renewable(&app, &admin).await;
+    let price = q.price.value.cents();
+    let before = app.sandbox.control.wallet_balance().cents();
+    app.sandbox
+        .control
+        .drop_after_apply("/subscriptions/renew-subscriptions", 1);
+    let key = form_key(&app, &admin).await;
+    let answer = renew(&app, &admin, &id, price, &key).await;
+    // CMR applied it; the re-read shows RENEWING, so it counts as queued.
+    assert!(answer.is_ok(), "{}", answer.body);
+    let retry = renew(&app, &admin, &id, price, &form_key(&app, &admin).await).await;
+    assert!(!retry.is_ok());
+    assert_eq!(renewals(&app), 1);
+    assert_eq!(app.sandbox.control.wallet_balance().cents(), before - price);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn two_admins_renewing_the_same_period_at_once_send_one_call(db: PgPool) {
+    let app = ready(&db).await;
+    let first = signed_in(&app, Role::Admin).await;
+    app.staff("second@example.com", Role::Admin).await;
+    let second = app.sign_in("second@example.com", PASSWORD).await;
+    let (id, q) = renewable(&app, &first).await;
+    let price = q.price.value.cents();
+    let before = app.sandbox.control.wallet_balance().cents();
+    app.sandbox.control.set_latency(
+        Some("/subscriptions/renew-subscriptions"),
+        std::time::Duration::from_millis(300),
+    );
+    let (k1, k2) = (form_key(&app, &first).await, form_key(&app, &second).await);
+    let (a, b) = tokio::join!(
+        renew(&app, &first, &id, price, &k1),
+        renew(&app, &second, &id, price, &k2)
+    );
+    assert_eq!(
+        [&a, &b].iter().filter(|r| r.is_ok()).count(),
+        1,
+        "{} / {}",
+        a.body,
+        b.body
+    );
+    assert_eq!(renewals(&app), 1);
+    assert_eq!(app.sandbox.control.wallet_balance().cents(), before - price);
 }

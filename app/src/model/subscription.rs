@@ -146,6 +146,28 @@ pub struct SubscriptionList {
     pub can_cancel: bool,
 }
 
+/// The live review of renewing one subscription: CMR's price now and the wallet now.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SubscriptionQuote {
+    pub row: SubscriptionRow,
+    /// Mailboxes × price per mailbox, as CMR states them now.
+    pub price: Amount,
+    pub balance: Amount,
+    pub after: Option<Amount>,
+    /// Why it cannot be renewed now (CMR's own rules, or a short wallet); `None` when it can.
+    pub blocked: Option<String>,
+    pub fetched_at: i64,
+}
+
+/// What an admin confirmed: this subscription, for this price (cents), under the form's key.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SubscriptionRenewal {
+    pub id: String,
+    pub total_cents: i64,
+    pub idempotency_key: String,
+}
+
 /// What a bulk auto-renew change did, per subscription.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AutoRenewOutcome {

@@ -65,6 +65,7 @@ pub async fn claim(
 }
 
 /// How the call under a key ended.
+#[derive(Debug, Clone)]
 pub enum Finish {
     /// With what a repeat is answered.
     Done(Value),

@@ -1,6 +1,11 @@
 //! Subscriptions: the partner-wide list (from the partner index, with status tabs, search, the
 //! "lapsing soon" view and a CSV), auto-renew on or off (one or many), and cancellation. Each
-//! change is one audited CMR call, and the index is updated from CMR's answer.
+//! change is one audited CMR call, and the index is updated from CMR's answer. Renewing (paid)
+//! is in `renew`.
+
+mod renew;
+
+pub use renew::{quote as renewal_quote, renew};
 
 use super::audit::{Change, Target};
 use super::errors::internal;

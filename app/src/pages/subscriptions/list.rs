@@ -1,7 +1,8 @@
 //! `/subscriptions`: every subscription of the partner (from the partner index), by status tab
 //! and with the "lapsing soon" view, searchable by customer or domain, exported as CSV;
-//! editors turn auto-renew on or off for the ticked rows, admins cancel one (typed).
+//! editors turn auto-renew on or off for the ticked rows, admins renew or cancel one.
 
+use super::{list_subscriptions, CancelSubscription, SetSubscriptionAutoRenew};
 use crate::components::alert::ErrorAlert;
 use crate::components::badge::StatusBadge;
 use crate::components::confirm::{ConfirmPanel, TypedConfirm};
@@ -10,9 +11,8 @@ use crate::components::money::Money;
 use crate::components::pager::Pager;
 use crate::components::relative_time::RelativeTime;
 use crate::components::table::{Column, Row, Table, TableLoading};
-use crate::error::AppError;
 use crate::model::subscription::{
-    AutoRenewOutcome, SubscriptionFilter, SubscriptionList, SubscriptionRow, SubscriptionTab,
+    SubscriptionFilter, SubscriptionList, SubscriptionRow, SubscriptionTab,
 };
 use crate::routes;
 use leptos::prelude::*;
@@ -20,33 +20,6 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 use std::collections::BTreeSet;
-
-#[cfg(feature = "ssr")]
-use crate::{
-    model::Role,
-    server::{ctx, require_role, subscriptions},
-};
-
-#[server(prefix = "/api", endpoint = "subscriptions/list")]
-pub async fn list_subscriptions(filter: SubscriptionFilter) -> Result<SubscriptionList, AppError> {
-    let staff = require_role(Role::Viewer).await?;
-    subscriptions::list(&ctx::state(), &staff, filter).await
-}
-
-#[server(prefix = "/api", endpoint = "subscriptions/auto_renew")]
-pub async fn set_subscription_auto_renew(
-    ids: Vec<String>,
-    on: bool,
-) -> Result<AutoRenewOutcome, AppError> {
-    let staff = require_role(Role::Editor).await?;
-    subscriptions::set_auto_renew(&ctx::state(), &staff, &ids, on).await
-}
-
-#[server(prefix = "/api", endpoint = "subscriptions/cancel")]
-pub async fn cancel_subscription(id: String, confirm_domain: String) -> Result<(), AppError> {
-    let staff = require_role(Role::Admin).await?;
-    subscriptions::cancel(&ctx::state(), &staff, &id, &confirm_domain).await
-}
 
 const COLUMNS: [Column; 7] = [
     Column::new("Domain"),
@@ -158,7 +131,7 @@ fn SubscriptionTable(
         columns.insert(0, Column::new("Choose"));
     }
     if can_cancel {
-        columns.push(Column::new("Cancel"));
+        columns.push(Column::new("Actions"));
     }
     let rows = list
         .rows
@@ -241,9 +214,16 @@ fn row(
         );
     }
     if can_cancel {
+        let renewable = matches!(s.status.as_str(), "ACTIVE" | "PAST_DUE");
         let open = !matches!(s.status.as_str(), "CANCELLED" | "EXPIRED");
+        let renew = routes::subscription_renew(&s.id);
+        let label = format!("Renew the subscription of {}…", s.domain);
         cells.push(if open {
-            view! { <CancelPanel id=s.id.clone() domain=s.domain.clone() mailboxes=s.mailboxes changed /> }.into_any()
+            view! {
+                {renewable.then(|| view! { <A href=renew attr:aria-label=label>"Renew…"</A> })}
+                <CancelPanel id=s.id.clone() domain=s.domain.clone() mailboxes=s.mailboxes changed />
+            }
+            .into_any()
         } else {
             "—".into_any()
         });
