@@ -85,6 +85,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/index-status") view=pages::index::IndexStatusPage ssr=SsrMode::Async />
                     <Route path=path!("/orders") view=pages::orders::OrdersPage ssr=SsrMode::Async />
                     <Route path=path!("/orders/:id") view=pages::orders::OrderPage ssr=SsrMode::Async />
+                    <Route path=path!("/mailboxes") view=pages::mailboxes::MailboxesPage ssr=SsrMode::Async />
+                    <Route path=path!("/mailboxes/:id") view=pages::mailboxes::MailboxPage ssr=SsrMode::Async />
                     <Route path=path!("/subscriptions") view=pages::subscriptions::SubscriptionsPage ssr=SsrMode::Async />
                     <Route path=path!("/subscriptions/renew") view=pages::subscriptions::RenewSubscriptionPage ssr=SsrMode::Async />
                     <Route path=path!("/wallet") view=pages::wallet::WalletPage ssr=SsrMode::Async />

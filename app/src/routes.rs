@@ -119,6 +119,11 @@ pub fn domain_dns(name: &str) -> String {
     format!("{}/dns", domain(name))
 }
 
+/// A mailbox's page.
+pub fn mailbox(id: &str) -> String {
+    format!("{MAILBOXES}/{}", encode(id))
+}
+
 /// The dashboard's record of an order.
 pub fn order(id: i64) -> String {
     format!("{ORDERS}/{id}")

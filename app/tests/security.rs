@@ -227,6 +227,7 @@ async fn every_area_in_the_route_table_is_guarded_and_served(db: PgPool) {
             app::routes::SEARCH,
             app::routes::DOMAINS,
             app::routes::ORDERS,
+            app::routes::MAILBOXES,
             app::routes::SUBSCRIPTIONS,
             app::routes::WALLET,
             app::routes::STAFF,

@@ -9,6 +9,7 @@ pub mod domain;
 pub mod geo;
 pub mod home;
 pub mod index;
+pub mod mailbox;
 pub mod money;
 pub mod order;
 pub mod profile;

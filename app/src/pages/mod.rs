@@ -6,6 +6,7 @@ pub mod domains;
 pub mod geo;
 pub mod home;
 pub mod index;
+pub mod mailboxes;
 pub mod not_found;
 pub mod orders;
 pub mod placeholder;

@@ -16,6 +16,7 @@ pub mod geo;
 pub mod home;
 pub mod http;
 pub mod index;
+pub mod mailboxes;
 pub mod mutation;
 pub mod orders;
 pub mod reads;
