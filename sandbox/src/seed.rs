@@ -432,6 +432,7 @@ fn seed_workspace(
             created: period_start,
             provisioning_since: None,
             order_id: None,
+            pending_update: None,
         });
     }
 }

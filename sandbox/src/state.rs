@@ -123,6 +123,19 @@ pub(crate) struct MailboxRec {
     pub provisioning_since: Option<Instant>,
     /// The order that created it (`None` for seeded mailboxes); `mailbox.created` names it.
     pub order_id: Option<String>,
+    /// A profile change CMR accepted ("will update shortly"), applied one mailbox step later.
+    pub pending_update: Option<MailboxChange>,
+}
+
+/// Profile fields a mailbox update changes (`None`: unchanged), and since when it waits.
+#[derive(Clone, Debug)]
+pub(crate) struct MailboxChange {
+    pub since: Instant,
+    pub user_name: Option<String>,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    /// `Some(None)`: remove the picture.
+    pub picture: Option<Option<String>>,
 }
 
 pub(crate) struct SubscriptionRec {
@@ -335,6 +348,38 @@ impl World {
             }
         }
         for mailbox in &mut self.mailboxes {
+            let due = mailbox
+                .pending_update
+                .as_ref()
+                .is_some_and(|c| now >= c.since + t.mailbox_step);
+            if let Some(change) = due.then(|| mailbox.pending_update.take()).flatten() {
+                let mut updated = serde_json::Map::new();
+                if let Some(v) = change.user_name {
+                    updated.insert("userName".into(), v.clone().into());
+                    mailbox.user_name = v;
+                }
+                if let Some(v) = change.first_name {
+                    updated.insert("firstName".into(), v.clone().into());
+                    mailbox.first_name = v;
+                }
+                if let Some(v) = change.last_name {
+                    updated.insert("lastName".into(), v.clone().into());
+                    mailbox.last_name = v;
+                }
+                if let Some(v) = change.picture {
+                    updated.insert("profilePicture".into(), v.clone().into());
+                    mailbox.profile_picture = v;
+                }
+                outbox.push((
+                    "mailbox.updated",
+                    serde_json::json!({
+                        "userId": mailbox.user_id,
+                        "mailboxId": mailbox.id,
+                        "email": format!("{}@{}", mailbox.user_name, mailbox.domain),
+                        "updatedFields": updated,
+                    }),
+                ));
+            }
             let Some(since) = mailbox.provisioning_since else {
                 continue;
             };

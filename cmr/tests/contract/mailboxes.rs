@@ -115,8 +115,16 @@ async fn updating_one_mailbox_sends_an_object_and_several_send_an_array() {
         single.body.unwrap()["mailboxData"],
         serde_json::json!({"mailboxId": m.mailbox_id, "userName": "renamed.sender", "firstName": "Renée"})
     );
+    // CMR applies it "shortly": the sandbox one mailbox step later.
+    let before = h.client.mailbox(&m.mailbox_id).await.unwrap().data;
+    assert_eq!(before.user_name, m.user_name, "not applied at once");
+    h.control()
+        .set_timings(cmr_sandbox::LifecycleTimings::uniform(
+            std::time::Duration::ZERO,
+        ));
     let after = h.client.mailbox(&m.mailbox_id).await.unwrap().data;
     assert_eq!(after.user_name, "renamed.sender");
+    assert_eq!(after.first_name, "Renée");
     assert_eq!(after.email, format!("renamed.sender@{}", m.domain));
 
     h.control().clear_requests();

@@ -8,8 +8,9 @@ use time::OffsetDateTime;
 use super::input::Input;
 use super::paging::{page_of, pagination};
 use crate::envelope::{ApiError, Done, Outcome};
-use crate::state::{iso, MailboxRec, World};
+use crate::state::{iso, MailboxChange, MailboxRec, World};
 use cmr::types::{ServiceProvider, SubscriptionStatus};
+use tokio::time::Instant;
 
 /// Mailboxes can be removed only earlier than this before the subscription period ends.
 const REMOVAL_CUTOFF: Duration = Duration::from_secs(24 * 3600);
@@ -188,21 +189,26 @@ fn apply_update(
         .get("removeProfilePicture")
         .and_then(Value::as_bool)
         .unwrap_or(false);
+    // CMR answers at once and applies the change a little later ("will update shortly"),
+    // then sends `mailbox.updated`: a change asked while one waits joins it.
     let m = &mut world.mailboxes[index];
-    if let Some(v) = user_name {
-        m.user_name = v;
-    }
-    if let Some(v) = first_name {
-        m.first_name = v;
-    }
-    if let Some(v) = last_name {
-        m.last_name = v;
-    }
-    if remove_picture {
-        m.profile_picture = None;
-    } else if picture.is_some() {
-        m.profile_picture = picture;
-    }
+    let waiting = m.pending_update.take();
+    let (earlier_user, earlier_first, earlier_last, earlier_picture) = match waiting {
+        Some(c) => (c.user_name, c.first_name, c.last_name, c.picture),
+        None => (None, None, None, None),
+    };
+    let picture = if remove_picture {
+        Some(None)
+    } else {
+        picture.map(Some).or(earlier_picture)
+    };
+    m.pending_update = Some(MailboxChange {
+        since: Instant::now(),
+        user_name: user_name.or(earlier_user),
+        first_name: first_name.or(earlier_first),
+        last_name: last_name.or(earlier_last),
+        picture,
+    });
     Ok(())
 }
 

@@ -37,6 +37,21 @@ pub fn MailboxPage() -> impl IntoView {
 #[component]
 fn Mailbox(detail: MailboxDetail, changed: RwSignal<u32>) -> impl IntoView {
     let row = detail.row.clone();
+    // While a rename waits at CMR, look again every few seconds until CMR shows it.
+    if detail.requested.is_some() {
+        Effect::new(move |_| {
+            let handle = set_timeout_with_handle(
+                move || changed.update(|n| *n += 1),
+                std::time::Duration::from_secs(3),
+            )
+            .ok();
+            on_cleanup(move || {
+                if let Some(handle) = handle {
+                    handle.clear();
+                }
+            });
+        });
+    }
     view! {
         <Title text=row.email.clone() />
         <h1>{row.email.clone()} " " <StatusBadge status=row.status.clone() /></h1>

@@ -194,6 +194,7 @@ fn materialize(world: &mut World, user_id: &str, order_id: &str, plan: &OrderPla
                 created: today,
                 provisioning_since: Some(now),
                 order_id: Some(order_id.to_owned()),
+                pending_update: None,
             });
         }
     }
