@@ -29,6 +29,8 @@ pub const ORDERS: &str = "/orders";
 /// The order list as CSV, with the list's tab and search.
 pub const ORDERS_EXPORT: &str = "/orders/export.csv";
 pub const MAILBOXES: &str = "/mailboxes";
+/// The mailbox list as CSV, with the list's search and status.
+pub const MAILBOXES_EXPORT: &str = "/mailboxes/export.csv";
 pub const SUBSCRIPTIONS: &str = "/subscriptions";
 /// The subscription list as CSV, with the list's tab and search.
 pub const SUBSCRIPTIONS_EXPORT: &str = "/subscriptions/export.csv";

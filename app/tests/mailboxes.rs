@@ -94,6 +94,14 @@ async fn the_list_searches_and_filters_the_index(db: PgPool) {
         )
         .await;
     assert_eq!(bad.status, 422);
+
+    let csv = app
+        .get("/mailboxes/export.csv?status=ACTIVE", Some(&viewer))
+        .await;
+    assert_eq!(csv.status, 200);
+    assert!(csv.body.starts_with("mailbox_id,email,"), "{}", csv.body);
+    assert_eq!(csv.body.lines().count() as i64, active.total + 1);
+    assert_ne!(app.get("/mailboxes/export.csv", None).await.status, 200);
 }
 
 #[sqlx::test(migrations = "../migrations")]

@@ -35,6 +35,15 @@ test.describe.serial('subscriptions', () => {
     const serious = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
     expect(serious.map((v) => `${v.id}: ${v.help} (${v.nodes.length})`)).toEqual([]);
 
+    // An admin's renewal review reads CMR's price and the wallet, and waits for a confirmation.
+    await open(page, '/subscriptions?tab=active');
+    await page.getByRole('link', { name: /^Renew the subscription of/ }).first().click();
+    await expect(page.getByRole('heading', { level: 1, name: 'Renew a subscription' })).toBeVisible();
+    await expect(page.getByText('Balance after')).toBeVisible();
+    await page.locator('html[data-hydrated="true"]').waitFor();
+    const review = await new AxeBuilder({ page }).analyze();
+    expect(review.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id)).toEqual([]);
+
     // The home page counts what lapses and links there.
     await open(page, '/');
     await expect(page.getByRole('link', { name: /Subscriptions lapsing in 14 days/ })).toHaveAttribute('href', '/subscriptions?tab=lapsing');

@@ -77,30 +77,76 @@ fn row(raw: Raw) -> MailboxRow {
     }
 }
 
-#[tracing::instrument(name = "mailbox.list", skip_all)]
-pub async fn list(state: &AppState, filter: MailboxFilter) -> Result<MailboxList, AppError> {
-    let filter = checked(filter)?;
-    let db_error = |e| internal("mailbox list", e);
-    let escaped: String = filter
-        .q
+fn pattern(q: &str) -> String {
+    let escaped: String = q
         .to_lowercase()
         .chars()
         .filter(|c| !matches!(c, '%' | '_' | '\\'))
         .collect();
-    let pattern = format!("%{escaped}%");
-    let offset = i64::from(filter.page - 1) * i64::from(MAILBOXES_PER_PAGE);
-    let rows: Vec<Raw> = sqlx::query_as(&format!(
+    format!("%{escaped}%")
+}
+
+async fn rows(db: &PgPool, filter: &MailboxFilter, per_page: u32) -> Result<Vec<Raw>, sqlx::Error> {
+    let offset = i64::from(filter.page.max(1) - 1) * i64::from(per_page);
+    sqlx::query_as(&format!(
         "SELECT m.id, m.email, m.name, m.domain, m.customer_id, c.name, m.status, m.on_warmup
          {MATCHING} ORDER BY m.email LIMIT $4 OFFSET $5"
     ))
     .bind(&filter.status)
-    .bind(&pattern)
+    .bind(pattern(&filter.q))
     .bind(&filter.q)
-    .bind(i64::from(MAILBOXES_PER_PAGE))
+    .bind(i64::from(per_page))
     .bind(offset)
-    .fetch_all(&state.db)
+    .fetch_all(db)
     .await
-    .map_err(db_error)?;
+}
+
+/// Rows an export holds at most.
+pub const EXPORT_LIMIT: u32 = 100_000;
+
+/// The filtered list (every page) as CSV.
+pub async fn export_csv(state: &AppState, filter: MailboxFilter) -> Result<String, AppError> {
+    let filter = MailboxFilter {
+        page: 1,
+        ..checked(filter)?
+    };
+    let rows = rows(&state.db, &filter, EXPORT_LIMIT)
+        .await
+        .map_err(|e| internal("mailbox export", e))?;
+    Ok(super::csv::document(
+        [
+            "mailbox_id",
+            "email",
+            "name",
+            "domain",
+            "customer_id",
+            "customer",
+            "status",
+            "warmup",
+        ],
+        rows.into_iter().map(row).map(|m| {
+            [
+                m.id,
+                m.email,
+                m.name,
+                m.domain,
+                m.customer_id,
+                m.customer,
+                m.status,
+                m.on_warmup.to_string(),
+            ]
+        }),
+    ))
+}
+
+#[tracing::instrument(name = "mailbox.list", skip_all)]
+pub async fn list(state: &AppState, filter: MailboxFilter) -> Result<MailboxList, AppError> {
+    let filter = checked(filter)?;
+    let db_error = |e| internal("mailbox list", e);
+    let pattern = pattern(&filter.q);
+    let rows = rows(&state.db, &filter, MAILBOXES_PER_PAGE)
+        .await
+        .map_err(db_error)?;
     let total: i64 = sqlx::query_scalar(&format!("SELECT count(*) {MATCHING}"))
         .bind(&filter.status)
         .bind(&pattern)

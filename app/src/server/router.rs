@@ -82,6 +82,10 @@ pub fn build(state: AppState, store: FinalStore, leptos_options: LeptosOptions) 
             get(export_subscriptions).with_state(state.clone()),
         )
         .route(
+            crate::routes::MAILBOXES_EXPORT,
+            get(export_mailboxes).with_state(state.clone()),
+        )
+        .route(
             crate::routes::SPEND_EXPORT,
             get(export_spend).with_state(state.clone()),
         )
@@ -180,6 +184,29 @@ async fn export_subscriptions(
             &format!("subscriptions-{}.csv", state.clock.now().date()),
             csv,
         ),
+        Err(err) => super::auth::guard::error_response(&err),
+    }
+}
+
+/// `GET /mailboxes/export.csv`: the mailbox list's search and status, as CSV.
+async fn export_mailboxes(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    axum::Extension(CurrentStaff(staff)): axum::Extension<CurrentStaff>,
+    axum::extract::Query(params): axum::extract::Query<std::collections::HashMap<String, String>>,
+) -> axum::response::Response {
+    if staff.is_none() {
+        return super::auth::guard::error_response(&crate::error::AppError::Unauthorized);
+    }
+    let param = |name: &str| params.get(name).cloned().unwrap_or_default();
+    let filter = crate::model::mailbox::MailboxFilter {
+        q: param("q"),
+        status: param("status"),
+        page: 1,
+    };
+    match super::mailboxes::export_csv(&state, filter).await {
+        Ok(csv) => {
+            super::csv::download(&format!("mailboxes-{}.csv", state.clock.now().date()), csv)
+        }
         Err(err) => super::auth::guard::error_response(&err),
     }
 }

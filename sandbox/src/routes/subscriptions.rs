@@ -33,6 +33,21 @@ fn quantity(world: &World, s: &SubscriptionRec) -> usize {
         .count()
 }
 
+/// The common fields of CMR's subscription events (reference §5.3).
+fn subscription_event(s: &SubscriptionRec) -> Value {
+    json!({
+        "userId": s.user_id,
+        "subscriptionId": s.id,
+        "domainId": s.domain_id,
+        "domain": s.domain,
+        "subscriptionStatus": s.status.as_str(),
+        "periodStart": iso(s.period_start),
+        "periodEnd": iso(s.period_end),
+        "autoRenew": s.auto_renew,
+        "workspaceType": s.provider.as_str(),
+    })
+}
+
 pub(crate) fn list(world: &mut World, input: &Input) -> Outcome {
     let (page, limit) = input.paging(50, 100)?;
     let status = input.param("status").map(SubscriptionStatus::parse);
@@ -109,6 +124,8 @@ pub(crate) fn renew(world: &mut World, input: &Input) -> Outcome {
         let s = &mut world.subscriptions[i];
         s.status = SubscriptionStatus::Renewing;
         s.renewing_since = Some(since);
+        let event = subscription_event(s);
+        world.outbox.push(("subscription.renewing", event));
     }
     let action = world.ids.action_id();
     Ok(Done::ok(
@@ -165,6 +182,8 @@ pub(crate) fn cancel(world: &mut World, input: &Input) -> Outcome {
     s.auto_renew = false;
     s.renewing_since = None;
     let id = s.id.clone();
+    let event = subscription_event(s);
+    world.outbox.push(("subscription.cancelled", event));
     // The workspace is deleted: its mailboxes stop working.
     for m in world
         .mailboxes

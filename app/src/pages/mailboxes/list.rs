@@ -36,6 +36,13 @@ pub fn MailboxesPage() -> impl IntoView {
         }
     });
     let list = Resource::new(move || filter.get(), list_mailboxes);
+    let export = move || {
+        format!(
+            "{}?{}",
+            routes::MAILBOXES_EXPORT,
+            filter.get().query_string()
+        )
+    };
     view! {
         <Title text="Mailboxes" />
         <h1>"Mailboxes"</h1>
@@ -63,6 +70,7 @@ pub fn MailboxesPage() -> impl IntoView {
                 </select>
             </div>
             <button type="submit" class="button-primary">"Show"</button>
+            <a class="button-secondary" href=export download="">"Export CSV"</a>
         </form>
         <Loaded
             resource=list

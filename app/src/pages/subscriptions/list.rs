@@ -43,6 +43,15 @@ pub fn SubscriptionsPage() -> impl IntoView {
         }
     });
     let changed = RwSignal::new(0u32);
+    // Held here, not in the table: the table is drawn again once the change is made, and the
+    // result must outlive it.
+    let auto_renew = ServerAction::<SetSubscriptionAutoRenew>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = auto_renew.value().get() {
+            changed.update(|n| *n += 1);
+        }
+    });
+    let auto_renew_error = Signal::derive(move || auto_renew.value().get().and_then(|r| r.err()));
     let list = Resource::new(
         move || (filter.get(), changed.get()),
         |(filter, _)| list_subscriptions(filter),
@@ -67,13 +76,22 @@ pub fn SubscriptionsPage() -> impl IntoView {
             <button type="submit" class="button-primary">"Search"</button>
             <a class="button-secondary" href=export download="">"Export CSV"</a>
         </form>
+        <ErrorAlert error=auto_renew_error />
+        {move || auto_renew.value().get().and_then(|r| r.ok()).map(|outcome| view! {
+            <p role="status" class="alert alert-success">
+                {format!("Changed {}.", outcome.changed.len())}
+                {outcome.failed.into_iter().map(|(id, why)| view! {
+                    <span class="field-error">{format!(" {id}: {why}")}</span>
+                }).collect_view()}
+            </p>
+        })}
         <Loaded
             resource=list
             keep_previous=true
             fallback=|| view! { <TableLoading columns=COLUMNS.to_vec() rows=8 label="Loading subscriptions…" /> }
             let:list
         >
-            <SubscriptionTable list filter=filter.get_untracked() changed />
+            <SubscriptionTable list filter=filter.get_untracked() changed auto_renew />
         </Loaded>
     }
 }
@@ -92,6 +110,7 @@ fn SubscriptionTable(
     list: SubscriptionList,
     filter: SubscriptionFilter,
     changed: RwSignal<u32>,
+    auto_renew: ServerAction<SetSubscriptionAutoRenew>,
 ) -> impl IntoView {
     let tabs = list
         .counts
@@ -159,7 +178,7 @@ fn SubscriptionTable(
                 <p class="fetched-at muted">"The partner index is still being filled for the first time."</p>
             }.into_any(),
         }}
-        {can_edit.then(|| view! { <BulkAutoRenew chosen changed /> })}
+        {can_edit.then(|| view! { <BulkAutoRenew chosen action=auto_renew /> })}
         <Table columns rows empty />
         <Pager page=list.page total_pages=Some(list.total_pages) prev next />
     }
@@ -231,17 +250,12 @@ fn row(
     Row::new(cells)
 }
 
-/// Auto-renew on or off for the ticked rows, with what happened to each.
+/// Auto-renew on or off for the ticked rows (the page shows what happened to each).
 #[component]
-fn BulkAutoRenew(chosen: RwSignal<BTreeSet<String>>, changed: RwSignal<u32>) -> impl IntoView {
-    let action = ServerAction::<SetSubscriptionAutoRenew>::new();
-    let error = Signal::derive(move || action.value().get().and_then(|r| r.err()));
-    Effect::new(move |_| {
-        if let Some(Ok(_)) = action.value().get() {
-            chosen.set(BTreeSet::new());
-            changed.update(|n| *n += 1);
-        }
-    });
+fn BulkAutoRenew(
+    chosen: RwSignal<BTreeSet<String>>,
+    action: ServerAction<SetSubscriptionAutoRenew>,
+) -> impl IntoView {
     let send = move |on: bool| {
         let ids: Vec<String> = chosen.get_untracked().into_iter().collect();
         action.dispatch(SetSubscriptionAutoRenew { ids, on });
@@ -256,15 +270,6 @@ fn BulkAutoRenew(chosen: RwSignal<BTreeSet<String>>, changed: RwSignal<u32>) -> 
             <button type="button" class="button-secondary" disabled=none on:click=move |_| send(false)>
                 "Turn auto-renew off"
             </button>
-            <ErrorAlert error />
-            {move || action.value().get().and_then(|r| r.ok()).map(|outcome| view! {
-                <p role="status">
-                    {format!("Changed {}.", outcome.changed.len())}
-                    {outcome.failed.into_iter().map(|(id, why)| view! {
-                        <span class="field-error">{format!(" {id}: {why}")}</span>
-                    }).collect_view()}
-                </p>
-            })}
         </div>
     }
 }
