@@ -300,6 +300,7 @@ async fn every_mailbox_function_refuses_a_call_without_a_session(db: PgPool) {
         "/api/mailboxes/reveal",
         "/api/mailboxes/rename",
         "/api/mailboxes/remove",
+        "/api/mailboxes/update_many",
     ] {
         assert_eq!(
             app.call(path, None, &[("id", "x")]).await.status,
@@ -307,4 +308,75 @@ async fn every_mailbox_function_refuses_a_call_without_a_session(db: PgPool) {
             "{path}"
         );
     }
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn several_mailboxes_are_updated_with_one_call_per_customer_and_a_result_each(db: PgPool) {
+    use app::model::mailbox::ItemResult;
+    let app = ready(&db).await;
+    let editor = signed_in(&app, Role::Editor).await;
+    let viewer = signed_in(&app, Role::Viewer).await;
+    let all = app.sandbox.control.mailboxes();
+    // Two mailboxes of one customer and one of another.
+    let a = &all[0];
+    let a2 = all
+        .iter()
+        .find(|m| m.user_id == a.user_id && m.mailbox_id != a.mailbox_id)
+        .expect("a customer with two mailboxes");
+    let b = all.iter().find(|m| m.user_id != a.user_id).unwrap();
+    let update = |cookie: String, picture: &'static str| {
+        let ids = [
+            a.mailbox_id.clone(),
+            a2.mailbox_id.clone(),
+            b.mailbox_id.clone(),
+        ];
+        let app = &app;
+        async move {
+            app.call(
+                "/api/mailboxes/update_many",
+                Some(&cookie),
+                &[
+                    ("request[ids][0]", ids[0].as_str()),
+                    ("request[ids][1]", ids[1].as_str()),
+                    ("request[ids][2]", ids[2].as_str()),
+                    ("request[ids][3]", "NOT-A-MAILBOX"),
+                    ("request[last_name]", "Teamname"),
+                    ("request[profile_picture]", picture),
+                ],
+            )
+            .await
+        }
+    };
+    assert_eq!(update(viewer, "").await.status, 403);
+    let bad = update(editor.clone(), "http://insecure.example/a.png").await;
+    assert_eq!(bad.status, 422);
+    assert!(bad.error().field("profile_picture").is_some());
+    assert!(app
+        .sandbox
+        .control
+        .requests_to("PATCH", "/mailboxes/update-mailbox-details")
+        .is_empty());
+
+    let results: Vec<ItemResult> = ok(&update(editor, "https://example.com/team.png").await);
+    assert_eq!(results.len(), 4);
+    let refused: Vec<&str> = results
+        .iter()
+        .filter(|r| r.refused.is_some())
+        .map(|r| r.id.as_str())
+        .collect();
+    assert_eq!(refused, ["NOT-A-MAILBOX"]);
+    let calls = app
+        .sandbox
+        .control
+        .requests_to("PATCH", "/mailboxes/update-mailbox-details");
+    assert_eq!(calls.len(), 2, "one call per customer");
+    assert!(calls
+        .iter()
+        .any(|c| c.body.as_ref().unwrap()["mailboxData"].is_array()));
+    let audited: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action = 'mailbox.update'")
+            .fetch_one(&db)
+            .await
+            .unwrap();
+    assert_eq!(audited, 3);
 }

@@ -17,7 +17,8 @@ test.describe.serial('mailboxes', () => {
     await expect(page.getByRole('heading', { level: 1, name: 'Mailboxes' })).toBeVisible();
     const first = page.locator('tbody tr').first();
     await expect(first).toBeVisible();
-    const customer = (await first.locator('td').nth(3).innerText()).trim();
+    // Columns: Choose, Address, Name, Domain, Customer, … (an admin may tick rows).
+    const customer = (await first.locator('td').nth(4).innerText()).trim();
 
     // Filter by that customer: every row is theirs.
     await page.getByLabel('Address, name, domain or customer').fill(customer);
@@ -25,7 +26,7 @@ test.describe.serial('mailboxes', () => {
     await expect(page).toHaveURL(/q=/);
     const rows = page.locator('tbody tr');
     await expect(rows.first()).toBeVisible();
-    for (const cell of await rows.locator('td:nth-child(4)').allInnerTexts()) {
+    for (const cell of await rows.locator('td:nth-child(5)').allInnerTexts()) {
       expect(cell.trim()).toBe(customer);
     }
     await page.locator('html[data-hydrated="true"]').waitFor();

@@ -56,6 +56,43 @@ pub struct MailboxList {
     pub page: u32,
     pub total_pages: u32,
     pub indexed_at: Option<i64>,
+    /// Editors may update the ticked mailboxes.
+    pub can_edit: bool,
+}
+
+/// Mailboxes updated together (blank fields stay as they are).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MailboxBulkUpdate {
+    pub ids: Vec<String>,
+    pub first_name: String,
+    pub last_name: String,
+    /// An https URL.
+    pub profile_picture: String,
+}
+
+/// What happened to one mailbox of a bulk update.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ItemResult {
+    pub id: String,
+    pub email: String,
+    /// `None`: CMR accepted it (it applies it shortly); else why not.
+    pub refused: Option<String>,
+}
+
+/// Mailboxes one bulk update may hold.
+pub const MAX_BULK: usize = 100;
+
+/// A profile picture's URL: https, at most 500 characters.
+pub fn picture_url(input: &str) -> Result<Option<String>, &'static str> {
+    let url = input.trim();
+    if url.is_empty() {
+        return Ok(None);
+    }
+    if url.len() > 500 || !url.starts_with("https://") || url.chars().any(char::is_whitespace) {
+        return Err("Give the picture's https:// address (at most 500 characters).");
+    }
+    Ok(Some(url.to_string()))
 }
 
 /// A mailbox's page. Holds no credential: those come only from [`Credentials`].
@@ -115,6 +152,17 @@ mod tests {
         };
         let printed = format!("{c:?}");
         assert!(printed.contains("adminPassword") && !printed.contains("hunter2"));
+    }
+
+    #[test]
+    fn picture_urls_must_be_https() {
+        assert_eq!(picture_url(" "), Ok(None));
+        assert_eq!(
+            picture_url("https://example.com/a.png"),
+            Ok(Some("https://example.com/a.png".into()))
+        );
+        assert!(picture_url("http://example.com/a.png").is_err());
+        assert!(picture_url("javascript:alert(1)").is_err());
     }
 
     #[test]

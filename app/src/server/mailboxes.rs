@@ -10,13 +10,14 @@ use super::mutation::{audited, Attempt};
 use super::AppState;
 use crate::error::AppError;
 use crate::model::mailbox::{
-    Credentials, MailboxDetail, MailboxFilter, MailboxList, MailboxRename, MailboxRow,
-    MAILBOXES_PER_PAGE,
+    picture_url, Credentials, ItemResult, MailboxBulkUpdate, MailboxDetail, MailboxFilter,
+    MailboxList, MailboxRename, MailboxRow, MAILBOXES_PER_PAGE, MAX_BULK,
 };
 use crate::model::order::username;
 use crate::model::{Role, StaffView};
 use cmr::types::MailboxUpdate;
 use sqlx::PgPool;
+use std::collections::BTreeMap;
 
 const RENAME: &str = "mailbox.rename";
 
@@ -140,7 +141,11 @@ pub async fn export_csv(state: &AppState, filter: MailboxFilter) -> Result<Strin
 }
 
 #[tracing::instrument(name = "mailbox.list", skip_all)]
-pub async fn list(state: &AppState, filter: MailboxFilter) -> Result<MailboxList, AppError> {
+pub async fn list(
+    state: &AppState,
+    staff: &StaffView,
+    filter: MailboxFilter,
+) -> Result<MailboxList, AppError> {
     let filter = checked(filter)?;
     let db_error = |e| internal("mailbox list", e);
     let pattern = pattern(&filter.q);
@@ -164,6 +169,7 @@ pub async fn list(state: &AppState, filter: MailboxFilter) -> Result<MailboxList
         page: filter.page,
         total_pages: u32::try_from(pages).unwrap_or(u32::MAX).max(1),
         indexed_at,
+        can_edit: staff.role.allows(Role::Editor),
     })
 }
 
@@ -407,4 +413,134 @@ pub async fn remove(
         tracing::warn!(error = %err, "a removed mailbox could not be marked in the index");
     }
     Ok(())
+}
+
+/// Updates several mailboxes at once (editors): the same names or picture for each ticked one,
+/// blank fields unchanged. CMR takes one customer's mailboxes per call (as an array, with a
+/// result per item), so there is one audited call per customer and a result per mailbox.
+#[tracing::instrument(name = "mailbox.update_many", skip_all)]
+pub async fn update_many(
+    state: &AppState,
+    staff: &StaffView,
+    request: MailboxBulkUpdate,
+) -> Result<Vec<ItemResult>, AppError> {
+    let mut ids: Vec<String> = request.ids.iter().map(|i| i.trim().to_string()).collect();
+    ids.retain(|i| !i.is_empty());
+    ids.sort();
+    ids.dedup();
+    if ids.is_empty() || ids.len() > MAX_BULK {
+        return Err(AppError::invalid(
+            "ids",
+            format!("Tick between 1 and {MAX_BULK} mailboxes."),
+        ));
+    }
+    let mut errors = BTreeMap::new();
+    let text = |field: &str, value: &str, errors: &mut BTreeMap<String, String>| {
+        let value = value.trim();
+        if value.chars().count() > 60 || value.chars().any(char::is_control) {
+            errors.insert(
+                field.to_string(),
+                "At most 60 characters, on one line.".to_string(),
+            );
+        }
+        (!value.is_empty()).then(|| value.to_string())
+    };
+    let first = text("first_name", &request.first_name, &mut errors);
+    let last = text("last_name", &request.last_name, &mut errors);
+    let picture = picture_url(&request.profile_picture).unwrap_or_else(|why| {
+        errors.insert("profile_picture".into(), why.into());
+        None
+    });
+    if errors.is_empty() && first.is_none() && last.is_none() && picture.is_none() {
+        errors.insert(
+            "first_name".into(),
+            "Fill in at least one field to change.".into(),
+        );
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Invalid(errors));
+    }
+    let known: Vec<(String, String, Option<String>)> = sqlx::query_as(
+        "SELECT id, email, customer_id FROM index_mailboxes WHERE id = ANY($1) AND gone_at IS NULL",
+    )
+    .bind(&ids)
+    .fetch_all(&state.db)
+    .await
+    .map_err(|e| internal("mailbox update", e))?;
+    let mut results = Vec::new();
+    let mut by_owner: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
+    for id in &ids {
+        match known.iter().find(|(k, _, _)| k == id) {
+            Some((_, email, Some(owner))) => by_owner
+                .entry(owner.clone())
+                .or_default()
+                .push((id.clone(), email.clone())),
+            _ => results.push(ItemResult {
+                id: id.clone(),
+                email: String::new(),
+                refused: Some("It is not in the partner index.".into()),
+            }),
+        }
+    }
+    for (owner, items) in by_owner {
+        let updates: Vec<MailboxUpdate> = items
+            .iter()
+            .map(|(id, _)| MailboxUpdate {
+                mailbox_id: id.clone(),
+                first_name: first.clone(),
+                last_name: last.clone(),
+                profile_picture: picture.clone(),
+                ..MailboxUpdate::default()
+            })
+            .collect();
+        let attempts = items
+            .iter()
+            .map(|(id, _)| {
+                let mut changes = Vec::new();
+                for (field, value) in [
+                    ("first_name", &first),
+                    ("last_name", &last),
+                    ("profile_picture", &picture),
+                ] {
+                    if let Some(v) = value {
+                        changes.push(Change::new(field, serde_json::Value::Null, v.clone()));
+                    }
+                }
+                Attempt {
+                    staff,
+                    action: "mailbox.update",
+                    target: Target::Mailbox(id),
+                    changes,
+                }
+            })
+            .collect();
+        let result = state.cmr.update_mailbox_details(&owner, &updates).await;
+        match super::mutation::audited_each(state, attempts, result).await {
+            Ok(reply) => {
+                for (id, email) in items {
+                    let refused = reply
+                        .data
+                        .iter()
+                        .find(|r| r.mailbox_id == id && !r.success)
+                        .map(|r| {
+                            if r.message.is_empty() {
+                                "CMR refused it.".to_string()
+                            } else {
+                                r.message.clone()
+                            }
+                        });
+                    results.push(ItemResult { id, email, refused });
+                }
+            }
+            Err(err) => {
+                let why = err.to_string();
+                results.extend(items.into_iter().map(|(id, email)| ItemResult {
+                    id,
+                    email,
+                    refused: Some(why.clone()),
+                }));
+            }
+        }
+    }
+    Ok(results)
 }

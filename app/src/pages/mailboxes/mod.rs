@@ -9,7 +9,8 @@ pub use list::MailboxesPage;
 
 use crate::error::AppError;
 use crate::model::mailbox::{
-    Credentials, MailboxDetail, MailboxFilter, MailboxList, MailboxRename,
+    Credentials, ItemResult, MailboxBulkUpdate, MailboxDetail, MailboxFilter, MailboxList,
+    MailboxRename,
 };
 use leptos::prelude::*;
 
@@ -22,8 +23,15 @@ use crate::{
 
 #[server(prefix = "/api", endpoint = "mailboxes/list")]
 pub async fn list_mailboxes(filter: MailboxFilter) -> Result<MailboxList, AppError> {
-    require_role(Role::Viewer).await?;
-    mailboxes::list(&ctx::state(), filter).await
+    let staff = require_role(Role::Viewer).await?;
+    mailboxes::list(&ctx::state(), &staff, filter).await
+}
+
+/// The same change for several mailboxes (editors), with a result per mailbox.
+#[server(prefix = "/api", endpoint = "mailboxes/update_many")]
+pub async fn update_mailboxes(request: MailboxBulkUpdate) -> Result<Vec<ItemResult>, AppError> {
+    let staff = require_role(Role::Editor).await?;
+    mailboxes::update_many(&ctx::state(), &staff, request).await
 }
 
 #[server(prefix = "/api", endpoint = "mailboxes/get")]
