@@ -150,6 +150,15 @@ pub fn domains_renew<'a>(names: impl IntoIterator<Item = &'a str>) -> String {
     format!("{DOMAINS_RENEW}?{}", query.join("&"))
 }
 
+/// A URL query from its pairs, each value percent-encoded: `a=1&b=x%20y`.
+pub fn query(pairs: &[(&str, String)]) -> String {
+    pairs
+        .iter()
+        .map(|(k, v)| format!("{k}={}", encode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
 /// A CMR id in a URL path segment or query value: ids are opaque, so encode anything unusual.
 pub fn encode(id: &str) -> String {
     id.chars()

@@ -405,7 +405,15 @@ async fn an_editor_prepares_but_cannot_confirm_and_a_viewer_cannot_prepare(db: P
     let key = form_key(&app, &viewer).await;
     let refused = prepare_answer(&app, &viewer, &draft(&customer(&app), "viewer.com", &key)).await;
     assert_eq!(refused.status, 403);
-    assert_eq!(calls(&app, "/orders/process"), 1 - 1);
+    let form = app
+        .call(
+            "/api/orders/form",
+            Some(&viewer),
+            &[("customer_id", &customer(&app))],
+        )
+        .await;
+    assert_eq!(form.status, 403, "a viewer is not offered the order form");
+    assert_eq!(calls(&app, "/orders/process"), 0);
     assert_eq!(calls(&app, "/orders/json"), 1, "only the editor's");
 }
 

@@ -124,11 +124,7 @@ impl DomainFilter {
         if self.page > 1 {
             pairs.push(("page", self.page.to_string()));
         }
-        pairs
-            .into_iter()
-            .map(|(k, v)| format!("{k}={}", crate::routes::encode(&v)))
-            .collect::<Vec<_>>()
-            .join("&")
+        crate::routes::query(&pairs)
     }
 }
 

@@ -497,11 +497,7 @@ impl OrderFilter {
         if self.page > 1 {
             pairs.push(("page", self.page.to_string()));
         }
-        pairs
-            .into_iter()
-            .map(|(k, v)| format!("{k}={}", crate::routes::encode(&v)))
-            .collect::<Vec<_>>()
-            .join("&")
+        crate::routes::query(&pairs)
     }
 }
 
