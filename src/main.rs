@@ -25,7 +25,10 @@ mod cli {
   cmr-admin create-admin --email EMAIL --name NAME
                                  create an admin, or reset that account's password and make it
                                  an admin; the password is read from CMR_ADMIN_PASSWORD or
-                                 from the first line of standard input";
+                                 from the first line of standard input; the account is
+                                 enabled and its two-factor sign-in turned off (break-glass)
+  cmr-admin prune-audit          delete audit entries older than AUDIT_RETENTION_DAYS (730 by
+                                 default; never younger than 30 days); run it daily from cron";
 
     pub async fn main() -> ExitCode {
         tracing_subscriber::fmt()
@@ -45,6 +48,7 @@ mod cli {
         let result = match args.first().map(String::as_str) {
             None | Some("serve") => serve(config).await,
             Some("create-admin") => create_admin(config, &args[1..]).await,
+            Some("prune-audit") => prune_audit(config).await,
             Some("help" | "--help" | "-h") => {
                 println!("{USAGE}");
                 Ok(())
@@ -90,6 +94,14 @@ mod cli {
 
     async fn shutdown_signal() {
         let _ = tokio::signal::ctrl_c().await;
+    }
+
+    async fn prune_audit(config: Config) -> Result<(), startup::StartupError> {
+        let days = config.audit_retention_days;
+        let db = app::server::db::connect_and_migrate(&config.database_url).await?;
+        let removed = app::server::db::audit::prune(&db, days).await?;
+        println!("Removed {removed} audit entries older than {days} days.");
+        Ok(())
     }
 
     async fn create_admin(config: Config, args: &[String]) -> Result<(), startup::StartupError> {

@@ -39,7 +39,7 @@ pub fn Layout() -> impl IntoView {
                             .ok()
                     })}
                 </Suspense>
-                <A href=routes::CHANGE_PASSWORD>"Change password"</A>
+                <A href=routes::SESSIONS>"Your account"</A>
                 <ActionForm action=sign_out attr:class="inline">
                     <button type="submit" class="button-secondary">
                         "Sign out"

@@ -69,6 +69,7 @@ pub fn App() -> impl IntoView {
         <Router>
             <Routes fallback=pages::not_found::NotFound>
                 <Route path=path!("/sign-in") view=pages::auth::SignInPage ssr=SsrMode::Async />
+                <Route path=path!("/sign-in/code") view=pages::auth::SignInCodePage ssr=SsrMode::Async />
                 <Route path=path!("/setup") view=pages::auth::SetupPage ssr=SsrMode::Async />
                 <ParentRoute path=path!("") view=Layout ssr=SsrMode::Async>
                     <Route path=path!("") view=pages::home::HomePage ssr=SsrMode::Async />
@@ -91,6 +92,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/subscriptions/renew") view=pages::subscriptions::RenewSubscriptionPage ssr=SsrMode::Async />
                     <Route path=path!("/wallet") view=pages::wallet::WalletPage ssr=SsrMode::Async />
                     <Route path=path!("/staff") view=pages::staff::StaffPage ssr=SsrMode::Async />
+                    <Route path=path!("/staff/:id") view=pages::staff::StaffAccountPage ssr=SsrMode::Async />
+                    <Route path=path!("/audit") view=pages::audit::AuditPage ssr=SsrMode::Async />
+                    <Route path=path!("/account/sessions") view=pages::account::SessionsPage ssr=SsrMode::Async />
+                    <Route path=path!("/account/two-factor") view=pages::account::TwoFactorPage ssr=SsrMode::Async />
                     <Route
                         path=path!("/account/password")
                         view=pages::auth::ChangePasswordPage

@@ -44,11 +44,36 @@ pub const SPEND_EXPORT: &str = "/wallet/spend.csv";
 pub const AUDIT: &str = "/audit";
 pub const STAFF: &str = "/staff";
 pub const CHANGE_PASSWORD: &str = "/account/password";
+/// Two-factor sign-in: enrol an authenticator app, recovery codes, turn it off.
+pub const TWO_FACTOR: &str = "/account/two-factor";
+/// The signed-in staff member's open sessions (and, for admins, everyone's).
+pub const SESSIONS: &str = "/account/sessions";
+/// The second step of signing in, for accounts with two-factor sign-in.
+pub const SIGN_IN_CODE: &str = "/sign-in/code";
+/// The audit log as CSV, with the viewer's filters.
+pub const AUDIT_EXPORT: &str = "/audit/export.csv";
 
 /// Server functions anyone may call (the guard lets them through without a session). A test in
 /// `pages` checks them against the functions' own paths.
 pub const SIGN_IN_FN: &str = "/api/auth/sign_in";
 pub const SETUP_FN: &str = "/api/setup/complete";
+/// Public too: it completes only the pending sign-in its own session holds.
+pub const SIGN_IN_CODE_FN: &str = "/api/auth/sign_in_code";
+
+/// What a session that must first change its password (after an admin's reset) may reach.
+pub const PASSWORD_GATE: [&str; 3] = [
+    CHANGE_PASSWORD,
+    "/api/auth/change_password",
+    "/api/auth/sign_out",
+];
+/// What an admin who must first enrol two-factor sign-in may reach.
+pub const TWO_FACTOR_GATE: [&str; 5] = [
+    TWO_FACTOR,
+    "/api/two_factor/status",
+    "/api/two_factor/begin",
+    "/api/two_factor/confirm",
+    "/api/auth/sign_out",
+];
 
 /// Server functions a page calls on its own (the header's balance refresh, the index status
 /// page's and the customer timeline's polling): they prove a tab is open, not that anyone is there, so they never extend
@@ -95,10 +120,34 @@ pub fn area_at(path: &str) -> Option<Area> {
 /// Whether `path` answers without a session.
 pub fn is_public(path: &str) -> bool {
     [
-        SIGN_IN, SETUP, HEALTH, FAVICON, SIGN_IN_FN, SETUP_FN, WEBHOOK,
+        SIGN_IN,
+        SIGN_IN_CODE,
+        SETUP,
+        HEALTH,
+        FAVICON,
+        SIGN_IN_FN,
+        SIGN_IN_CODE_FN,
+        SETUP_FN,
+        WEBHOOK,
     ]
     .contains(&path)
         || path.starts_with(ASSETS_PREFIX)
+}
+
+/// A staff account's page (admins).
+pub fn staff_account(id: i64) -> String {
+    format!("{STAFF}/{id}")
+}
+
+/// The audit log filtered to one record (`customer`, `domain`, …).
+pub fn audit_of(kind: &str, id: &str) -> String {
+    format!(
+        "{AUDIT}?{}",
+        query(&[
+            ("target_kind", kind.to_string()),
+            ("target_id", id.to_string())
+        ])
+    )
 }
 
 /// A customer's profile.

@@ -230,6 +230,7 @@ async fn every_area_in_the_route_table_is_guarded_and_served(db: PgPool) {
             app::routes::MAILBOXES,
             app::routes::SUBSCRIPTIONS,
             app::routes::WALLET,
+            app::routes::AUDIT,
             app::routes::STAFF,
         ]
         .contains(&area.path);

@@ -25,5 +25,5 @@ pub mod wallet;
 
 pub use role::Role;
 pub use secret::Secret;
-pub use staff::StaffView;
+pub use staff::{SessionView, StaffAccount, StaffView, TwoFactorEnrolment, TwoFactorStatus};
 pub use wallet::WalletView;

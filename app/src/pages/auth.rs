@@ -27,7 +27,26 @@ pub async fn sign_in(
     let state = ctx::state();
     let session = ctx::session().await?;
     let client = ctx::client_ip().await;
-    sign_in::sign_in(&state, &session, client, &email, password).await?;
+    let device = ctx::device().await;
+    let next = safe_next(next.as_deref());
+    match sign_in::sign_in(&state, &session, client, device, &email, password).await? {
+        sign_in::SignedIn::Done(_) => leptos_axum::redirect(&next),
+        sign_in::SignedIn::CodeNeeded => leptos_axum::redirect(&format!(
+            "{}?{}",
+            crate::routes::SIGN_IN_CODE,
+            crate::routes::query(&[("next", next.clone())])
+        )),
+    }
+    Ok(())
+}
+
+/// Public, but it completes only the sign-in whose password its own session already proved.
+#[server(prefix = "/api", endpoint = "auth/sign_in_code")]
+pub async fn sign_in_code(code: Secret, next: Option<String>) -> Result<(), AppError> {
+    let state = ctx::state();
+    let session = ctx::session().await?;
+    let client = ctx::client_ip().await;
+    sign_in::complete_with_code(&state, &session, client, code).await?;
     leptos_axum::redirect(&safe_next(next.as_deref()));
     Ok(())
 }
@@ -51,6 +70,7 @@ pub async fn complete_setup(
         &display_name,
         password,
         confirm_password,
+        ctx::device().await,
     )
     .await?;
     leptos_axum::redirect("/");
@@ -140,6 +160,47 @@ pub fn SignInPage() -> impl IntoView {
     }
 }
 
+/// The second step of signing in: the code from the authenticator app (or a recovery code).
+#[component]
+pub fn SignInCodePage() -> impl IntoView {
+    let action = ServerAction::<SignInCode>::new();
+    let error = Signal::derive(move || action.value().get().and_then(|r| r.err()));
+    let query = use_query_map();
+    let next = move || query.read().get("next").unwrap_or_default();
+    let start_again = move || matches!(error.get(), Some(AppError::Rejected(ref m)) if m == crate::model::staff::SIGN_IN_STARTS_AGAIN);
+    view! {
+        <Title text="Two-factor code" />
+        <AuthCard heading="Enter your code">
+            <p class="muted">
+                "Open the authenticator app you enrolled and enter the 6-digit code it shows for CMR Admin. Lost your phone? Enter one of your recovery codes instead."
+            </p>
+            <ActionForm action=action>
+                <ErrorAlert error />
+                <input type="hidden" name="next" value=next />
+                <Field
+                    name="code"
+                    label="Code"
+                    autocomplete="one-time-code"
+                    inputmode="numeric"
+                    required=true
+                    error=error
+                />
+                <button type="submit" class="button-primary" disabled=action.pending()>
+                    {move || if action.pending().get() { "Checking…" } else { "Sign in" }}
+                </button>
+            </ActionForm>
+            <Show when=start_again>
+                <p>
+                    <a href=crate::routes::SIGN_IN>"Back to sign-in"</a>
+                </p>
+            </Show>
+            <p class="muted">
+                <a href=crate::routes::SIGN_IN>"Sign in as someone else"</a>
+            </p>
+        </AuthCard>
+    }
+}
+
 #[component]
 pub fn SetupPage() -> impl IntoView {
     let action = ServerAction::<CompleteSetup>::new();
@@ -192,8 +253,13 @@ pub fn ChangePasswordPage() -> impl IntoView {
     });
     view! {
         <Title text="Change password" />
-        <h1>"Change your password"</h1>
-        <section class="card narrow">
+        <h1>"Your account"</h1>
+        <crate::pages::account::AccountNav />
+        <section class="card narrow" aria-labelledby="password-heading">
+            <h2 id="password-heading">"Change your password"</h2>
+            <p class="muted">
+                "If an admin reset your password, choose your own here before anything else. Changing it signs out your other sessions."
+            </p>
             {move || {
                 form_key.track();
                 view! {

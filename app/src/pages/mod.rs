@@ -1,5 +1,7 @@
 //! One module per area: the page components next to the server functions they call.
 
+pub mod account;
+pub mod audit;
 pub mod auth;
 pub mod customers;
 pub mod domains;
@@ -23,6 +25,23 @@ mod tests {
     fn the_route_table_names_the_server_functions_it_treats_specially() {
         assert_eq!(routes::SIGN_IN_FN, super::auth::SignIn::PATH);
         assert_eq!(routes::SETUP_FN, super::auth::CompleteSetup::PATH);
+        assert_eq!(routes::SIGN_IN_CODE_FN, super::auth::SignInCode::PATH);
+        assert_eq!(
+            routes::PASSWORD_GATE[1..],
+            [
+                super::auth::ChangePassword::PATH,
+                super::auth::SignOut::PATH
+            ]
+        );
+        assert_eq!(
+            routes::TWO_FACTOR_GATE[1..],
+            [
+                super::account::GetTwoFactorStatus::PATH,
+                super::account::TwoFactorBegin::PATH,
+                super::account::TwoFactorConfirm::PATH,
+                super::auth::SignOut::PATH
+            ]
+        );
         assert_eq!(
             routes::BACKGROUND_FNS,
             [

@@ -133,6 +133,17 @@ impl<'a> Entry<'a> {
         }
     }
 
+    /// Went through, with a note (how a sign-in was completed, say).
+    pub fn noted(self, message: &'a str) -> Self {
+        Entry {
+            outcome: Outcome::OkNoted {
+                upstream_status: None,
+                message,
+            },
+            ..self
+        }
+    }
+
     pub fn with_changes(self, changes: Vec<Change>) -> Self {
         Entry { changes, ..self }
     }

@@ -38,6 +38,12 @@ pub struct Config {
     /// `CMR_SANDBOX_INSPECT`: in demo mode, serve the sandbox's request log over HTTP for the
     /// browser tests. Off by default: a demo someone starts has no such route.
     pub sandbox_inspection: bool,
+    /// `TWO_FACTOR_FOR_ADMINS`: admins must enrol an authenticator app before anything else.
+    /// On by default with a CMR key (an admin can spend the wallet); off in demo mode.
+    pub two_factor_for_admins: bool,
+    /// `AUDIT_RETENTION_DAYS`: how long audit entries are kept; `cmr-admin prune-audit` removes
+    /// older ones (never anything younger than 30 days); 30 to 10000, 730 by default.
+    pub audit_retention_days: u32,
 }
 
 /// Balances (in the wallet's currency) below which the header warns: amber below `low`, red
@@ -216,7 +222,21 @@ impl Config {
             Some(_) => Some(money("ORDER_APPROVAL_ABOVE", cmr::types::Money::ZERO)?),
         };
 
+        let two_factor_for_admins = match get("TWO_FACTOR_FOR_ADMINS") {
+            None => cmr_api_key.is_some(),
+            Some(_) => flag(&get, "TWO_FACTOR_FOR_ADMINS")?,
+        };
+        let audit_retention_days = whole(&get, "AUDIT_RETENTION_DAYS", 730)?;
+        if audit_retention_days < 30 {
+            return Err(ConfigError {
+                variable: "AUDIT_RETENTION_DAYS",
+                problem: "must be at least 30 (the log's own floor)".into(),
+            });
+        }
+
         Ok(Config {
+            two_factor_for_admins,
+            audit_retention_days: audit_retention_days as u32,
             wallet_alerts,
             order_approval_above,
             sign_in,

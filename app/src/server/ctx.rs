@@ -43,3 +43,13 @@ pub async fn client_ip() -> Option<std::net::IpAddr> {
         .ok()
         .map(|ConnectInfo(addr)| addr.ip())
 }
+
+/// Where this request comes from, as the sessions list shows it.
+pub async fn device() -> crate::server::auth::session::Device {
+    let headers: Option<http::HeaderMap> = leptos_axum::extract().await.ok();
+    let agent = headers
+        .as_ref()
+        .and_then(|h| h.get(http::header::USER_AGENT))
+        .and_then(|v| v.to_str().ok());
+    crate::server::auth::session::Device::new(client_ip().await, agent)
+}

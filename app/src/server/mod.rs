@@ -2,6 +2,7 @@
 //! audit log, the database and the HTTP layers. Nothing here compiles for the browser.
 
 pub mod audit;
+pub mod audit_log;
 pub mod auth;
 pub mod clock;
 pub mod cmr_budget;

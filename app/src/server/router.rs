@@ -89,6 +89,10 @@ pub fn build(state: AppState, store: FinalStore, leptos_options: LeptosOptions) 
             crate::routes::SPEND_EXPORT,
             get(export_spend).with_state(state.clone()),
         )
+        .route(
+            crate::routes::AUDIT_EXPORT,
+            get(export_audit).with_state(state.clone()),
+        )
         .nest_service(&format!("/{}", leptos_options.site_pkg_dir), pkg)
         .route_service(
             "/favicon.ico",
@@ -119,96 +123,104 @@ pub fn build(state: AppState, store: FinalStore, leptos_options: LeptosOptions) 
         .layer(axum::middleware::from_fn(trace_requests))
 }
 
-/// `GET /domains/export.csv`: the domain list's filters in the query, every matching row as
-/// CSV. Behind the guard like every page; any signed-in role may export what it may read.
+/// A CSV export's query parameters.
+type Params = axum::extract::Query<std::collections::HashMap<String, String>>;
+
+/// The one shape of every CSV download: signed in (any role may export what it may read),
+/// then `make` builds the document from the reader and the list's filters in the query, and
+/// the browser saves it as `<name>-<date>.csv`.
+async fn csv_export<F, Fut>(
+    state: AppState,
+    staff: Option<crate::model::StaffView>,
+    name: &str,
+    make: F,
+) -> axum::response::Response
+where
+    F: FnOnce(AppState, crate::model::StaffView) -> Fut,
+    Fut: std::future::Future<Output = Result<String, crate::error::AppError>>,
+{
+    let Some(staff) = staff else {
+        return super::auth::guard::error_response(&crate::error::AppError::Unauthorized);
+    };
+    let file = format!("{name}-{}.csv", state.clock.now().date());
+    match make(state, staff).await {
+        Ok(csv) => super::csv::download(&file, csv),
+        Err(err) => super::auth::guard::error_response(&err),
+    }
+}
+
+fn param(params: &Params, name: &str) -> String {
+    params.get(name).cloned().unwrap_or_default()
+}
+
+/// `GET /domains/export.csv`: the domain list's filters, every matching row.
 async fn export_domains(
     axum::extract::State(state): axum::extract::State<AppState>,
     axum::Extension(CurrentStaff(staff)): axum::Extension<CurrentStaff>,
-    axum::extract::Query(params): axum::extract::Query<std::collections::HashMap<String, String>>,
+    params: Params,
 ) -> axum::response::Response {
-    if staff.is_none() {
-        return super::auth::guard::error_response(&crate::error::AppError::Unauthorized);
-    }
-    let param = |name: &str| params.get(name).cloned().unwrap_or_default();
     let filter = crate::model::domain::DomainFilter {
-        q: param("q"),
-        status: param("status"),
-        sort: crate::model::domain::DomainSort::parse(&param("sort")),
+        q: param(&params, "q"),
+        status: param(&params, "status"),
+        sort: crate::model::domain::DomainSort::parse(&param(&params, "sort")),
         page: 1,
-        due: param("due"),
+        due: param(&params, "due"),
     };
-    match super::domains::export_csv(&state, filter).await {
-        Ok(csv) => super::csv::download(&format!("domains-{}.csv", state.clock.now().date()), csv),
-        Err(err) => super::auth::guard::error_response(&err),
-    }
+    csv_export(state, staff, "domains", |state, _| async move {
+        super::domains::export_csv(&state, filter).await
+    })
+    .await
 }
 
-/// `GET /orders/export.csv`: the order list's tab and search in the query, as CSV.
+/// `GET /orders/export.csv`: the order list's tab and search.
 async fn export_orders(
     axum::extract::State(state): axum::extract::State<AppState>,
     axum::Extension(CurrentStaff(staff)): axum::Extension<CurrentStaff>,
-    axum::extract::Query(params): axum::extract::Query<std::collections::HashMap<String, String>>,
+    params: Params,
 ) -> axum::response::Response {
-    if staff.is_none() {
-        return super::auth::guard::error_response(&crate::error::AppError::Unauthorized);
-    }
-    let param = |name: &str| params.get(name).cloned().unwrap_or_default();
     let filter = crate::model::order::OrderFilter {
-        tab: crate::model::order::OrderTab::parse(&param("tab")),
-        q: param("q"),
+        tab: crate::model::order::OrderTab::parse(&param(&params, "tab")),
+        q: param(&params, "q"),
         page: 1,
     };
-    match super::orders::export_csv(&state, &filter).await {
-        Ok(csv) => super::csv::download(&format!("orders-{}.csv", state.clock.now().date()), csv),
-        Err(err) => super::auth::guard::error_response(&err),
-    }
+    csv_export(state, staff, "orders", |state, _| async move {
+        super::orders::export_csv(&state, &filter).await
+    })
+    .await
 }
 
-/// `GET /subscriptions/export.csv`: the subscription list's tab and search, as CSV.
+/// `GET /subscriptions/export.csv`: the subscription list's tab and search.
 async fn export_subscriptions(
     axum::extract::State(state): axum::extract::State<AppState>,
     axum::Extension(CurrentStaff(staff)): axum::Extension<CurrentStaff>,
-    axum::extract::Query(params): axum::extract::Query<std::collections::HashMap<String, String>>,
+    params: Params,
 ) -> axum::response::Response {
-    if staff.is_none() {
-        return super::auth::guard::error_response(&crate::error::AppError::Unauthorized);
-    }
-    let param = |name: &str| params.get(name).cloned().unwrap_or_default();
     let filter = crate::model::subscription::SubscriptionFilter {
-        tab: crate::model::subscription::SubscriptionTab::parse(&param("tab")),
-        q: param("q"),
+        tab: crate::model::subscription::SubscriptionTab::parse(&param(&params, "tab")),
+        q: param(&params, "q"),
         page: 1,
     };
-    match super::subscriptions::export_csv(&state, filter).await {
-        Ok(csv) => super::csv::download(
-            &format!("subscriptions-{}.csv", state.clock.now().date()),
-            csv,
-        ),
-        Err(err) => super::auth::guard::error_response(&err),
-    }
+    csv_export(state, staff, "subscriptions", |state, _| async move {
+        super::subscriptions::export_csv(&state, filter).await
+    })
+    .await
 }
 
-/// `GET /mailboxes/export.csv`: the mailbox list's search and status, as CSV.
+/// `GET /mailboxes/export.csv`: the mailbox list's search and status.
 async fn export_mailboxes(
     axum::extract::State(state): axum::extract::State<AppState>,
     axum::Extension(CurrentStaff(staff)): axum::Extension<CurrentStaff>,
-    axum::extract::Query(params): axum::extract::Query<std::collections::HashMap<String, String>>,
+    params: Params,
 ) -> axum::response::Response {
-    if staff.is_none() {
-        return super::auth::guard::error_response(&crate::error::AppError::Unauthorized);
-    }
-    let param = |name: &str| params.get(name).cloned().unwrap_or_default();
     let filter = crate::model::mailbox::MailboxFilter {
-        q: param("q"),
-        status: param("status"),
+        q: param(&params, "q"),
+        status: param(&params, "status"),
         page: 1,
     };
-    match super::mailboxes::export_csv(&state, filter).await {
-        Ok(csv) => {
-            super::csv::download(&format!("mailboxes-{}.csv", state.clock.now().date()), csv)
-        }
-        Err(err) => super::auth::guard::error_response(&err),
-    }
+    csv_export(state, staff, "mailboxes", |state, _| async move {
+        super::mailboxes::export_csv(&state, filter).await
+    })
+    .await
 }
 
 /// `GET /wallet/spend.csv`: every item the dashboard spent wallet money on.
@@ -216,13 +228,23 @@ async fn export_spend(
     axum::extract::State(state): axum::extract::State<AppState>,
     axum::Extension(CurrentStaff(staff)): axum::Extension<CurrentStaff>,
 ) -> axum::response::Response {
-    if staff.is_none() {
-        return super::auth::guard::error_response(&crate::error::AppError::Unauthorized);
-    }
-    match super::wallet::spend_csv(&state).await {
-        Ok(csv) => super::csv::download(&format!("spend-{}.csv", state.clock.now().date()), csv),
-        Err(err) => super::auth::guard::error_response(&err),
-    }
+    csv_export(state, staff, "spend", |state, _| async move {
+        super::wallet::spend_csv(&state).await
+    })
+    .await
+}
+
+/// `GET /audit/export.csv`: the audit viewer's filters; what the reader's role may read.
+async fn export_audit(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    axum::Extension(CurrentStaff(staff)): axum::Extension<CurrentStaff>,
+    params: Params,
+) -> axum::response::Response {
+    let filter = crate::model::audit::AuditFilter::from_query(|name| params.get(name).cloned());
+    csv_export(state, staff, "audit", |state, reader| async move {
+        super::audit_log::export_csv(&state, &reader, &filter).await
+    })
+    .await
 }
 
 /// Deletes expired sessions from the store every minute, logging (not dying on) failures.

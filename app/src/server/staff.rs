@@ -1,11 +1,13 @@
-//! Staff accounts: the list, an admin creating an account, and the one check of a new
-//! account's identity and password that setup and the `create-admin` command use too.
+//! Staff accounts: the list, an admin creating and managing accounts (role, disable/enable,
+//! password reset, unlock), and the one check of a new account's identity and password that
+//! setup and the `create-admin` command use too. The last active admin can never be removed.
 
 use super::audit::{self, Actor, Change, Entry, Target};
+use super::db::staff::{AccountChange, Refused};
 use super::db::{self, staff::NewStaff};
 use super::AppState;
 use crate::error::AppError;
-use crate::model::{validate, Role, Secret, StaffView};
+use crate::model::{validate, Role, Secret, StaffAccount, StaffView};
 use std::collections::BTreeMap;
 use time::OffsetDateTime;
 
@@ -65,11 +67,143 @@ impl Account {
     }
 }
 
-/// Every account (no password hashes).
+/// Every account with its state (no password hashes).
 #[tracing::instrument(name = "staff.list", skip_all)]
-pub async fn list(state: &AppState) -> Result<Vec<StaffView>, AppError> {
-    let rows = db::staff::list(&state.db).await?;
-    Ok(rows.iter().map(db::staff::StaffRow::view).collect())
+pub async fn list(state: &AppState) -> Result<Vec<StaffAccount>, AppError> {
+    let rows = db::staff::accounts(&state.db, state.clock.now()).await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| StaffAccount {
+            staff: row.staff.view(),
+            disabled: row.staff.disabled_at.is_some(),
+            locked_until: row.locked_until.map(|t| t.unix_timestamp()),
+            two_factor: row.staff.totp_enabled_at.is_some(),
+            must_change_password: row.staff.must_change_password,
+            open_sessions: row.sessions,
+        })
+        .collect())
+}
+
+const LAST_ADMIN: &str =
+    "This is the last active admin. Make another account an admin first, so someone can still manage the dashboard.";
+
+/// An admin changes another account's role, or disables or re-enables it (disabling ends its
+/// sessions at once). Nobody can demote or disable themself, and the last active admin stays.
+#[tracing::instrument(name = "staff.change", skip_all, fields(target = id))]
+pub async fn change(
+    state: &AppState,
+    admin: &StaffView,
+    id: i64,
+    change: AccountChange,
+) -> Result<(), AppError> {
+    if id == admin.id && change != AccountChange::Role(Role::Admin) {
+        let what = match change {
+            AccountChange::Disable => "disable your own account",
+            _ => "change your own role",
+        };
+        return Err(AppError::Rejected(format!(
+            "You cannot {what}. Ask another admin."
+        )));
+    }
+    let before = match db::staff::change_account(&state.db, admin.id, id, change, state.clock.now())
+        .await?
+    {
+        Ok(before) => before,
+        Err(Refused::NotFound) => return Err(AppError::NotFound),
+        Err(Refused::NotAdmin) => return Err(AppError::Forbidden),
+        Err(Refused::LastAdmin) => {
+            let entry = Entry::refused(Actor::Staff(admin), change_action(change), LAST_ADMIN);
+            audit::record(
+                state,
+                Entry {
+                    target: Some(Target::Staff(id)),
+                    ..entry
+                },
+            )
+            .await?;
+            return Err(AppError::Rejected(LAST_ADMIN.into()));
+        }
+    };
+    let changes = match change {
+        AccountChange::Role(role) => {
+            vec![Change::new("role", before.role().as_str(), role.as_str())]
+        }
+        AccountChange::Disable => vec![Change::new(
+            "status",
+            if before.disabled_at.is_some() {
+                "disabled"
+            } else {
+                "active"
+            },
+            "disabled",
+        )],
+        AccountChange::Enable => vec![Change::new(
+            "status",
+            if before.disabled_at.is_some() {
+                "disabled"
+            } else {
+                "active"
+            },
+            "active",
+        )],
+    };
+    let entry = Entry::ok(
+        Actor::Staff(admin),
+        change_action(change),
+        Some(Target::Staff(id)),
+    )
+    .with_changes(changes);
+    audit::record(state, entry).await
+}
+
+fn change_action(change: AccountChange) -> &'static str {
+    match change {
+        AccountChange::Role(_) => "staff.role",
+        AccountChange::Disable => "staff.disable",
+        AccountChange::Enable => "staff.enable",
+    }
+}
+
+/// An admin sets a temporary password for another account: its sessions end, and it must
+/// choose its own password at the next sign-in.
+#[tracing::instrument(name = "staff.reset_password", skip_all, fields(target = id))]
+pub async fn reset_password(
+    state: &AppState,
+    admin: &StaffView,
+    id: i64,
+    temporary: Secret,
+) -> Result<(), AppError> {
+    if id == admin.id {
+        return Err(AppError::Rejected(
+            "Change your own password on the account page instead.".into(),
+        ));
+    }
+    validate::new_password(temporary.expose()).map_err(|m| AppError::invalid("password", m))?;
+    let hash = state.passwords.hash(temporary.into_inner()).await?;
+    if !db::staff::reset_password(&state.db, id, &hash, state.clock.now()).await? {
+        return Err(AppError::NotFound);
+    }
+    let entry = Entry::ok(
+        Actor::Staff(admin),
+        "staff.reset_password",
+        Some(Target::Staff(id)),
+    )
+    .with_changes(vec![Change::new("must_change_password", false, true)]);
+    audit::record(state, entry).await
+}
+
+/// An admin lifts a sign-in lockout on another account.
+#[tracing::instrument(name = "staff.unlock", skip_all, fields(target = id))]
+pub async fn unlock(state: &AppState, admin: &StaffView, id: i64) -> Result<(), AppError> {
+    let row = db::staff::by_id(&state.db, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if !db::staff::unlock(&state.db, &row.email, state.clock.now()).await? {
+        return Err(AppError::Rejected("This account is not locked out.".into()));
+    }
+    let entry = Entry::ok(Actor::Staff(admin), "staff.unlock", Some(Target::Staff(id)))
+        .with_changes(vec![Change::new("locked", true, false)]);
+    audit::record(state, entry).await
 }
 
 /// An admin creates a staff account with an initial password (to hand over out of band).

@@ -117,6 +117,9 @@ async fn start(
         session_absolute: Duration::from_secs(12 * 3600),
         sign_in: SignInLimits::default(),
         sandbox_inspection: false,
+        // Tests that want admins to need a second factor turn it on.
+        two_factor_for_admins: false,
+        audit_retention_days: 730,
         wallet_alerts: WalletAlerts::default(),
         order_approval_above: None,
         // Tests that want the sync run it themselves (it would add calls to every request log).

@@ -116,6 +116,9 @@ fn Profile(detail: CustomerDetail) -> impl IntoView {
             }
             empty="No changes recorded for this customer yet."
         />
+        <p>
+            <a href=crate::routes::audit_of("customer", &detail.id)>"This customer in the audit log"</a>
+        </p>
         {detail.can_delete.then(|| view! { <DeleteCustomerPanel detail=detail.clone() /> })}
     }
 }

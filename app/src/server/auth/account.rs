@@ -1,6 +1,6 @@
 //! The signed-in staff member's own account: changing their password.
 
-use super::{guard, sign_in::PasswordCheck};
+use super::{guard, sign_in::Guarded};
 use crate::error::AppError;
 use crate::model::{validate, Secret, StaffView};
 use crate::server::audit::{self, Actor, Change, Entry};
@@ -20,6 +20,12 @@ pub async fn change_password(
     confirm: Secret,
 ) -> Result<(), AppError> {
     validate::new_password(new.expose()).map_err(|m| AppError::invalid("new_password", m))?;
+    if new == current {
+        return Err(AppError::invalid(
+            "new_password",
+            "Choose a new password, different from the current one.",
+        ));
+    }
     if new != confirm {
         return Err(AppError::invalid(
             "confirm_password",
@@ -30,16 +36,20 @@ pub async fn change_password(
         .await?
         .ok_or(AppError::Unauthorized)?;
     let email = row.email.to_lowercase();
-    let check = PasswordCheck {
+    let guarded = Guarded {
         actor: Actor::Staff(staff),
         email: &email,
         action: "auth.password_change",
         failure: "current password wrong",
     };
-    if !check
-        .run(state, current.into_inner(), Some(row.password_hash.clone()))
-        .await?
-    {
+    let current = current.into_inner();
+    let hash = row.password_hash.clone();
+    let verified = guarded
+        .run(state, async {
+            Ok(!current.is_empty() && state.passwords.verify(current, Some(hash)).await?)
+        })
+        .await?;
+    if !verified {
         return Err(AppError::invalid(
             "current_password",
             "The current password is incorrect.",

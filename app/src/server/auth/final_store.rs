@@ -40,6 +40,11 @@ fn decode(data: &[u8]) -> Result<Record> {
     rmp_serde::from_slice(data).map_err(|e| Error::Decode(e.to_string()))
 }
 
+/// The sign-in an encoded record holds (for the sessions list).
+pub fn auth_of(data: &[u8]) -> Option<SessionAuth> {
+    decode(data).ok().as_ref().and_then(session::auth_in)
+}
+
 /// The staff member a record signs in, kept in its own column.
 fn staff_id(record: &Record) -> Option<i64> {
     session::auth_in(record).map(|auth| auth.staff_id)
@@ -129,7 +134,8 @@ pub async fn signed_in(db: &PgPool, id: &Id) -> Result<Option<(SessionAuth, Staf
         let columns: Vec<String> = COLUMNS.split(", ").map(|c| format!("s.{c}")).collect();
         format!(
             "SELECT ss.data AS session_data, {} FROM staff_sessions ss \
-             JOIN staff s ON s.id = ss.staff_id WHERE ss.id = $1 AND ss.expiry_date > $2",
+             JOIN staff s ON s.id = ss.staff_id \
+             WHERE ss.id = $1 AND ss.expiry_date > $2 AND s.disabled_at IS NULL",
             columns.join(", ")
         )
     });

@@ -32,11 +32,15 @@ pub async fn authenticate(
 ) -> Response {
     // A page's own background refresh proves a tab is open, not that anyone is there.
     let activity = !routes::BACKGROUND_FNS.contains(&req.uri().path());
-    let staff = match resolve(&state, &session, activity).await {
-        Ok(staff) => staff,
+    let (staff, gate) = match resolve(&state, &session, activity).await {
+        Ok(Some((staff, gate))) => (Some(staff), gate),
+        Ok(None) => (None, Gate::Open),
         Err(err) => return error_response(&err),
     };
     let path = req.uri().path();
+    if let Some(refused) = gate.refuse(path) {
+        return refused;
+    }
     if staff.is_none() && !routes::is_public(path) {
         if path.starts_with("/api/") {
             return error_response(&AppError::Unauthorized);
@@ -56,13 +60,61 @@ pub async fn authenticate(
     next.run(req).await
 }
 
-/// The signed-in staff member, after the idle, absolute and password-change checks. An
-/// expired session is deleted. Only `activity` (a request a person made) moves the idle clock.
+/// What a signed-in session must do before it may use the dashboard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Gate {
+    Open,
+    /// An admin reset the password: choose a new one first.
+    ChangePassword,
+    /// An admin without two-factor sign-in, where the dashboard requires it: enrol first.
+    EnrolTwoFactor,
+}
+
+impl Gate {
+    fn of(state: &AppState, staff: &db::staff::StaffRow) -> Gate {
+        if staff.must_change_password {
+            Gate::ChangePassword
+        } else if staff.totp_enabled_at.is_none() && super::two_factor::required(state, staff) {
+            Gate::EnrolTwoFactor
+        } else {
+            Gate::Open
+        }
+    }
+
+    /// The answer for a request to `path` this gate does not let through: pages go to the
+    /// gate's own page, server functions are refused with what to do.
+    fn refuse(self, path: &str) -> Option<Response> {
+        let (allowed, page, message): (&[&str], _, _) = match self {
+            Gate::Open => return None,
+            Gate::ChangePassword => (
+                &routes::PASSWORD_GATE,
+                routes::CHANGE_PASSWORD,
+                "Choose a new password first: yours was reset by an admin.",
+            ),
+            Gate::EnrolTwoFactor => (
+                &routes::TWO_FACTOR_GATE,
+                routes::TWO_FACTOR,
+                "Set up two-factor sign-in first: admins must have it.",
+            ),
+        };
+        if allowed.contains(&path) || routes::is_public(path) {
+            return None;
+        }
+        if path.starts_with("/api/") {
+            return Some(error_response(&AppError::Rejected(message.into())));
+        }
+        Some((StatusCode::SEE_OTHER, [(header::LOCATION, page)]).into_response())
+    }
+}
+
+/// The signed-in staff member and their gate, after the idle, absolute, password-change and
+/// disabled checks. An expired session is deleted. Only `activity` (a request a person made)
+/// moves the idle clock.
 async fn resolve(
     state: &AppState,
     session: &Session,
     activity: bool,
-) -> Result<Option<StaffView>, AppError> {
+) -> Result<Option<(StaffView, Gate)>, AppError> {
     // One query for the session and its account; the session itself is loaded (a second
     // query) only when it is written below.
     let Some(id) = session.id() else {
@@ -90,7 +142,7 @@ async fn resolve(
         auth.last_seen_at = now.unix_timestamp();
         session::store(session, auth).await?;
     }
-    Ok(Some(staff.view()))
+    Ok(Some((staff.view(), Gate::of(state, &staff))))
 }
 
 /// A server-function-shaped error response (the same JSON the server function would return).

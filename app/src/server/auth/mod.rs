@@ -8,6 +8,8 @@ pub mod final_store;
 pub mod guard;
 pub mod password;
 pub mod session;
+pub mod sessions;
 pub mod setup;
 pub mod setup_token;
 pub mod sign_in;
+pub mod two_factor;

@@ -10,15 +10,39 @@ use tower_sessions::session::Record;
 use tower_sessions::Session;
 
 const KEY: &str = "auth";
+/// A sign-in whose password was right, waiting for its two-factor code.
+const PENDING_KEY: &str = "pending_second_factor";
+/// How long a correct password waits for its code before signing in starts over.
+pub const PENDING_FOR: i64 = 5 * 60;
+
+/// Where a session was started from, as its owner sees it in the sessions list.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Device {
+    pub ip: Option<String>,
+    /// The browser's `User-Agent`, cut to a sane length.
+    pub agent: Option<String>,
+}
 
 /// Stored in the session under one key. Times are Unix seconds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SessionAuth {
     pub staff_id: i64,
     pub signed_in_at: i64,
     pub last_seen_at: i64,
     /// The account's `password_changed_at` at sign-in: a password change ends other sessions.
     pub epoch: i64,
+    /// Sessions from before devices were recorded have none.
+    #[serde(default)]
+    pub device: Device,
+}
+
+/// A password accepted for an account with two-factor sign-in on; the code comes next.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingSignIn {
+    pub staff_id: i64,
+    pub since: i64,
+    pub epoch: i64,
+    pub device: Device,
 }
 
 /// Why a stored session is no longer accepted.
@@ -29,13 +53,14 @@ pub enum Expired {
 }
 
 impl SessionAuth {
-    pub fn new(staff: &StaffRow, now: OffsetDateTime) -> Self {
+    pub fn new(staff: &StaffRow, now: OffsetDateTime, device: Device) -> Self {
         let now = now.unix_timestamp();
         SessionAuth {
             staff_id: staff.id,
             signed_in_at: now,
             last_seen_at: now,
             epoch: staff.password_changed_at.unix_timestamp(),
+            device,
         }
     }
 
@@ -81,12 +106,54 @@ pub async fn start(
     session: &Session,
     staff: &StaffRow,
     now: OffsetDateTime,
+    device: Device,
 ) -> Result<(), AppError> {
     session
         .cycle_id()
         .await
         .map_err(|e| internal("session cycle", e))?;
-    store(session, SessionAuth::new(staff, now)).await
+    session
+        .remove::<PendingSignIn>(PENDING_KEY)
+        .await
+        .map_err(|e| internal("session store", e))?;
+    store(session, SessionAuth::new(staff, now, device)).await
+}
+
+/// Holds a password-checked sign-in until its code arrives (a new session id: the anonymous
+/// one before it learns nothing).
+pub async fn start_pending(session: &Session, pending: PendingSignIn) -> Result<(), AppError> {
+    session
+        .cycle_id()
+        .await
+        .map_err(|e| internal("session cycle", e))?;
+    session
+        .insert(PENDING_KEY, pending)
+        .await
+        .map_err(|e| internal("session store", e))
+}
+
+/// The sign-in waiting for its code, while it is younger than [`PENDING_FOR`].
+pub async fn pending(
+    session: &Session,
+    now: OffsetDateTime,
+) -> Result<Option<PendingSignIn>, AppError> {
+    let pending: Option<PendingSignIn> = session
+        .get(PENDING_KEY)
+        .await
+        .map_err(|e| internal("session load", e))?;
+    Ok(pending.filter(|p| now.unix_timestamp() - p.since < PENDING_FOR))
+}
+
+impl Device {
+    /// From a request's client address and `User-Agent` header.
+    pub fn new(ip: Option<std::net::IpAddr>, agent: Option<&str>) -> Device {
+        Device {
+            ip: ip.map(|ip| ip.to_string()),
+            agent: agent
+                .map(|a| a.chars().filter(|c| !c.is_control()).take(300).collect())
+                .filter(|a: &String| !a.is_empty()),
+        }
+    }
 }
 
 /// Deletes the session server-side; the cookie it had is dead from now on.
@@ -108,6 +175,7 @@ mod tests {
             signed_in_at,
             last_seen_at,
             epoch: 0,
+            device: Device::default(),
         }
     }
 

@@ -19,6 +19,7 @@ pub async fn complete_setup(
     display_name: &str,
     new_password: Secret,
     confirm: Secret,
+    device: super::session::Device,
 ) -> Result<StaffView, AppError> {
     if !state.setup.matches(token.expose()) {
         return Err(AppError::Rejected(
@@ -47,7 +48,7 @@ pub async fn complete_setup(
     let row = db::staff::by_id(&state.db, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    session::start(session, &row, now).await?;
+    session::start(session, &row, now, device).await?;
     let view = row.view();
     let entry = account.created_entry(
         Actor::Staff(&view),

@@ -1,8 +1,8 @@
 //! Reading the audit log (writing goes through `server::audit::record` only).
 
-use crate::model::audit::{AuditOutcome, AuditView};
+use crate::model::audit::{target_href, AuditFilter, AuditOutcome, AuditView};
 use serde_json::Value;
-use sqlx::{FromRow, PgPool};
+use sqlx::{FromRow, PgPool, Postgres, QueryBuilder};
 use time::OffsetDateTime;
 
 #[derive(FromRow)]
@@ -37,6 +37,10 @@ impl From<Row> for AuditView {
             at: r.at.unix_timestamp(),
             actor: r.actor_email.unwrap_or_else(|| "—".into()),
             action: r.action,
+            target_href: match (&r.target_kind, &r.target_id) {
+                (Some(kind), Some(id)) => target_href(kind, id),
+                _ => None,
+            },
             target: match (r.target_kind, r.target_id) {
                 (Some(kind), Some(id)) => Some(format!("{kind} {id}")),
                 _ => None,
@@ -69,7 +73,9 @@ const COLUMNS: &str = "at, actor_email, action, target_kind, target_id, changes,
 
 /// Actions about staff accounts and sign-in security (who failed to sign in, who was locked
 /// out, who was created): for admins only.
-const SECURITY_ACTIONS: &str = "(action LIKE 'auth.%' OR action LIKE 'staff.%')";
+const SECURITY_ACTIONS: &str =
+    "(action LIKE 'auth.%' OR action LIKE 'staff.%' OR action LIKE 'two_factor.%' \
+      OR target_kind = 'staff')";
 
 /// The newest entries; without `security`, staff-management and sign-in events are left out.
 pub async fn latest(
@@ -150,4 +156,125 @@ pub async fn last_set(
     .fetch_optional(db)
     .await?;
     Ok(row.and_then(|(value, at)| value.map(|v| (v, at.unix_timestamp()))))
+}
+
+/// Adds the viewer's filters (and, without `everything`, the customer-data restriction) as a
+/// WHERE clause. Dates are whole UTC days, the last one included.
+fn push_filters(query: &mut QueryBuilder<'_, Postgres>, filter: &AuditFilter, everything: bool) {
+    query.push(" WHERE true");
+    if !everything {
+        query.push(format!(" AND NOT {SECURITY_ACTIONS}"));
+    }
+    if let Some(staff) = filter.staff {
+        query.push(" AND staff_id = ").push_bind(staff);
+    }
+    if !filter.action.is_empty() {
+        query
+            .push(" AND action = ")
+            .push_bind(filter.action.clone());
+    }
+    if !filter.target_kind.is_empty() {
+        if filter.target_kind == "domain" && !filter.target_id.is_empty() {
+            // A domain's entries include its DNS records' (`domain/record`).
+            query
+                .push(" AND ((target_kind = 'domain' AND target_id = ")
+                .push_bind(filter.target_id.clone())
+                .push(") OR (target_kind = 'dns_record' AND starts_with(target_id, ")
+                .push_bind(format!("{}/", filter.target_id))
+                .push(")))");
+        } else {
+            query
+                .push(" AND target_kind = ")
+                .push_bind(filter.target_kind.clone());
+            if !filter.target_id.is_empty() {
+                query
+                    .push(" AND target_id = ")
+                    .push_bind(filter.target_id.clone());
+            }
+        }
+    }
+    if !filter.outcome.is_empty() {
+        query
+            .push(" AND outcome = ")
+            .push_bind(filter.outcome.clone());
+    }
+    let day = |days: i64| OffsetDateTime::UNIX_EPOCH + time::Duration::days(days);
+    if let Some(from) = filter.from_day() {
+        query.push(" AND at >= ").push_bind(day(from));
+    }
+    if let Some(to) = filter.to_day() {
+        query.push(" AND at < ").push_bind(day(to + 1));
+    }
+}
+
+/// One page of matching entries, newest first, and how many match in all.
+pub async fn search(
+    db: &PgPool,
+    filter: &AuditFilter,
+    everything: bool,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<AuditView>, i64), sqlx::Error> {
+    let mut count = QueryBuilder::new("SELECT count(*) FROM audit_log");
+    push_filters(&mut count, filter, everything);
+    let total: i64 = count.build_query_scalar().fetch_one(db).await?;
+    let mut page = QueryBuilder::new(format!("SELECT {COLUMNS} FROM audit_log"));
+    push_filters(&mut page, filter, everything);
+    page.push(" ORDER BY id DESC LIMIT ")
+        .push_bind(limit)
+        .push(" OFFSET ")
+        .push_bind(offset);
+    let rows: Vec<Row> = page.build_query_as().fetch_all(db).await?;
+    Ok((rows.into_iter().map(AuditView::from).collect(), total))
+}
+
+/// Every entry the export may hold (at most `limit`), newest first, with its raw target.
+pub async fn export(
+    db: &PgPool,
+    filter: &AuditFilter,
+    everything: bool,
+    limit: i64,
+) -> Result<Vec<(AuditView, Option<String>, Option<String>)>, sqlx::Error> {
+    let mut query = QueryBuilder::new(format!("SELECT {COLUMNS} FROM audit_log"));
+    push_filters(&mut query, filter, everything);
+    query.push(" ORDER BY id DESC LIMIT ").push_bind(limit);
+    let rows: Vec<Row> = query.build_query_as().fetch_all(db).await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let (kind, id) = (r.target_kind.clone(), r.target_id.clone());
+            (AuditView::from(r), kind, id)
+        })
+        .collect())
+}
+
+/// The actions in the log that the reader may see, for the filter's list.
+pub async fn actions(db: &PgPool, everything: bool) -> Result<Vec<String>, sqlx::Error> {
+    let filter = if everything {
+        String::new()
+    } else {
+        format!("WHERE NOT {SECURITY_ACTIONS}")
+    };
+    // Distinct over the (action, at) index; capped so a strange log cannot grow the page.
+    sqlx::query_scalar(&format!(
+        "SELECT DISTINCT action FROM audit_log {filter} ORDER BY action LIMIT 300"
+    ))
+    .fetch_all(db)
+    .await
+}
+
+/// Removes entries older than `days` (the retention prune). The log's trigger lets only this
+/// statement's transaction delete, and never anything younger than 30 days.
+pub async fn prune(db: &PgPool, days: u32) -> Result<u64, sqlx::Error> {
+    let mut tx = db.begin().await?;
+    sqlx::query("SELECT set_config('cmr_admin.audit_prune', 'on', true)")
+        .execute(&mut *tx)
+        .await?;
+    let removed = sqlx::query("DELETE FROM audit_log WHERE at < now() - make_interval(days => $1)")
+        .bind(days as i32)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    tx.commit().await?;
+    Ok(removed)
 }

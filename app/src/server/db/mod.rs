@@ -3,9 +3,11 @@
 
 pub mod audit;
 pub mod idempotency;
+pub mod sessions;
 pub mod spend;
 pub mod staff;
 pub mod throttle;
+pub mod two_factor;
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{ConnectOptions, PgPool};

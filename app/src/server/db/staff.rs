@@ -12,6 +12,13 @@ pub struct StaffRow {
     pub role: String,
     pub password_hash: String,
     pub password_changed_at: OffsetDateTime,
+    /// Set while the account is disabled: it cannot sign in.
+    pub disabled_at: Option<OffsetDateTime>,
+    /// An admin reset the password: the account must choose its own before anything else.
+    pub must_change_password: bool,
+    /// When two-factor sign-in was turned on (the secret itself is read only where codes are
+    /// checked: [`totp_secret`]).
+    pub totp_enabled_at: Option<OffsetDateTime>,
 }
 
 impl std::fmt::Debug for StaffRow {
@@ -23,6 +30,9 @@ impl std::fmt::Debug for StaffRow {
             .field("role", &self.role)
             .field("password_hash", &"[redacted]")
             .field("password_changed_at", &self.password_changed_at)
+            .field("disabled_at", &self.disabled_at)
+            .field("must_change_password", &self.must_change_password)
+            .field("totp_enabled_at", &self.totp_enabled_at)
             .finish()
     }
 }
@@ -43,7 +53,8 @@ impl StaffRow {
     }
 }
 
-pub const COLUMNS: &str = "id, email, display_name, role, password_hash, password_changed_at";
+pub const COLUMNS: &str = "id, email, display_name, role, password_hash, password_changed_at, \
+                           disabled_at, must_change_password, totp_enabled_at";
 
 pub async fn count(db: &PgPool) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar("SELECT count(*) FROM staff")
@@ -82,7 +93,8 @@ enum Insert {
     IntoEmptyTable,
     /// Not when the email is taken.
     NewEmail,
-    /// An existing email gets the new password and role (the CLI's reset).
+    /// An existing email gets the new password and role, and is enabled with two-factor
+    /// sign-in off (the CLI's break-glass reset: someone with the server's shell is trusted).
     OrReset,
 }
 
@@ -105,7 +117,13 @@ async fn insert_row<'e>(
              ON CONFLICT ((lower(email))) DO UPDATE
                  SET role = EXCLUDED.role,
                      password_hash = EXCLUDED.password_hash,
-                     password_changed_at = EXCLUDED.password_changed_at"
+                     password_changed_at = EXCLUDED.password_changed_at,
+                     disabled_at = NULL,
+                     must_change_password = false,
+                     totp_secret = NULL,
+                     totp_pending_secret = NULL,
+                     totp_enabled_at = NULL,
+                     totp_last_step = NULL"
         }
     };
     sqlx::query_as(&format!(
@@ -147,18 +165,22 @@ pub async fn insert(db: &PgPool, new: NewStaff<'_>) -> Result<Option<i64>, sqlx:
         .map(|(id, _)| id))
 }
 
+/// The account's own new password (which also ends a reset's "must change" state).
 pub async fn set_password(
     db: &PgPool,
     id: i64,
     password_hash: &str,
     now: OffsetDateTime,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE staff SET password_hash = $2, password_changed_at = $3 WHERE id = $1")
-        .bind(id)
-        .bind(password_hash)
-        .bind(now)
-        .execute(db)
-        .await?;
+    sqlx::query(
+        "UPDATE staff SET password_hash = $2, password_changed_at = $3, \
+         must_change_password = false WHERE id = $1",
+    )
+    .bind(id)
+    .bind(password_hash)
+    .bind(now)
+    .execute(db)
+    .await?;
     Ok(())
 }
 
@@ -169,4 +191,180 @@ pub async fn list(db: &PgPool) -> Result<Vec<StaffRow>, sqlx::Error> {
     ))
     .fetch_all(db)
     .await
+}
+
+/// An account as the staff page lists it: with its lockout and its open sessions.
+#[derive(FromRow)]
+pub struct AccountRow {
+    #[sqlx(flatten)]
+    pub staff: StaffRow,
+    pub locked_until: Option<OffsetDateTime>,
+    pub sessions: i64,
+}
+
+/// Every account with its lockout (the throttle is keyed by the lower-cased email) and the
+/// number of its sessions that are still open.
+pub async fn accounts(db: &PgPool, now: OffsetDateTime) -> Result<Vec<AccountRow>, sqlx::Error> {
+    let columns: Vec<String> = COLUMNS.split(", ").map(|c| format!("s.{c}")).collect();
+    sqlx::query_as(&format!(
+        "SELECT {}, t.locked_until,
+                (SELECT count(*) FROM staff_sessions ss
+                  WHERE ss.staff_id = s.id AND ss.expiry_date > $1) AS sessions
+           FROM staff s
+           LEFT JOIN sign_in_throttle t ON t.email = lower(s.email) AND t.locked_until > $1
+          ORDER BY lower(s.email)",
+        columns.join(", ")
+    ))
+    .bind(now)
+    .fetch_all(db)
+    .await
+}
+
+/// What an admin does to an account that may take away an active admin.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccountChange {
+    Role(Role),
+    Disable,
+    Enable,
+}
+
+/// Why [`change_account`] changed nothing.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Refused {
+    NotFound,
+    /// It would leave no active admin.
+    LastAdmin,
+    /// The admin asking is no longer an active admin (demoted or disabled a moment ago).
+    NotAdmin,
+}
+
+/// Serialises every change that could remove an admin, across instances: each one counts the
+/// remaining admins only after the one before it has committed.
+const ADMINS_LOCK: i64 = 0x4341_4441_4d49_4e53; // "CADAMINS"
+
+/// Applies `change` to account `id` for the admin `actor`, unless it would leave no active
+/// admin. Disabling deletes the account's sessions in the same transaction. Returns the
+/// account as it was before.
+pub async fn change_account(
+    db: &PgPool,
+    actor: i64,
+    id: i64,
+    change: AccountChange,
+    now: OffsetDateTime,
+) -> Result<Result<StaffRow, Refused>, sqlx::Error> {
+    let mut tx = db.begin().await?;
+    sqlx::query("SELECT pg_advisory_xact_lock($1)")
+        .bind(ADMINS_LOCK)
+        .execute(&mut *tx)
+        .await?;
+    // The guard checked the role when the request arrived; a parallel request may have
+    // demoted this admin since. Checked again under the lock.
+    let still_admin: bool = sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM staff WHERE id = $1 AND role = 'admin' AND disabled_at IS NULL)",
+    )
+    .bind(actor)
+    .fetch_one(&mut *tx)
+    .await?;
+    if !still_admin {
+        return Ok(Err(Refused::NotAdmin));
+    }
+    let before: Option<StaffRow> = sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM staff WHERE id = $1 FOR UPDATE"
+    ))
+    .bind(id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(before) = before else {
+        return Ok(Err(Refused::NotFound));
+    };
+    let active_admin = before.role() == Role::Admin && before.disabled_at.is_none();
+    let removes_admin = active_admin
+        && matches!(
+            change,
+            AccountChange::Disable | AccountChange::Role(Role::Editor | Role::Viewer)
+        );
+    if removes_admin {
+        let others: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM staff WHERE role = 'admin' AND disabled_at IS NULL AND id <> $1",
+        )
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await?;
+        if others == 0 {
+            return Ok(Err(Refused::LastAdmin));
+        }
+    }
+    match change {
+        AccountChange::Role(role) => {
+            sqlx::query("UPDATE staff SET role = $2 WHERE id = $1")
+                .bind(id)
+                .bind(role.as_str())
+                .execute(&mut *tx)
+                .await?;
+        }
+        AccountChange::Disable => {
+            sqlx::query("UPDATE staff SET disabled_at = coalesce(disabled_at, $2) WHERE id = $1")
+                .bind(id)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            end_sessions(&mut *tx, id).await?;
+        }
+        AccountChange::Enable => {
+            sqlx::query("UPDATE staff SET disabled_at = NULL WHERE id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(Ok(before))
+}
+
+/// Deletes every session of account `id`: its next request, on any instance, is anonymous.
+pub async fn end_sessions<'e>(db: impl sqlx::PgExecutor<'e>, id: i64) -> Result<u64, sqlx::Error> {
+    Ok(
+        sqlx::query("DELETE FROM staff_sessions WHERE staff_id = $1")
+            .bind(id)
+            .execute(db)
+            .await?
+            .rows_affected(),
+    )
+}
+
+/// An admin's reset: a temporary password the account must replace at its next sign-in. Its
+/// sessions end. `false` when no such account exists.
+pub async fn reset_password(
+    db: &PgPool,
+    id: i64,
+    password_hash: &str,
+    now: OffsetDateTime,
+) -> Result<bool, sqlx::Error> {
+    let mut tx = db.begin().await?;
+    let updated = sqlx::query(
+        "UPDATE staff SET password_hash = $2, password_changed_at = $3, \
+         must_change_password = true WHERE id = $1",
+    )
+    .bind(id)
+    .bind(password_hash)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    end_sessions(&mut *tx, id).await?;
+    tx.commit().await?;
+    Ok(updated == 1)
+}
+
+/// Lifts a sign-in lockout on `email` (and forgets its failures). `true` when one was there.
+pub async fn unlock(db: &PgPool, email: &str, now: OffsetDateTime) -> Result<bool, sqlx::Error> {
+    let was_locked: Option<bool> = sqlx::query_scalar(
+        "DELETE FROM sign_in_throttle WHERE email = lower($1)
+         RETURNING coalesce(locked_until > $2, false)",
+    )
+    .bind(email)
+    .bind(now)
+    .fetch_optional(db)
+    .await?;
+    Ok(was_locked == Some(true))
 }

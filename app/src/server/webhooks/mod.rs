@@ -313,6 +313,7 @@ fn entries(rows: Vec<(String, time::OffsetDateTime, Value)>) -> Vec<AuditView> {
                 actor: "CMR".into(),
                 action: event,
                 target: about,
+                target_href: None,
                 changes: Vec::new(),
                 outcome: AuditOutcome::Ok,
                 message: text(&data, "reason").map(str::to_string),

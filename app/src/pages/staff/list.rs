@@ -1,44 +1,21 @@
-//! Staff accounts (admin only): the list, and creating an account.
+//! `/staff`: every account with its state, and creating an account.
 
+use super::{account_badges, list_staff, CreateStaff};
 use crate::components::alert::ErrorAlert;
 use crate::components::field::{Field, PasswordField};
 use crate::components::loaded::Loaded;
 use crate::components::table::{Column, Row, Table, TableLoading};
 use crate::components::toast::use_toasts;
-use crate::error::AppError;
-use crate::model::StaffView;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 
-#[cfg(feature = "ssr")]
-use crate::{
-    model::Role,
-    server::{ctx, require_role, staff},
-};
-
-#[server(prefix = "/api", endpoint = "staff/list")]
-pub async fn list_staff() -> Result<Vec<StaffView>, AppError> {
-    require_role(Role::Admin).await?;
-    staff::list(&ctx::state()).await
-}
-
-#[server(prefix = "/api", endpoint = "staff/create")]
-pub async fn create_staff(
-    email: String,
-    display_name: String,
-    role: String,
-    password: crate::model::Secret,
-) -> Result<StaffView, AppError> {
-    let admin = require_role(Role::Admin).await?;
-    let role = Role::parse(&role).ok_or_else(|| AppError::invalid("role", "Choose a role."))?;
-    staff::create(&ctx::state(), &admin, &email, &display_name, role, password).await
-}
-
-const COLUMNS: [Column; 3] = [
+const COLUMNS: [Column; 5] = [
     Column::new("Name"),
     Column::new("Email"),
     Column::new("Role"),
+    Column::new("State"),
+    Column::new("Sessions"),
 ];
 
 #[component]
@@ -69,12 +46,20 @@ pub fn StaffPage() -> impl IntoView {
                 {
                     let rows = accounts
                         .into_iter()
-                        .map(|s| {
+                        .map(|account| {
+                            let badges = account_badges(&account)
+                                .into_iter()
+                                .map(|(class, text)| view! { <span class=class>{text}</span> " " })
+                                .collect_view();
+                            let s = account.staff;
                             Row::new(vec![
                                 s.display_name.into_any(),
                                 s.email.into_any(),
                                 view! { <span class="badge">{s.role.as_str()}</span> }.into_any(),
+                                badges.into_any(),
+                                account.open_sessions.to_string().into_any(),
                             ])
+                            .link(crate::routes::staff_account(s.id))
                         })
                         .collect();
                     view! { <Table columns=COLUMNS.to_vec() rows empty="No staff accounts yet." /> }
