@@ -303,6 +303,9 @@ fn secrets_in_arguments_and_staff_rows_never_print() {
         role: "admin".into(),
         password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into(),
         password_changed_at: time::OffsetDateTime::UNIX_EPOCH,
+        disabled_at: None,
+        must_change_password: false,
+        totp_enabled_at: None,
     };
     assert!(!format!("{row:?}").contains("argon2id"));
 }

@@ -89,7 +89,11 @@ pub fn History(entries: Vec<AuditView>, empty: &'static str) -> impl IntoView {
                                         Some(view! { <span class="badge badge-danger">"failed"</span> }.into_any())
                                     }
                                 }}
-                                {e.target.map(|t| view! { <span class="muted">{t}</span> })}
+                                {match (e.target, e.target_href) {
+                                    (Some(t), Some(href)) => Some(view! { <a href=href>{t}</a> }.into_any()),
+                                    (Some(t), None) => Some(view! { <span class="muted">{t}</span> }.into_any()),
+                                    _ => None,
+                                }}
                             </div>
                             {(!e.changes.is_empty())
                                 .then(|| {

@@ -62,17 +62,13 @@ pub async fn complete_setup(
 ) -> Result<(), AppError> {
     let state = ctx::state();
     let session = ctx::session().await?;
-    setup::complete_setup(
-        &state,
-        &session,
-        &token,
-        &email,
-        &display_name,
+    let form = setup::FirstAdmin {
+        email: &email,
+        display_name: &display_name,
         password,
-        confirm_password,
-        ctx::device().await,
-    )
-    .await?;
+        confirm: confirm_password,
+    };
+    setup::complete_setup(&state, &session, ctx::device().await, &token, form).await?;
     leptos_axum::redirect("/");
     Ok(())
 }

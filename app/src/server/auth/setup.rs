@@ -10,17 +10,28 @@ use crate::server::staff::Account;
 use crate::server::AppState;
 use tower_sessions::Session;
 
+/// The setup form: who the first admin is, and their password twice.
+pub struct FirstAdmin<'a> {
+    pub email: &'a str,
+    pub display_name: &'a str,
+    pub password: Secret,
+    pub confirm: Secret,
+}
+
 /// Creates the first admin through the one-time setup token, then signs them in.
 pub async fn complete_setup(
     state: &AppState,
     session: &Session,
-    token: &Secret,
-    email: &str,
-    display_name: &str,
-    new_password: Secret,
-    confirm: Secret,
     device: super::session::Device,
+    token: &Secret,
+    form: FirstAdmin<'_>,
 ) -> Result<StaffView, AppError> {
+    let FirstAdmin {
+        email,
+        display_name,
+        password: new_password,
+        confirm,
+    } = form;
     if !state.setup.matches(token.expose()) {
         return Err(AppError::Rejected(
             "This setup link is not valid (it may have been used already). Restart the server to \
