@@ -5,14 +5,28 @@
 use crate::error::AppError;
 use leptos::prelude::*;
 
-/// The error, or nothing while there is none.
+/// The error, or nothing while there is none. A session that ended elsewhere (signed out,
+/// disabled by an admin, expired) answers the page's next request with `Unauthorized`: the
+/// page is then loaded again, so the server sends the browser to sign in and back afterwards.
 #[component]
 pub fn ErrorAlert(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView {
+    Effect::new(move |_| {
+        if matches!(error.get(), Some(AppError::Unauthorized)) {
+            reload();
+        }
+    });
     move || {
         error.get().map(|err| {
             let warning = matches!(err, AppError::OutcomeUnknown(_));
             view! { <Alert text=err.to_string() warning /> }
         })
+    }
+}
+
+fn reload() {
+    #[cfg(feature = "hydrate")]
+    if let Some(window) = leptos::web_sys::window() {
+        let _ = window.location().reload();
     }
 }
 
