@@ -31,12 +31,10 @@ mod cli {
                                  default; never younger than 30 days); run it daily from cron";
 
     pub async fn main() -> ExitCode {
-        tracing_subscriber::fmt()
-            .with_env_filter(
-                tracing_subscriber::EnvFilter::try_from_default_env()
-                    .unwrap_or_else(|_| "info,sqlx=warn,tower_sessions=warn".into()),
-            )
-            .init();
+        if let Err(err) = init_logs() {
+            eprintln!("{err}");
+            return ExitCode::FAILURE;
+        }
         let config = match Config::from_env() {
             Ok(config) => config,
             Err(err) => {
@@ -64,14 +62,63 @@ mod cli {
         }
     }
 
+    /// Human-readable lines by default; `LOG_FORMAT=json` for one JSON object per line (with
+    /// the request id and staff id of the span it was written in).
+    fn init_logs() -> Result<(), String> {
+        let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+            .unwrap_or_else(|_| "info,sqlx=warn,tower_sessions=warn".into());
+        let logs = tracing_subscriber::fmt().with_env_filter(filter);
+        match std::env::var("LOG_FORMAT").unwrap_or_default().trim() {
+            "" | "text" => logs.init(),
+            "json" => logs
+                .json()
+                .with_current_span(true)
+                .with_span_list(true)
+                .init(),
+            other => {
+                return Err(format!(
+                    "configuration error: LOG_FORMAT must be text or json, got {other:?}"
+                ))
+            }
+        }
+        Ok(())
+    }
+
+    /// Where the compiled site is: `LEPTOS_SITE_ROOT` when set (cargo-leptos sets it), else a
+    /// `site` folder beside the binary (the release artifact), else cargo-leptos' default.
+    fn site_root(configured: &str) -> Option<String> {
+        if std::env::var_os("LEPTOS_SITE_ROOT").is_some() {
+            return None;
+        }
+        let beside = std::env::current_exe().ok()?.parent()?.join("site");
+        (beside.is_dir() && configured == "target/site")
+            .then(|| beside.to_string_lossy().into_owned())
+    }
+
     async fn serve(config: Config) -> Result<(), startup::StartupError> {
         let listen_addr = config.listen_addr;
+        let metrics_addr = config.metrics_addr;
         let (state, sandbox) = startup::prepare(config, Arc::new(SystemClock)).await?;
         let store = router::session_store(&state);
         router::spawn_session_cleanup(store.clone());
 
         let mut leptos_options = leptos::config::get_configuration(None)?.leptos_options;
         leptos_options.site_addr = listen_addr;
+        if let Some(root) = site_root(&leptos_options.site_root) {
+            leptos_options.site_root = root.into();
+        }
+        if let Some(addr) = metrics_addr {
+            let listener = tokio::net::TcpListener::bind(addr).await?;
+            println!("Metrics at http://{addr}/metrics");
+            tokio::spawn(async move {
+                let served = axum::serve(listener, app::server::metrics::router())
+                    .with_graceful_shutdown(shutdown_signal())
+                    .await;
+                if let Err(err) = served {
+                    tracing::error!(error = %err, "the metrics listener stopped");
+                }
+            });
+        }
         let app = router::build(state.clone(), store, leptos_options);
 
         let listener = tokio::net::TcpListener::bind(listen_addr).await?;
@@ -82,6 +129,10 @@ mod cli {
         axum::serve(listener, app)
             .with_graceful_shutdown(shutdown_signal())
             .await?;
+        // Requests in flight have finished. Background work (the index sync, order follow-up,
+        // session clean-up) stops with the runtime: each of its writes is one transaction, so
+        // an interrupted one is rolled back, never half-written.
+        println!("CMR Admin stopped.");
         Ok(())
     }
 
@@ -92,8 +143,20 @@ mod cli {
         }
     }
 
+    /// Ctrl-C, or SIGTERM (what systemd and container runtimes send).
     async fn shutdown_signal() {
-        let _ = tokio::signal::ctrl_c().await;
+        let terminate = async {
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(mut signal) => {
+                    signal.recv().await;
+                }
+                Err(_) => std::future::pending::<()>().await,
+            }
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = terminate => {}
+        }
     }
 
     async fn prune_audit(config: Config) -> Result<(), startup::StartupError> {

@@ -7,6 +7,8 @@
 pub const SIGN_IN: &str = "/sign-in";
 pub const SETUP: &str = "/setup";
 pub const HEALTH: &str = "/healthz";
+/// Ready to serve (database, migrations, CMR key): for load balancers.
+pub const READY: &str = "/readyz";
 /// CMR's webhooks: public, checked by their signature instead of a session.
 pub const WEBHOOK: &str = "/webhooks/cmr";
 pub const FAVICON: &str = "/favicon.ico";
@@ -124,6 +126,7 @@ pub fn is_public(path: &str) -> bool {
         SIGN_IN_CODE,
         SETUP,
         HEALTH,
+        READY,
         FAVICON,
         SIGN_IN_FN,
         SIGN_IN_CODE_FN,

@@ -182,6 +182,11 @@ pub async fn record(state: &AppState, entry: Entry<'_>) -> Result<(), AppError> 
             message,
         } => ("unknown", upstream_status, Some(message)),
     };
+    match (entry.action, outcome) {
+        ("auth.sign_in", "error") => metrics::counter!("sign_in_failures_total").increment(1),
+        ("auth.lockout", _) => metrics::counter!("sign_in_lockouts_total").increment(1),
+        _ => {}
+    }
     let upstream_status = upstream_status.map(i32::from);
     let changes: Vec<Change> = entry.changes.into_iter().map(redact).collect();
     let (target_kind, target_id) = entry.target.map(|t| (t.kind(), t.id())).unzip();

@@ -41,6 +41,9 @@ pub struct Config {
     /// `TWO_FACTOR_FOR_ADMINS`: admins must enrol an authenticator app before anything else.
     /// On by default with a CMR key (an admin can spend the wallet); off in demo mode.
     pub two_factor_for_admins: bool,
+    /// `METRICS_ADDR`: where Prometheus metrics are served (`GET /metrics`); `None`: nowhere.
+    /// Never the public listener.
+    pub metrics_addr: Option<SocketAddr>,
     /// `AUDIT_RETENTION_DAYS`: how long audit entries are kept; `cmr-admin prune-audit` removes
     /// older ones (never anything younger than 30 days); 30 to 10000, 730 by default.
     pub audit_retention_days: u32,
@@ -226,6 +229,25 @@ impl Config {
             None => cmr_api_key.is_some(),
             Some(_) => flag(&get, "TWO_FACTOR_FOR_ADMINS")?,
         };
+        let metrics_addr = match get("METRICS_ADDR") {
+            None => None,
+            Some(raw) => match raw.trim().parse::<SocketAddr>() {
+                Ok(addr) if addr != listen_addr && addr.port() != listen_addr.port() => Some(addr),
+                Ok(_) => {
+                    return Err(ConfigError {
+                        variable: "METRICS_ADDR",
+                        problem: "must not be the dashboard's own port (metrics are not public)"
+                            .into(),
+                    })
+                }
+                Err(_) => {
+                    return Err(ConfigError {
+                        variable: "METRICS_ADDR",
+                        problem: format!("must be an address like 127.0.0.1:9100, got {raw:?}"),
+                    })
+                }
+            },
+        };
         let audit_retention_days = whole(&get, "AUDIT_RETENTION_DAYS", 730)?;
         if audit_retention_days < 30 {
             return Err(ConfigError {
@@ -235,6 +257,7 @@ impl Config {
         }
 
         Ok(Config {
+            metrics_addr,
             two_factor_for_admins,
             audit_retention_days: audit_retention_days as u32,
             wallet_alerts,

@@ -35,6 +35,21 @@ pub enum ReadKey {
 }
 
 impl ReadKey {
+    /// The kind of data, as the metrics name it (never the ids).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            ReadKey::Wallet => "wallet",
+            ReadKey::Customers(..) => "customers",
+            ReadKey::Customer(_) => "customer",
+            ReadKey::CustomerDomains(_) => "customer_domains",
+            ReadKey::CustomerMailboxes(_) => "customer_mailboxes",
+            ReadKey::Subscriptions => "subscriptions",
+            ReadKey::CustomerTotal => "customer_total",
+            ReadKey::SubscriptionTotal => "subscription_total",
+            ReadKey::MailboxTotal => "mailbox_total",
+        }
+    }
+
     /// How long an answer stays good enough to show without a fresh read.
     pub fn ttl(&self) -> Duration {
         match self {
@@ -139,14 +154,20 @@ impl ReadCache {
         Fut: Future<Output = Result<T, CmrError>>,
     {
         let entry = self.entry_for(&key, freshness);
+        let fetched = std::sync::atomic::AtomicBool::new(false);
         let answer = entry
             .answer
             .get_or_init(|| async {
+                fetched.store(true, std::sync::atomic::Ordering::Relaxed);
                 let value = fetch().await?;
                 let shared: Arc<dyn Any + Send + Sync> = Arc::new(value);
                 Ok((shared, Instant::now(), unix_now()))
             })
             .await;
+        // A kept answer and a read joined while under way both spared a CMR call.
+        let result = if fetched.into_inner() { "miss" } else { "hit" };
+        metrics::counter!("read_cache_total", "kind" => key.kind(), "result" => result)
+            .increment(1);
         match answer {
             Ok((value, _, fetched_at)) => match value.downcast_ref::<T>() {
                 Some(value) => Ok(Fetched {

@@ -55,9 +55,22 @@ pub fn build(state: AppState, store: FinalStore, leptos_options: LeptosOptions) 
     let routes = generate_route_list(App);
     let context_state = state.clone();
     let webhook_state = state.clone();
-    let webhook = axum::routing::post(move |headers, body| {
-        super::webhooks::receive(webhook_state.clone(), headers, body)
-    })
+    let webhook = axum::routing::post(
+        move |headers: axum::http::HeaderMap, body: axum::body::Bytes| {
+            let state = webhook_state.clone();
+            async move {
+                let (status, reason) = super::webhooks::receive(state, headers, body).await;
+                let result = if status.is_success() {
+                    "accepted"
+                } else {
+                    "rejected"
+                };
+                metrics::counter!("webhooks_total", "result" => result, "reason" => reason)
+                    .increment(1);
+                (status, reason)
+            }
+        },
+    )
     .layer(axum::extract::DefaultBodyLimit::max(
         super::webhooks::MAX_BODY,
     ));
@@ -67,7 +80,11 @@ pub fn build(state: AppState, store: FinalStore, leptos_options: LeptosOptions) 
         .precompressed_br()
         .precompressed_gzip();
     Router::new()
-        .route("/healthz", get(|| async { "ok" }))
+        .route(crate::routes::HEALTH, get(|| async { "ok" }))
+        .route(
+            crate::routes::READY,
+            get(super::health::ready).with_state(state.clone()),
+        )
         .route(crate::routes::WEBHOOK, webhook)
         .route(
             crate::routes::DOMAINS_EXPORT,
@@ -121,6 +138,7 @@ pub fn build(state: AppState, store: FinalStore, leptos_options: LeptosOptions) 
             security_headers,
         ))
         .layer(axum::middleware::from_fn(trace_requests))
+        .layer(axum::middleware::from_fn(super::metrics::track))
 }
 
 /// A CSV export's query parameters.

@@ -28,6 +28,8 @@ pub struct AppState {
     pub sign_in_cap: AttemptCap,
     /// What live reads saw, on its way to the partner-wide index.
     pub sightings: LiveSightings,
+    /// The readiness check's last look at the CMR key.
+    pub key_check: Arc<super::health::KeyCheck>,
 }
 
 impl AppState {
@@ -46,6 +48,7 @@ impl AppState {
             reads: Default::default(),
             passwords: PasswordGate::new(limits.hash_workers, limits.hash_queue),
             sign_in_cap: AttemptCap::new(limits.per_ip_per_minute, limits.per_minute),
+            key_check: Default::default(),
         }
     }
 

@@ -120,6 +120,7 @@ async fn start(
         // Tests that want admins to need a second factor turn it on.
         two_factor_for_admins: false,
         audit_retention_days: 730,
+        metrics_addr: None,
         wallet_alerts: WalletAlerts::default(),
         order_approval_above: None,
         // Tests that want the sync run it themselves (it would add calls to every request log).

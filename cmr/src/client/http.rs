@@ -277,11 +277,21 @@ impl CmrClient {
     /// then the budget shared with the other instances, if any. Either may refuse: nothing is
     /// sent then.
     async fn take_turn(&self, last_turn: Instant, priority: Priority) -> Result<Ticket, Busy> {
-        self.inner.limiter.acquire(last_turn).await?;
-        match &self.inner.config.shared_budget {
-            Some(budget) => budget.admit(last_turn, priority).await,
-            None => Ok(Ticket::untracked()),
+        let waiting = Instant::now();
+        let queued = Queued::join();
+        let turn = async {
+            self.inner.limiter.acquire(last_turn).await?;
+            match &self.inner.config.shared_budget {
+                Some(budget) => budget.admit(last_turn, priority).await,
+                None => Ok(Ticket::untracked()),
+            }
         }
+        .await;
+        drop(queued);
+        let outcome = if turn.is_ok() { "admitted" } else { "busy" };
+        metrics::histogram!("cmr_limiter_wait_seconds", "outcome" => outcome)
+            .record(waiting.elapsed().as_secs_f64());
+        turn
     }
 
     async fn attempt(&self, call: &Call, url: url::Url) -> Result<Answer, CmrError> {
@@ -349,6 +359,17 @@ impl CmrClient {
         // Method, path and status only: the query may carry customer ids worth keeping out of
         // shared logs, bodies may carry passwords, and the key is never logged.
         let latency_ms = millis(latency);
+        let outcome = match status {
+            Some(_) if ok => "ok",
+            Some(429) => "throttled",
+            Some(status) if status < 500 => "refused",
+            Some(_) => "server_error",
+            None => "no_answer",
+        };
+        metrics::counter!("cmr_calls_total", "endpoint" => call.path, "outcome" => outcome)
+            .increment(1);
+        metrics::histogram!("cmr_call_duration_seconds", "endpoint" => call.path)
+            .record(latency.as_secs_f64());
         match status {
             Some(status) if ok => {
                 tracing::info!(method = %call.method, path = call.path, status, latency_ms, "CMR call");
@@ -361,6 +382,23 @@ impl CmrClient {
                 tracing::warn!(method = %call.method, path = call.path, ?status, latency_ms, "CMR call failed");
             }
         }
+    }
+}
+
+/// One caller waiting for its turn, counted in `cmr_limiter_waiting` for as long as it waits,
+/// also when it gives up (its future dropped).
+struct Queued;
+
+impl Queued {
+    fn join() -> Queued {
+        metrics::gauge!("cmr_limiter_waiting").increment(1.0);
+        Queued
+    }
+}
+
+impl Drop for Queued {
+    fn drop(&mut self) {
+        metrics::gauge!("cmr_limiter_waiting").decrement(1.0);
     }
 }
 

@@ -49,10 +49,18 @@ async fn create_database_if_missing(options: &PgConnectOptions) -> Result<(), sq
     if !exists {
         // Identifiers cannot be bound as parameters; quote it ourselves.
         let quoted = format!("\"{}\"", name.replace('"', "\"\""));
-        sqlx::query(&format!("CREATE DATABASE {quoted}"))
+        match sqlx::query(&format!("CREATE DATABASE {quoted}"))
             .execute(&mut admin)
-            .await?;
-        tracing::info!(database = %name, "created the database");
+            .await
+        {
+            Ok(_) => tracing::info!(database = %name, "created the database"),
+            // Another instance starting at the same moment created it first: fine. (Postgres
+            // reports the race as a duplicate database, or as a unique violation on its
+            // catalogue when both inserts met.)
+            Err(sqlx::Error::Database(e))
+                if matches!(e.code().as_deref(), Some("42P04") | Some("23505")) => {}
+            Err(e) => return Err(e),
+        }
     }
     Ok(())
 }

@@ -202,6 +202,9 @@ impl Syncer {
             Ok(None) => {
                 self.finish_pass(pass_started_at, held.previous_pass_started_at)
                     .await?;
+                // Freshness: the index is as old as the time since this moment.
+                metrics::gauge!("index_last_pass_finished_timestamp_seconds")
+                    .set(time::OffsetDateTime::now_utc().unix_timestamp() as f64);
                 Ok(Step::PassFinished)
             }
             Err(StepError::Db(err)) => Err(err),
