@@ -255,7 +255,7 @@ impl TestApp {
         if let Some(cookie) = cookie {
             req = req.header("cookie", format!("cmr_session={cookie}"));
         }
-        answer(req.send().await.unwrap()).await
+        send(req, format!("POST {path}")).await
     }
 
     pub async fn get(&self, path: &str, cookie: Option<&str>) -> Answer {
@@ -263,7 +263,7 @@ impl TestApp {
         if let Some(cookie) = cookie {
             req = req.header("cookie", format!("cmr_session={cookie}"));
         }
-        answer(req.send().await.unwrap()).await
+        send(req, format!("GET {path}")).await
     }
 
     /// Signs in and returns the session cookie's value.
@@ -293,6 +293,16 @@ impl TestApp {
             other => panic!("whoami answered {other}: {}", answer.body),
         }
     }
+}
+
+/// Sends `req` and reads the whole answer; a request that does not finish within a minute
+/// fails the test naming it (a hang would otherwise stall the whole suite without a word).
+async fn send(req: reqwest::RequestBuilder, what: String) -> Answer {
+    let answered = tokio::time::timeout(std::time::Duration::from_secs(60), async {
+        answer(req.send().await.unwrap()).await
+    })
+    .await;
+    answered.unwrap_or_else(|_| panic!("{what} did not answer within 60 s"))
 }
 
 async fn answer(res: reqwest::Response) -> Answer {
