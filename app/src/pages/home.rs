@@ -101,6 +101,7 @@ pub fn HomePage() -> impl IntoView {
                     <section class="card" aria-labelledby="recent-heading">
                         <h2 id="recent-heading">"Latest activity"</h2>
                         <History entries=s.recent empty="Nothing recorded yet." />
+                        <p><a href=crate::routes::AUDIT>"The whole audit log"</a></p>
                     </section>
                 }
             }

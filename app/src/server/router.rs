@@ -29,6 +29,17 @@ pub fn session_cookie_name(https: bool) -> &'static str {
     }
 }
 
+/// The app's routes, generated once per process. Leptos generates them by running the app
+/// with resource loading suppressed through a process-wide flag, and a resource first polled
+/// while that flag is up (another server's page, in the same process) never resolves
+/// (leptos-rs/leptos#4773): tests start many servers in one process, so only the first
+/// generates and the rest reuse its list.
+fn route_list() -> Vec<leptos_axum::AxumRouteListing> {
+    static ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> =
+        std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
+
 /// The session store (its table comes with the migrations).
 pub fn session_store(state: &AppState) -> FinalStore {
     FinalStore::new(state.db.clone())
@@ -52,7 +63,7 @@ pub fn build(state: AppState, store: FinalStore, leptos_options: LeptosOptions) 
     let own_origin = OwnOrigin(Arc::new(
         state.config.public_url.origin().ascii_serialization(),
     ));
-    let routes = generate_route_list(App);
+    let routes = route_list();
     let context_state = state.clone();
     let webhook_state = state.clone();
     let webhook = axum::routing::post(
