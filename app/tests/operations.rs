@@ -154,3 +154,52 @@ async fn metrics_count_requests_cmr_calls_and_sign_in_failures(db: PgPool) {
     assert_eq!(served.status(), 200);
     assert!(served.text().await.unwrap().contains("http_requests_total"));
 }
+
+/// A migration that fails stops start-up with a message naming it, and leaves nothing of
+/// itself behind (each migration runs in its own transaction).
+#[tokio::test]
+async fn a_failing_migration_stops_start_up_and_changes_nothing() {
+    let server = server_url();
+    let database = format!("cmr_admin_badmigration_{}", std::process::id());
+    let url = format!("{server}/{database}");
+    let admin = sqlx::PgPool::connect(&format!("{server}/postgres"))
+        .await
+        .unwrap();
+    sqlx::query(&format!("CREATE DATABASE \"{database}\""))
+        .execute(&admin)
+        .await
+        .unwrap();
+    // Something in the way of the first migration: a `staff` view it cannot replace.
+    let db = sqlx::PgPool::connect(&url).await.unwrap();
+    sqlx::query("CREATE VIEW staff AS SELECT 1 AS id")
+        .execute(&db)
+        .await
+        .unwrap();
+    let err = app::server::db::connect_and_migrate(&url)
+        .await
+        .unwrap_err();
+    let message = err.to_string();
+    assert!(
+        message.contains("20261123000001"),
+        "names the migration: {message}"
+    );
+    let leftovers: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM information_schema.tables
+          WHERE table_schema = 'public' AND table_name IN ('sign_in_throttle', 'audit_log')",
+    )
+    .fetch_one(&db)
+    .await
+    .unwrap();
+    assert_eq!(
+        leftovers, 0,
+        "the failed migration's other tables were rolled back"
+    );
+    db.close().await;
+    sqlx::query(&format!(
+        "DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)"
+    ))
+    .execute(&admin)
+    .await
+    .unwrap();
+    admin.close().await;
+}
