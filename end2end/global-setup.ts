@@ -5,9 +5,11 @@ import * as path from 'node:path';
 import { PORT } from './playwright.config';
 
 const ROOT = path.resolve(__dirname, '..');
-// Where `cargo leptos build` put the server: under CARGO_TARGET_DIR when that is set.
+// Where `cargo leptos build` put the server: under CARGO_TARGET_DIR when that is set, in
+// `release` for `E2E_PROFILE=release` (the build a partner deploys: scripts/test uses it).
 const TARGET = process.env.CARGO_TARGET_DIR ? path.resolve(ROOT, process.env.CARGO_TARGET_DIR) : path.join(ROOT, 'target');
-const SERVER = path.join(TARGET, 'debug', 'cmr-admin');
+const PROFILE = process.env.E2E_PROFILE === 'release' ? 'release' : 'debug';
+const SERVER = path.join(TARGET, PROFILE, 'cmr-admin');
 
 function portIsFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -20,7 +22,7 @@ function portIsFree(port: number): Promise<boolean> {
 // Starts the real server binary (built by `cargo leptos build`) with a fresh database, waits
 // until it prints its setup URL, and hands that URL to the tests. Returns the teardown.
 export default async function globalSetup() {
-  if (!fs.existsSync(SERVER)) throw new Error(`${SERVER} is missing: run cargo leptos build first`);
+  if (!fs.existsSync(SERVER)) throw new Error(`${SERVER} is missing: run cargo leptos build${PROFILE === 'release' ? ' --release' : ''} first`);
   if (!(await portIsFree(PORT))) throw new Error(`port ${PORT} is taken: set E2E_PORT to a free one`);
 
   const database = `cmr_admin_e2e_${process.pid}_${Date.now()}`;

@@ -4,6 +4,7 @@
 pub mod components;
 pub mod error;
 pub mod layout;
+mod lazy_pages;
 pub mod model;
 pub mod pages;
 pub mod routes;
@@ -14,7 +15,7 @@ use layout::Layout;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
-use leptos_router::{path, SsrMode};
+use leptos_router::{path, Lazy, SsrMode};
 
 /// The HTML document around the app. On the server it also sets this response's
 /// Content-Security-Policy with a fresh nonce for the hydration scripts.
@@ -68,37 +69,37 @@ pub fn App() -> impl IntoView {
         <layout::DemoBanner />
         <Router>
             <Routes fallback=pages::not_found::NotFound>
-                <Route path=path!("/sign-in") view=pages::auth::SignInPage ssr=SsrMode::Async />
-                <Route path=path!("/sign-in/code") view=pages::auth::SignInCodePage ssr=SsrMode::Async />
-                <Route path=path!("/setup") view=pages::auth::SetupPage ssr=SsrMode::Async />
+                <Route path=path!("/sign-in") view={Lazy::<lazy_pages::SignIn>::new()} ssr=SsrMode::Async />
+                <Route path=path!("/sign-in/code") view={Lazy::<lazy_pages::SignInCode>::new()} ssr=SsrMode::Async />
+                <Route path=path!("/setup") view={Lazy::<lazy_pages::Setup>::new()} ssr=SsrMode::Async />
                 <ParentRoute path=path!("") view=Layout ssr=SsrMode::Async>
-                    <Route path=path!("") view=pages::home::HomePage ssr=SsrMode::Async />
-                    <Route path=path!("/customers") view=pages::customers::CustomersPage ssr=SsrMode::Async />
-                    <Route path=path!("/customers/new") view=pages::customers::NewCustomerPage ssr=SsrMode::Async />
-                    <Route path=path!("/customers/:id") view=pages::customers::CustomerPage ssr=SsrMode::Async />
-                    <Route path=path!("/customers/:id/edit") view=pages::customers::EditCustomerPage ssr=SsrMode::Async />
-                    <Route path=path!("/customers/:id/orders/new") view=pages::orders::NewOrderPage ssr=SsrMode::Async />
-                    <Route path=path!("/search") view=pages::index::SearchPage ssr=SsrMode::Async />
-                    <Route path=path!("/domains") view=pages::domains::DomainsPage ssr=SsrMode::Async />
-                    <Route path=path!("/domains/renew") view=pages::domains::RenewPage ssr=SsrMode::Async />
-                    <Route path=path!("/domains/:name") view=pages::domains::DomainPage ssr=SsrMode::Async />
-                    <Route path=path!("/domains/:name/dns") view=pages::domains::DnsPage ssr=SsrMode::Async />
-                    <Route path=path!("/index-status") view=pages::index::IndexStatusPage ssr=SsrMode::Async />
-                    <Route path=path!("/orders") view=pages::orders::OrdersPage ssr=SsrMode::Async />
-                    <Route path=path!("/orders/:id") view=pages::orders::OrderPage ssr=SsrMode::Async />
-                    <Route path=path!("/mailboxes") view=pages::mailboxes::MailboxesPage ssr=SsrMode::Async />
-                    <Route path=path!("/mailboxes/:id") view=pages::mailboxes::MailboxPage ssr=SsrMode::Async />
-                    <Route path=path!("/subscriptions") view=pages::subscriptions::SubscriptionsPage ssr=SsrMode::Async />
-                    <Route path=path!("/subscriptions/renew") view=pages::subscriptions::RenewSubscriptionPage ssr=SsrMode::Async />
-                    <Route path=path!("/wallet") view=pages::wallet::WalletPage ssr=SsrMode::Async />
-                    <Route path=path!("/staff") view=pages::staff::StaffPage ssr=SsrMode::Async />
-                    <Route path=path!("/staff/:id") view=pages::staff::StaffAccountPage ssr=SsrMode::Async />
-                    <Route path=path!("/audit") view=pages::audit::AuditPage ssr=SsrMode::Async />
-                    <Route path=path!("/account/sessions") view=pages::account::SessionsPage ssr=SsrMode::Async />
-                    <Route path=path!("/account/two-factor") view=pages::account::TwoFactorPage ssr=SsrMode::Async />
+                    <Route path=path!("") view={Lazy::<lazy_pages::Home>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/customers") view={Lazy::<lazy_pages::Customers>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/customers/new") view={Lazy::<lazy_pages::NewCustomer>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/customers/:id") view={Lazy::<lazy_pages::Customer>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/customers/:id/edit") view={Lazy::<lazy_pages::EditCustomer>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/customers/:id/orders/new") view={Lazy::<lazy_pages::NewOrder>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/search") view={Lazy::<lazy_pages::Search>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/domains") view={Lazy::<lazy_pages::Domains>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/domains/renew") view={Lazy::<lazy_pages::RenewDomains>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/domains/:name") view={Lazy::<lazy_pages::Domain>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/domains/:name/dns") view={Lazy::<lazy_pages::Dns>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/index-status") view={Lazy::<lazy_pages::IndexStatus>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/orders") view={Lazy::<lazy_pages::Orders>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/orders/:id") view={Lazy::<lazy_pages::Order>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/mailboxes") view={Lazy::<lazy_pages::Mailboxes>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/mailboxes/:id") view={Lazy::<lazy_pages::Mailbox>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/subscriptions") view={Lazy::<lazy_pages::Subscriptions>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/subscriptions/renew") view={Lazy::<lazy_pages::RenewSubscriptions>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/wallet") view={Lazy::<lazy_pages::Wallet>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/staff") view={Lazy::<lazy_pages::Staff>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/staff/:id") view={Lazy::<lazy_pages::StaffAccount>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/audit") view={Lazy::<lazy_pages::Audit>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/account/sessions") view={Lazy::<lazy_pages::Sessions>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/account/two-factor") view={Lazy::<lazy_pages::TwoFactor>::new()} ssr=SsrMode::Async />
                     <Route
                         path=path!("/account/password")
-                        view=pages::auth::ChangePasswordPage
+                        view={Lazy::<lazy_pages::ChangePassword>::new()}
                         ssr=SsrMode::Async
                     />
                     // An area in `routes::AREAS` without pages yet: "not built yet"; else 404.

@@ -726,17 +726,10 @@ async fn a_list_without_pagination_says_total_unknown_and_offers_next(db: PgPool
 
 #[tokio::test]
 async fn the_demo_sandbox_has_no_inspection_route_unless_the_tests_ask() {
-    let base = std::env::var("DATABASE_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/cmr_admin_test".into());
-    let server = base
-        .rsplit_once('/')
-        .map_or(base.as_str(), |(s, _)| s)
-        .to_string();
-    let database = format!("cmr_admin_demo_{}", std::process::id());
-    let url = format!("{server}/{database}");
+    let database = common::ScratchDatabase::named("demo");
     for inspect in [false, true] {
         let vars = [
-            ("DATABASE_URL", url.clone()),
+            ("DATABASE_URL", database.url.clone()),
             ("CMR_SANDBOX_INSPECT", inspect.to_string()),
         ];
         let config = app::server::config::Config::from_lookup(|name| {
@@ -760,15 +753,7 @@ async fn the_demo_sandbox_has_no_inspection_route_unless_the_tests_ask() {
         state.db.close().await;
         sandbox.shutdown();
     }
-    let admin = sqlx::PgPool::connect(&format!("{server}/postgres"))
-        .await
-        .unwrap();
-    sqlx::query(&format!(
-        "DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)"
-    ))
-    .execute(&admin)
-    .await
-    .unwrap();
+    database.drop().await;
 }
 
 #[sqlx::test(migrations = "../migrations")]

@@ -5,28 +5,18 @@
 mod common;
 
 use app::model::Role;
-use common::{spawn, PASSWORD};
+use common::{spawn, ScratchDatabase, PASSWORD};
 use sqlx::PgPool;
-
-fn server_url() -> String {
-    let base = std::env::var("DATABASE_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/cmr_admin_test".into());
-    base.rsplit_once('/')
-        .map_or(base.as_str(), |(s, _)| s)
-        .to_string()
-}
 
 /// Two instances starting at the same moment on a database that does not exist yet: both
 /// create-or-find it and both apply (or find applied) every migration.
 #[tokio::test]
 async fn two_instances_starting_together_on_a_fresh_database_both_come_up() {
-    let server = server_url();
     for round in 0..3 {
-        let database = format!("cmr_admin_twostart_{}_{round}", std::process::id());
-        let url = format!("{server}/{database}");
+        let database = ScratchDatabase::named(&format!("twostart{round}"));
         let (one, two) = tokio::join!(
-            app::server::db::connect_and_migrate(&url),
-            app::server::db::connect_and_migrate(&url)
+            app::server::db::connect_and_migrate(&database.url),
+            app::server::db::connect_and_migrate(&database.url)
         );
         let (one, two) = (one.unwrap(), two.unwrap());
         let applied: i64 =
@@ -38,16 +28,7 @@ async fn two_instances_starting_together_on_a_fresh_database_both_come_up() {
         assert_eq!(applied, known, "round {round}: every migration once");
         one.close().await;
         two.close().await;
-        let admin = sqlx::PgPool::connect(&format!("{server}/postgres"))
-            .await
-            .unwrap();
-        sqlx::query(&format!(
-            "DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)"
-        ))
-        .execute(&admin)
-        .await
-        .unwrap();
-        admin.close().await;
+        database.drop().await;
     }
 }
 
@@ -159,23 +140,15 @@ async fn metrics_count_requests_cmr_calls_and_sign_in_failures(db: PgPool) {
 /// itself behind (each migration runs in its own transaction).
 #[tokio::test]
 async fn a_failing_migration_stops_start_up_and_changes_nothing() {
-    let server = server_url();
-    let database = format!("cmr_admin_badmigration_{}", std::process::id());
-    let url = format!("{server}/{database}");
-    let admin = sqlx::PgPool::connect(&format!("{server}/postgres"))
-        .await
-        .unwrap();
-    sqlx::query(&format!("CREATE DATABASE \"{database}\""))
-        .execute(&admin)
-        .await
-        .unwrap();
+    let database = ScratchDatabase::named("badmigration");
+    database.create().await;
     // Something in the way of the first migration: a `staff` view it cannot replace.
-    let db = sqlx::PgPool::connect(&url).await.unwrap();
+    let db = sqlx::PgPool::connect(&database.url).await.unwrap();
     sqlx::query("CREATE VIEW staff AS SELECT 1 AS id")
         .execute(&db)
         .await
         .unwrap();
-    let err = app::server::db::connect_and_migrate(&url)
+    let err = app::server::db::connect_and_migrate(&database.url)
         .await
         .unwrap_err();
     let message = err.to_string();
@@ -195,11 +168,5 @@ async fn a_failing_migration_stops_start_up_and_changes_nothing() {
         "the failed migration's other tables were rolled back"
     );
     db.close().await;
-    sqlx::query(&format!(
-        "DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)"
-    ))
-    .execute(&admin)
-    .await
-    .unwrap();
-    admin.close().await;
+    database.drop().await;
 }

@@ -3,7 +3,7 @@
 //! setup and the `create-admin` command use too. The last active admin can never be removed.
 
 use super::audit::{self, Actor, Change, Entry, Target};
-use super::db::staff::{AccountChange, Refused};
+use super::db::staff::{AccountChange, Accounts, Refused};
 use super::db::{self, staff::NewStaff};
 use super::AppState;
 use crate::error::AppError;
@@ -70,7 +70,19 @@ impl Account {
 /// Every account with its state (no password hashes).
 #[tracing::instrument(name = "staff.list", skip_all)]
 pub async fn list(state: &AppState) -> Result<Vec<StaffAccount>, AppError> {
-    let rows = db::staff::accounts(&state.db, state.clock.now()).await?;
+    read(state, Accounts::All).await
+}
+
+/// One account as the list shows it.
+pub async fn account(state: &AppState, id: i64) -> Result<StaffAccount, AppError> {
+    read(state, Accounts::One(id))
+        .await?
+        .pop()
+        .ok_or(AppError::NotFound)
+}
+
+async fn read(state: &AppState, which: Accounts) -> Result<Vec<StaffAccount>, AppError> {
+    let rows = db::staff::accounts(&state.db, which, state.clock.now()).await?;
     Ok(rows
         .into_iter()
         .map(|row| StaffAccount {

@@ -323,3 +323,54 @@ async fn answer(res: reqwest::Response) -> Answer {
         body,
     }
 }
+
+/// A database of its own, outside `#[sqlx::test]`'s bookkeeping, for tests of what happens
+/// before one exists (start-up, migrations, demo mode). `drop` removes it, connections and all.
+pub struct ScratchDatabase {
+    server: String,
+    pub name: String,
+    pub url: String,
+}
+
+impl ScratchDatabase {
+    /// Names it `cmr_admin_{purpose}_{pid}`; it is not created.
+    pub fn named(purpose: &str) -> ScratchDatabase {
+        let base = std::env::var("DATABASE_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/cmr_admin_test".into());
+        let server = base
+            .rsplit_once('/')
+            .map_or(base.as_str(), |(s, _)| s)
+            .to_string();
+        let name = format!("cmr_admin_{purpose}_{}", std::process::id());
+        let url = format!("{server}/{name}");
+        ScratchDatabase { server, name, url }
+    }
+
+    /// A connection to the server's `postgres` database, for CREATE and DROP.
+    pub async fn maintenance(&self) -> PgPool {
+        PgPool::connect(&format!("{}/postgres", self.server))
+            .await
+            .unwrap()
+    }
+
+    pub async fn create(&self) {
+        let admin = self.maintenance().await;
+        sqlx::query(&format!("CREATE DATABASE \"{}\"", self.name))
+            .execute(&admin)
+            .await
+            .unwrap();
+        admin.close().await;
+    }
+
+    pub async fn drop(self) {
+        let admin = self.maintenance().await;
+        sqlx::query(&format!(
+            "DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)",
+            self.name
+        ))
+        .execute(&admin)
+        .await
+        .unwrap();
+        admin.close().await;
+    }
+}

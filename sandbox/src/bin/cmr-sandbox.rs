@@ -5,6 +5,8 @@
 //! without it that path is an unknown route. `CMR_SANDBOX_EXTRA_CUSTOMERS=2000` adds that many
 //! generated customers (three domains each, about ten mailboxes): a large partner.
 //! `CMR_SANDBOX_WEBHOOK_URL` receives signed webhooks for lifecycle changes.
+//! `CMR_SANDBOX_LATENCY_MS=100` delays every answer that long (a realistic CMR, for the
+//! benchmark).
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
@@ -47,6 +49,19 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    if let Ok(raw) = std::env::var("CMR_SANDBOX_LATENCY_MS") {
+        match raw.trim().parse::<u64>() {
+            Ok(ms) if ms <= 60_000 => running
+                .control
+                .set_latency(None, std::time::Duration::from_millis(ms)),
+            _ => {
+                eprintln!(
+                    "CMR_SANDBOX_LATENCY_MS {raw:?} is not a number of milliseconds up to 60000"
+                );
+                return ExitCode::FAILURE;
+            }
+        }
+    }
     if let Ok(url) = std::env::var("CMR_SANDBOX_WEBHOOK_URL") {
         running.control.send_webhooks_to(Some(url));
     }

@@ -2,7 +2,7 @@
 //! unlocking, its open sessions and what was done to it.
 
 use super::{
-    account_badges, get_staff_account, DisableStaff, EnableStaff, ResetStaffPassword, SetStaffRole,
+    get_staff_account, AccountBadges, DisableStaff, EnableStaff, ResetStaffPassword, SetStaffRole,
     UnlockStaff,
 };
 use crate::components::alert::ErrorAlert;
@@ -96,10 +96,7 @@ pub fn StaffAccountPage() -> impl IntoView {
 fn Account(detail: StaffAccountDetail, actions: Actions) -> impl IntoView {
     let account = detail.account.clone();
     let staff = account.staff.clone();
-    let badges = account_badges(&account)
-        .into_iter()
-        .map(|(class, text)| view! { <span class=class>{text}</span> " " })
-        .collect_view();
+    let badges = view! { <AccountBadges account=account.clone() /> };
     let error = Signal::derive(move || {
         [
             actions.role.value().get().and_then(|r| r.err()),

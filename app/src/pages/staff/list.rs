@@ -1,6 +1,6 @@
 //! `/staff`: every account with its state, and creating an account.
 
-use super::{account_badges, list_staff, CreateStaff};
+use super::{list_staff, AccountBadges, CreateStaff};
 use crate::components::alert::ErrorAlert;
 use crate::components::field::{Field, PasswordField};
 use crate::components::loaded::Loaded;
@@ -47,10 +47,7 @@ pub fn StaffPage() -> impl IntoView {
                     let rows = accounts
                         .into_iter()
                         .map(|account| {
-                            let badges = account_badges(&account)
-                                .into_iter()
-                                .map(|(class, text)| view! { <span class=class>{text}</span> " " })
-                                .collect_view();
+                            let badges = view! { <AccountBadges account=account.clone() /> };
                             let s = account.staff;
                             Row::new(vec![
                                 s.display_name.into_any(),

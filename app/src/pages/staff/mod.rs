@@ -40,11 +40,7 @@ pub async fn create_staff(
 pub async fn get_staff_account(id: i64) -> Result<StaffAccountDetail, AppError> {
     let admin = require_role(Role::Admin).await?;
     let state = ctx::state();
-    let account = staff::list(&state)
-        .await?
-        .into_iter()
-        .find(|a| a.staff.id == id)
-        .ok_or(AppError::NotFound)?;
+    let account = staff::account(&state, id).await?;
     let session = ctx::session().await?;
     let sessions = sessions::list(&state, &session, &admin, sessions::Whose::Account(id)).await?;
     let history = db::audit::for_target(&state.db, "staff", &id.to_string(), 20).await?;
@@ -91,8 +87,9 @@ fn parse_role(role: &str) -> Result<Role, AppError> {
     Role::parse(role).ok_or_else(|| AppError::invalid("role", "Choose a role."))
 }
 
-/// How an account's state reads in the list and on its page.
-pub fn account_badges(account: &StaffAccount) -> Vec<(&'static str, &'static str)> {
+/// How an account's state reads, the same in the list and on its page.
+#[component]
+pub fn AccountBadges(account: StaffAccount) -> impl IntoView {
     let mut badges = Vec::new();
     if account.disabled {
         badges.push(("badge badge-danger", "disabled"));
@@ -110,4 +107,7 @@ pub fn account_badges(account: &StaffAccount) -> Vec<(&'static str, &'static str
         badges.push(("badge", "active"));
     }
     badges
+        .into_iter()
+        .map(|(class, text)| view! { <span class=class>{text}</span> " " })
+        .collect_view()
 }

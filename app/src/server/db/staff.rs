@@ -202,20 +202,37 @@ pub struct AccountRow {
     pub sessions: i64,
 }
 
-/// Every account with its lockout (the throttle is keyed by the lower-cased email) and the
-/// number of its sessions that are still open.
-pub async fn accounts(db: &PgPool, now: OffsetDateTime) -> Result<Vec<AccountRow>, sqlx::Error> {
+/// Which accounts [`accounts`] reads.
+#[derive(Debug, Clone, Copy)]
+pub enum Accounts {
+    All,
+    One(i64),
+}
+
+/// Accounts with their lockout (the throttle is keyed by the lower-cased email) and the
+/// number of their sessions that are still open.
+pub async fn accounts(
+    db: &PgPool,
+    which: Accounts,
+    now: OffsetDateTime,
+) -> Result<Vec<AccountRow>, sqlx::Error> {
     let columns: Vec<String> = COLUMNS.split(", ").map(|c| format!("s.{c}")).collect();
+    let id = match which {
+        Accounts::All => None,
+        Accounts::One(id) => Some(id),
+    };
     sqlx::query_as(&format!(
         "SELECT {}, t.locked_until,
                 (SELECT count(*) FROM staff_sessions ss
                   WHERE ss.staff_id = s.id AND ss.expiry_date > $1) AS sessions
            FROM staff s
            LEFT JOIN sign_in_throttle t ON t.email = lower(s.email) AND t.locked_until > $1
+          WHERE $2::bigint IS NULL OR s.id = $2
           ORDER BY lower(s.email)",
         columns.join(", ")
     ))
     .bind(now)
+    .bind(id)
     .fetch_all(db)
     .await
 }

@@ -1,0 +1,125 @@
+//! The home page's first load as a browser with an empty cache makes it: the HTML and every
+//! file under `/pkg/` it names (the JS glue, the wasm, the CSS), each as brotli. The dashboard
+//! serves `/pkg/` precompressed; HTML is left to the reverse proxy in front, so it is
+//! compressed here at the level such a proxy commonly uses (brotli 6).
+
+use crate::rig::Rig;
+use std::fmt::Write;
+use std::io::Write as _;
+
+pub struct FirstLoad {
+    pub html: (usize, usize),
+    /// Path, bytes as sent with `Accept-Encoding: br`, and the encoding the server chose.
+    pub files: Vec<(String, usize, String)>,
+}
+
+/// Every `/pkg/…` path the page names, in order, once each; the wasm too when only the JS
+/// glue names it.
+fn pkg_paths(html: &str) -> Vec<String> {
+    let mut paths: Vec<String> = Vec::new();
+    for (at, _) in html.match_indices("/pkg/") {
+        let rest = &html[at..];
+        let end = rest
+            .find(|c: char| c == '"' || c == '\'' || c == ')' || c.is_whitespace())
+            .unwrap_or(rest.len());
+        let path = rest[..end].to_string();
+        if !paths.contains(&path) {
+            paths.push(path);
+        }
+    }
+    if !paths.iter().any(|p| p.ends_with(".wasm")) {
+        if let Some(js) = paths.iter().find(|p| p.ends_with(".js")).cloned() {
+            paths.push(js.replace(".js", ".wasm"));
+        }
+    }
+    paths
+}
+
+fn brotli(bytes: &[u8]) -> usize {
+    let mut out = Vec::new();
+    {
+        let mut writer = brotli::CompressorWriter::new(&mut out, 4096, 6, 22);
+        writer.write_all(bytes).expect("writing to memory");
+    }
+    out.len()
+}
+
+pub async fn home(rig: &Rig) -> Result<FirstLoad, String> {
+    let c = &rig.client;
+    let html = c
+        .http
+        .get(format!("{}/", c.app))
+        .header("cookie", format!("cmr_session={}", c.cookie))
+        .send()
+        .await
+        .map_err(|e| format!("the home page: {e}"))?
+        .text()
+        .await
+        .map_err(|e| format!("the home page: {e}"))?;
+    let mut files = Vec::new();
+    for path in pkg_paths(&html) {
+        let answer = c
+            .http
+            .get(format!("{}{path}", c.app))
+            .header("accept-encoding", "br")
+            .send()
+            .await
+            .map_err(|e| format!("{path}: {e}"))?;
+        if answer.status() != 200 {
+            return Err(format!("{path} answered {}", answer.status()));
+        }
+        let encoding = answer
+            .headers()
+            .get("content-encoding")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("none")
+            .to_string();
+        let body = answer.bytes().await.map_err(|e| format!("{path}: {e}"))?;
+        files.push((path, body.len(), encoding));
+    }
+    Ok(FirstLoad {
+        html: (html.len(), brotli(html.as_bytes())),
+        files,
+    })
+}
+
+impl FirstLoad {
+    /// Bytes of wasm the first load transfers.
+    pub fn wasm(&self) -> usize {
+        self.files
+            .iter()
+            .filter(|(p, _, _)| p.ends_with(".wasm"))
+            .map(|(_, n, _)| n)
+            .sum()
+    }
+
+    pub fn markdown(&self, wasm_budget: u64) -> String {
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "| the home page's first load | bytes sent | encoding |"
+        );
+        let _ = writeln!(out, "|---|---|---|");
+        let _ = writeln!(
+            out,
+            "| HTML | {} ({} before compression) | brotli 6, as a reverse proxy would |",
+            self.html.1, self.html.0
+        );
+        for (path, bytes, encoding) in &self.files {
+            let _ = writeln!(out, "| `{path}` | {bytes} | {encoding} |");
+        }
+        let total = self.html.1 + self.files.iter().map(|(_, n, _)| n).sum::<usize>();
+        let wasm = self.wasm() as u64;
+        let _ = writeln!(out, "| **total** | **{total}** | |");
+        let _ = writeln!(
+            out,
+            "| wasm against the budget | {wasm} of {wasm_budget} | {} |",
+            if wasm <= wasm_budget {
+                "met"
+            } else {
+                "**not met**"
+            }
+        );
+        out
+    }
+}
