@@ -380,3 +380,105 @@ async fn staff_end_only_their_own_sessions_and_admins_anyones(db: PgPool) {
     assert!(answer.is_ok(), "{}", answer.body);
     assert!(!app.is_signed_in(&ed).await);
 }
+
+/// The fault at the worst moment: both demotions are queued on the lock that keeps the last
+/// admin when the database cuts their connections (one, then both). A cut change is rolled
+/// back whole: never zero admins, never an audit entry for a change that did not happen, and
+/// the lock is free again afterwards.
+#[sqlx::test(migrations = "../migrations")]
+async fn a_cut_connection_while_admins_remove_each_other_leaves_an_admin_and_a_true_log(
+    db: PgPool,
+) {
+    let app = spawn(db).await;
+    let a = app.staff("a@example.com", Role::Admin).await;
+    let b = app.staff("b@example.com", Role::Admin).await;
+    let holder = common::another_pool(&app.state.db).await;
+    for kill in [1, 2] {
+        let a_cookie = app.sign_in("a@example.com", PASSWORD).await;
+        let b_cookie = app.sign_in("b@example.com", PASSWORD).await;
+        // Another instance's change holds the lock, so both requests queue behind it.
+        let mut lock = holder.acquire().await.unwrap();
+        sqlx::query("SELECT pg_advisory_lock($1)")
+            .bind(app::server::db::staff::ADMINS_LOCK)
+            .execute(&mut *lock)
+            .await
+            .unwrap();
+        let demote = |id: i64| {
+            vec![
+                ("id".into(), id.to_string()),
+                ("role".into(), "editor".into()),
+            ]
+        };
+        let one = app.call_in_background("/api/staff/role", &a_cookie, demote(b.id));
+        let two = app.call_in_background("/api/staff/role", &b_cookie, demote(a.id));
+        common::kill_waiting(&app.state.db, &["advisory"], 2, kill).await;
+        sqlx::query("SELECT pg_advisory_unlock($1)")
+            .bind(app::server::db::staff::ADMINS_LOCK)
+            .execute(&mut *lock)
+            .await
+            .unwrap();
+        drop(lock);
+        let answers = [one.await.unwrap(), two.await.unwrap()];
+        let wins = answers.iter().filter(|(s, _)| *s == 200).count();
+        for (status, body) in &answers {
+            assert!(
+                *status == 200 || *status == 500,
+                "kill {kill}: {status} {body}"
+            );
+            assert!(
+                !body.to_lowercase().contains("terminat"),
+                "no internals: {body}"
+            );
+        }
+        assert_eq!(wins, 2 - kill, "kill {kill}: {answers:?}");
+        let admins: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM staff WHERE role = 'admin' AND disabled_at IS NULL",
+        )
+        .fetch_one(&app.state.db)
+        .await
+        .unwrap();
+        assert_eq!(
+            admins,
+            2 - wins as i64,
+            "kill {kill}: the cut change left nothing"
+        );
+        let logged: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM audit_log WHERE action = 'staff.role' AND outcome = 'ok'",
+        )
+        .fetch_one(&app.state.db)
+        .await
+        .unwrap();
+        assert_eq!(
+            logged, 1,
+            "kill {kill}: one logged change in all (from the first round)"
+        );
+        sqlx::query("UPDATE staff SET role = 'admin', disabled_at = NULL")
+            .execute(&app.state.db)
+            .await
+            .unwrap();
+    }
+    holder.close().await;
+
+    // The lock was released with the cut connections: the next pair runs as before.
+    let a_cookie = app.sign_in("a@example.com", PASSWORD).await;
+    let b_cookie = app.sign_in("b@example.com", PASSWORD).await;
+    let (one, two) = tokio::join!(
+        app.call(
+            "/api/staff/disable",
+            Some(&a_cookie),
+            &[("id", &b.id.to_string())]
+        ),
+        app.call(
+            "/api/staff/disable",
+            Some(&b_cookie),
+            &[("id", &a.id.to_string())]
+        )
+    );
+    assert_eq!(
+        [one.is_ok(), two.is_ok()].iter().filter(|w| **w).count(),
+        1,
+        "{} / {}",
+        one.body,
+        two.body
+    );
+}

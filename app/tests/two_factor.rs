@@ -337,3 +337,77 @@ async fn a_pending_sign_in_expires_after_five_minutes(db: PgPool) {
         none.body
     );
 }
+
+/// The fault at the worst moment: six sign-ins send one code while the account's row is
+/// locked (another transaction on it), so all six queue on the write that accepts a code once;
+/// three of them then lose their database connection. At most one sign-in gets in, a cut one
+/// never does, and the next step's code works as usual.
+#[sqlx::test(migrations = "../migrations")]
+async fn a_cut_connection_while_a_code_is_accepted_lets_at_most_one_in(db: PgPool) {
+    let app = spawn(db).await;
+    let ann = app.staff("ann@example.com", Role::Viewer).await;
+    let cookie = app.sign_in("ann@example.com", PASSWORD).await;
+    let (secret, _) = enrol(&app, &cookie).await;
+    app.clock.advance(STEP);
+    let mut pendings = Vec::new();
+    for _ in 0..6 {
+        pendings.push(password_step(&app, "ann@example.com").await);
+    }
+    let code = now_code(&app, &secret);
+    let sessions = || async {
+        sqlx::query_scalar::<_, i64>("SELECT count(*) FROM staff_sessions WHERE staff_id = $1")
+            .bind(ann.id)
+            .fetch_one(&app.state.db)
+            .await
+            .unwrap()
+    };
+    let sessions_before = sessions().await;
+
+    let holder = common::another_pool(&app.state.db).await;
+    let mut lock = holder.begin().await.unwrap();
+    sqlx::query("SELECT 1 FROM staff WHERE id = $1 FOR UPDATE")
+        .bind(ann.id)
+        .execute(&mut *lock)
+        .await
+        .unwrap();
+    let calls: Vec<_> = pendings
+        .iter()
+        .map(|pending| {
+            app.call_in_background(
+                "/api/auth/sign_in_code",
+                pending,
+                vec![("code".into(), code.clone())],
+            )
+        })
+        .collect();
+    common::kill_waiting(&app.state.db, &["transactionid", "tuple"], 6, 3).await;
+    lock.rollback().await.unwrap();
+    holder.close().await;
+    let mut answers = Vec::new();
+    for call in calls {
+        answers.push(call.await.unwrap());
+    }
+    let accepted = answers
+        .iter()
+        .filter(|(s, _)| (200..300).contains(s))
+        .count();
+    assert_eq!(accepted, 1, "{answers:?}");
+    let signed_in = {
+        let mut n = 0;
+        for pending in &pendings {
+            n += usize::from(app.is_signed_in(pending).await);
+        }
+        n
+    };
+    assert_eq!(signed_in, 0, "pending ids never become sessions");
+    assert_eq!(
+        sessions().await - sessions_before,
+        1,
+        "one signed-in session, from the one accepted code: {answers:?}"
+    );
+
+    app.clock.advance(STEP);
+    let again = password_step(&app, "ann@example.com").await;
+    let fresh = code_step(&app, &again, &now_code(&app, &secret)).await;
+    assert!(fresh.is_ok(), "{}", fresh.body);
+}

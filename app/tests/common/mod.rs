@@ -374,3 +374,71 @@ impl ScratchDatabase {
         admin.close().await;
     }
 }
+
+impl TestApp {
+    /// A server function call running on its own task (to fire calls while the test injects a
+    /// fault); its status and body.
+    pub fn call_in_background(
+        &self,
+        path: &str,
+        cookie: &str,
+        form: Vec<(String, String)>,
+    ) -> tokio::task::JoinHandle<(u16, String)> {
+        let (http, url, path, cookie) = (
+            self.http.clone(),
+            self.url.clone(),
+            path.to_string(),
+            cookie.to_string(),
+        );
+        tokio::spawn(async move {
+            let res = http
+                .post(format!("{url}{path}"))
+                .header("origin", &url)
+                .header("sec-fetch-site", "same-origin")
+                .header("cookie", format!("cmr_session={cookie}"))
+                .form(&form)
+                .timeout(Duration::from_secs(60))
+                .send()
+                .await
+                .unwrap();
+            let status = res.status().as_u16();
+            (status, res.text().await.unwrap_or_default())
+        })
+    }
+}
+
+/// Waits (up to 20 s) until `count` statements of this database wait on a lock of one of
+/// `kinds` (`advisory`; a row: `transactionid` for the first in line, `tuple` for the rest),
+/// then kills `kill` of them as a database restart or a network cut would: the worst moment
+/// for a write that holds a limit.
+pub async fn kill_waiting(db: &PgPool, kinds: &[&str], count: usize, kill: usize) {
+    let started = std::time::Instant::now();
+    loop {
+        let waiting: Vec<i32> = sqlx::query_scalar(
+            "SELECT pid FROM pg_stat_activity
+              WHERE datname = current_database() AND wait_event_type = 'Lock'
+                AND wait_event = ANY($1)
+              ORDER BY pid",
+        )
+        .bind(kinds)
+        .fetch_all(db)
+        .await
+        .unwrap();
+        if waiting.len() >= count {
+            for pid in waiting.into_iter().take(kill) {
+                sqlx::query("SELECT pg_terminate_backend($1)")
+                    .bind(pid)
+                    .execute(db)
+                    .await
+                    .unwrap();
+            }
+            return;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "{count} statements never waited on a {kinds:?} lock (saw {})",
+            waiting.len()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}

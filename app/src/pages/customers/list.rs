@@ -82,6 +82,13 @@ pub fn CustomersPage() -> impl IntoView {
         .ok();
         pending_search.set_value(handle);
     };
+    // Typing then at once opening a result: the search still waiting to run must not win over
+    // the click (it would take the page back to the list while the profile loads).
+    let cancel_search = move |_: leptos::ev::MouseEvent| {
+        if let Some(handle) = pending_search.get_value() {
+            handle.clear();
+        }
+    };
 
     view! {
         <Title text="Customers" />
@@ -135,6 +142,7 @@ pub fn CustomersPage() -> impl IntoView {
                 <button type="submit">"Search"</button>
             </noscript>
         </form>
+        <div on:click=cancel_search>
         <Loaded
             resource=customers
             keep_previous=true
@@ -181,5 +189,6 @@ pub fn CustomersPage() -> impl IntoView {
                 }
             }
         </Loaded>
+        </div>
     }
 }

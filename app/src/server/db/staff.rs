@@ -257,7 +257,7 @@ pub enum Refused {
 
 /// Serialises every change that could remove an admin, across instances: each one counts the
 /// remaining admins only after the one before it has committed.
-const ADMINS_LOCK: i64 = 0x4341_4441_4d49_4e53; // "CADAMINS"
+pub const ADMINS_LOCK: i64 = 0x4341_4441_4d49_4e53; // "CADAMINS"
 
 /// Applies `change` to account `id` for the admin `actor`, unless it would leave no active
 /// admin. Disabling deletes the account's sessions in the same transaction. Returns the
