@@ -462,16 +462,18 @@ async fn a_cut_connection_while_admins_remove_each_other_leaves_an_admin_and_a_t
     // The lock was released with the cut connections: the next pair runs as before.
     let a_cookie = app.sign_in("a@example.com", PASSWORD).await;
     let b_cookie = app.sign_in("b@example.com", PASSWORD).await;
+    let (a_id, b_id) = (a.id.to_string(), b.id.to_string());
+    let (disable_b, disable_a) = ([("id", b_id.as_str())], [("id", a_id.as_str())]);
     let (one, two) = tokio::join!(
         app.call(
             "/api/staff/disable",
             Some(&a_cookie),
-            &[("id", &b.id.to_string())]
+            &disable_b
         ),
         app.call(
             "/api/staff/disable",
             Some(&b_cookie),
-            &[("id", &a.id.to_string())]
+            &disable_a
         )
     );
     assert_eq!(

@@ -412,6 +412,11 @@ impl TestApp {
 /// then kills `kill` of them as a database restart or a network cut would: the worst moment
 /// for a write that holds a limit.
 pub async fn kill_waiting(db: &PgPool, kinds: &[&str], count: usize, kill: usize) {
+    use sqlx::Connection;
+    // A connection of its own: the app's pool may be busy with exactly the calls it watches.
+    let mut watcher = sqlx::PgConnection::connect_with(&db.connect_options())
+        .await
+        .unwrap();
     let started = std::time::Instant::now();
     loop {
         let waiting: Vec<i32> = sqlx::query_scalar(
@@ -421,17 +426,18 @@ pub async fn kill_waiting(db: &PgPool, kinds: &[&str], count: usize, kill: usize
               ORDER BY pid",
         )
         .bind(kinds)
-        .fetch_all(db)
+        .fetch_all(&mut watcher)
         .await
         .unwrap();
         if waiting.len() >= count {
             for pid in waiting.into_iter().take(kill) {
                 sqlx::query("SELECT pg_terminate_backend($1)")
                     .bind(pid)
-                    .execute(db)
+                    .execute(&mut watcher)
                     .await
                     .unwrap();
             }
+            watcher.close().await.unwrap();
             return;
         }
         assert!(
