@@ -465,16 +465,8 @@ async fn a_cut_connection_while_admins_remove_each_other_leaves_an_admin_and_a_t
     let (a_id, b_id) = (a.id.to_string(), b.id.to_string());
     let (disable_b, disable_a) = ([("id", b_id.as_str())], [("id", a_id.as_str())]);
     let (one, two) = tokio::join!(
-        app.call(
-            "/api/staff/disable",
-            Some(&a_cookie),
-            &disable_b
-        ),
-        app.call(
-            "/api/staff/disable",
-            Some(&b_cookie),
-            &disable_a
-        )
+        app.call("/api/staff/disable", Some(&a_cookie), &disable_b),
+        app.call("/api/staff/disable", Some(&b_cookie), &disable_a)
     );
     assert_eq!(
         [one.is_ok(), two.is_ok()].iter().filter(|w| **w).count(),

@@ -105,8 +105,19 @@ impl FirstLoad {
             "| HTML | {} ({} before compression) | brotli 6, as a reverse proxy would |",
             self.html.1, self.html.0
         );
-        for (path, bytes, encoding) in &self.files {
+        // The page's chunks (with `--split`) in one row: there are dozens.
+        let is_chunk = |p: &str| p.contains("/chunk_") || p.contains("/split_");
+        for (path, bytes, encoding) in self.files.iter().filter(|(p, _, _)| !is_chunk(p)) {
             let _ = writeln!(out, "| `{path}` | {bytes} | {encoding} |");
+        }
+        let chunks: Vec<_> = self.files.iter().filter(|(p, _, _)| is_chunk(p)).collect();
+        if !chunks.is_empty() {
+            let bytes: usize = chunks.iter().map(|(_, n, _)| n).sum();
+            let _ = writeln!(
+                out,
+                "| the page's wasm chunks ({} files) | {bytes} | br |",
+                chunks.len()
+            );
         }
         let total = self.html.1 + self.files.iter().map(|(_, n, _)| n).sum::<usize>();
         let wasm = self.wasm() as u64;
