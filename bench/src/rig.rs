@@ -172,13 +172,12 @@ impl Rig {
 impl Client {
     /// Signs the benchmark's admin in; the new session's cookie value.
     pub async fn sign_in(&self) -> Result<String, String> {
+        let form = [("email", EMAIL), ("password", PASSWORD)];
         let answer = self
-            .post(
-                "/api/auth/sign_in",
-                None,
-                &[("email", EMAIL), ("password", PASSWORD)],
-            )
-            .await?;
+            .form_request("/api/auth/sign_in", None, &form)
+            .send()
+            .await
+            .map_err(|e| format!("sign-in: {e}"))?;
         if !answer.status().is_success() {
             return Err(format!("sign-in answered {}", answer.status()));
         }
@@ -192,59 +191,44 @@ impl Client {
             .ok_or_else(|| "sign-in set no session cookie".to_string())
     }
 
-    /// A server function call from the dashboard's own pages (same origin), read to the end.
-    pub async fn post(
+    /// A server function call as the dashboard's own pages make it (same origin).
+    fn form_request(
         &self,
         path: &str,
         cookie: Option<&str>,
         form: &[(&str, &str)],
-    ) -> Result<reqwest::Response, String> {
-        let mut request = self
+    ) -> reqwest::RequestBuilder {
+        let request = self
             .http
             .post(format!("{}{path}", self.app))
             .header("origin", &self.app)
             .header("sec-fetch-site", "same-origin")
             .form(form);
-        if let Some(cookie) = cookie {
-            request = request.header("cookie", format!("cmr_session={cookie}"));
+        match cookie {
+            Some(cookie) => request.header("cookie", format!("cmr_session={cookie}")),
+            None => request,
         }
-        request
-            .send()
-            .await
-            .map_err(|e| format!("POST {path}: {e}"))
+    }
+
+    /// A server function call by the signed-in admin, read to the end; its status.
+    pub async fn call(&self, path: &str, form: &[(&str, &str)]) -> Result<u16, String> {
+        let request = self.form_request(path, Some(&self.cookie), form);
+        read_to_end(request, &format!("POST {path}")).await
     }
 
     /// A signed-in page, read to its last byte (streamed parts included); its status.
     pub async fn page(&self, path: &str) -> Result<u16, String> {
-        let answer = self
+        let request = self
             .http
             .get(format!("{}{path}", self.app))
-            .header("cookie", format!("cmr_session={}", self.cookie))
-            .send()
-            .await
-            .map_err(|e| format!("GET {path}: {e}"))?;
-        let status = answer.status().as_u16();
-        answer
-            .bytes()
-            .await
-            .map_err(|e| format!("GET {path}: {e}"))?;
-        Ok(status)
+            .header("cookie", format!("cmr_session={}", self.cookie));
+        read_to_end(request, &format!("GET {path}")).await
     }
 
     /// A GET through the bare proxy (`path` below CMR's prefix), read to the end; its status.
     pub async fn proxied(&self, path: &str) -> Result<u16, String> {
-        let answer = self
-            .http
-            .get(format!("{}{path}", self.proxy_url))
-            .send()
-            .await
-            .map_err(|e| format!("proxy {path}: {e}"))?;
-        let status = answer.status().as_u16();
-        answer
-            .bytes()
-            .await
-            .map_err(|e| format!("proxy {path}: {e}"))?;
-        Ok(status)
+        let request = self.http.get(format!("{}{path}", self.proxy_url));
+        read_to_end(request, &format!("proxy {path}")).await
     }
 
     /// Every request that has reached the sandbox, oldest first, as `path?query` (GETs only;
@@ -292,4 +276,13 @@ impl Client {
             .filter_map(|u| u["id"].as_str().map(str::to_string))
             .collect())
     }
+}
+
+/// Sends `request` and reads the answer to its last byte (what a browser waits for); its
+/// status. `what` names the request in an error.
+pub async fn read_to_end(request: reqwest::RequestBuilder, what: &str) -> Result<u16, String> {
+    let answer = request.send().await.map_err(|e| format!("{what}: {e}"))?;
+    let status = answer.status().as_u16();
+    answer.bytes().await.map_err(|e| format!("{what}: {e}"))?;
+    Ok(status)
 }

@@ -85,15 +85,7 @@ pub async fn measure(rig: &Rig) -> Result<Figures, String> {
             ("sort", "name"),
             ("fresh", "true"),
         ];
-        let (took, answer) = timed(async {
-            let answer = c
-                .post("/api/customers/list", Some(&c.cookie), &form)
-                .await?;
-            let status = answer.status().as_u16();
-            answer.bytes().await.map_err(|e| e.to_string())?;
-            Ok::<u16, String>(status)
-        })
-        .await;
+        let (took, answer) = timed(c.call("/api/customers/list", &form)).await;
         ok(answer?, "the customer list")?;
         dashboard.push(took);
     }
@@ -297,12 +289,12 @@ impl Table {
         );
         row(
             "├ through the bare proxy, p50 / p95",
-            &|f| format!("{} / {}", ms(f.proxy.p50()), ms(f.proxy.p95())),
+            &|f| p50_p95(&f.proxy),
             String::new(),
         );
         row(
             "└ through the dashboard's server function, p50 / p95",
-            &|f| format!("{} / {}", ms(f.dashboard.p50()), ms(f.dashboard.p95())),
+            &|f| p50_p95(&f.dashboard),
             String::new(),
         );
         let fan_over = |f: &Figures| {
@@ -357,13 +349,7 @@ impl Table {
         );
         row(
             "sign-in alone, p50 / p95 (20 in a row)",
-            &|f| {
-                format!(
-                    "{} / {}",
-                    ms(f.sign_in_alone.p50()),
-                    ms(f.sign_in_alone.p95())
-                )
-            },
+            &|f| p50_p95(&f.sign_in_alone),
             String::new(),
         );
         row(
@@ -411,6 +397,11 @@ impl Table {
         }
         out
     }
+}
+
+/// "p50 / p95" of a series.
+fn p50_p95(series: &Series) -> String {
+    format!("{} / {}", ms(series.p50()), ms(series.p95()))
 }
 
 fn crowd_cell(c: &Crowd) -> String {
