@@ -29,20 +29,17 @@ pub async fn page(
     let everything = reader.role == Role::Admin;
     let page = filter.page.max(1);
     let offset = i64::from(page - 1) * i64::from(PAGE_SIZE);
-    let (entries, total) =
-        db::audit::search(&state.db, filter, everything, PAGE_SIZE.into(), offset).await?;
-    let staff = db::staff::list(&state.db)
-        .await?
-        .into_iter()
-        .map(|s| (s.id, s.email))
-        .collect();
+    let ((entries, total), (staff, actions)) = tokio::try_join!(
+        db::audit::search(&state.db, filter, everything, PAGE_SIZE.into(), offset),
+        db::audit::filter_choices(&state.db, everything),
+    )?;
     Ok(AuditLogPage {
         entries,
         total,
         page,
         page_size: PAGE_SIZE,
         staff,
-        actions: db::audit::actions(&state.db, everything).await?,
+        actions,
         everything,
     })
 }

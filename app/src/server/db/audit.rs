@@ -207,7 +207,8 @@ fn push_filters(query: &mut QueryBuilder<'_, Postgres>, filter: &AuditFilter, ev
     }
 }
 
-/// One page of matching entries, newest first, and how many match in all.
+/// One page of matching entries, newest first, and how many match in all: one statement
+/// (the total rides along each row), a second only for a page past the end.
 pub async fn search(
     db: &PgPool,
     filter: &AuditFilter,
@@ -215,17 +216,31 @@ pub async fn search(
     limit: i64,
     offset: i64,
 ) -> Result<(Vec<AuditView>, i64), sqlx::Error> {
-    let mut count = QueryBuilder::new("SELECT count(*) FROM audit_log");
-    push_filters(&mut count, filter, everything);
-    let total: i64 = count.build_query_scalar().fetch_one(db).await?;
-    let mut page = QueryBuilder::new(format!("SELECT {COLUMNS} FROM audit_log"));
+    #[derive(FromRow)]
+    struct Counted {
+        #[sqlx(flatten)]
+        row: Row,
+        total: i64,
+    }
+    let mut page = QueryBuilder::new(format!(
+        "SELECT {COLUMNS}, count(*) OVER () AS total FROM audit_log"
+    ));
     push_filters(&mut page, filter, everything);
     page.push(" ORDER BY id DESC LIMIT ")
         .push_bind(limit)
         .push(" OFFSET ")
         .push_bind(offset);
-    let rows: Vec<Row> = page.build_query_as().fetch_all(db).await?;
-    Ok((rows.into_iter().map(AuditView::from).collect(), total))
+    let rows: Vec<Counted> = page.build_query_as().fetch_all(db).await?;
+    let total = match rows.first() {
+        Some(first) => first.total,
+        None if offset == 0 => 0,
+        None => {
+            let mut count = QueryBuilder::new("SELECT count(*) FROM audit_log");
+            push_filters(&mut count, filter, everything);
+            count.build_query_scalar().fetch_one(db).await?
+        }
+    };
+    Ok((rows.into_iter().map(|c| c.row.into()).collect(), total))
 }
 
 /// Every entry the export may hold (at most `limit`), newest first, with its raw target.
@@ -248,19 +263,28 @@ pub async fn export(
         .collect())
 }
 
-/// The actions in the log that the reader may see, for the filter's list.
-pub async fn actions(db: &PgPool, everything: bool) -> Result<Vec<String>, sqlx::Error> {
+/// What the viewer's filters offer, in one round trip: every staff account (id, email), and
+/// the actions in the log that the reader may see.
+pub async fn filter_choices(
+    db: &PgPool,
+    everything: bool,
+) -> Result<(Vec<(i64, String)>, Vec<String>), sqlx::Error> {
     let filter = if everything {
         String::new()
     } else {
         format!("WHERE NOT {SECURITY_ACTIONS}")
     };
     // Distinct over the (action, at) index; capped so a strange log cannot grow the page.
-    sqlx::query_scalar(&format!(
-        "SELECT DISTINCT action FROM audit_log {filter} ORDER BY action LIMIT 300"
+    let (ids, emails, actions): (Vec<i64>, Vec<String>, Vec<String>) = sqlx::query_as(&format!(
+        "SELECT coalesce((SELECT array_agg(id ORDER BY lower(email)) FROM staff), '{{}}'),
+                coalesce((SELECT array_agg(email ORDER BY lower(email)) FROM staff), '{{}}'),
+                coalesce((SELECT array_agg(action ORDER BY action) FROM
+                  (SELECT DISTINCT action FROM audit_log {filter} ORDER BY action LIMIT 300) a),
+                  '{{}}')"
     ))
-    .fetch_all(db)
-    .await
+    .fetch_one(db)
+    .await?;
+    Ok((ids.into_iter().zip(emails).collect(), actions))
 }
 
 /// Removes entries older than `days` (the retention prune). The log's trigger lets only this
