@@ -8,7 +8,7 @@ mod common;
 
 use app::error::AppError;
 use app::model::Role;
-use app::server::cmr_budget::{PgBudget, CLAIM, JITTER_MARGIN};
+use app::server::cmr_budget::{PgBudget, CLAIM, END_DELAY, JITTER_MARGIN};
 use cmr::client::Priority;
 use common::{another_pool, spawn, spawn_beside, TestApp, PASSWORD};
 use sqlx::PgPool;
@@ -252,6 +252,48 @@ async fn a_slow_call_keeps_counting_until_a_window_after_its_answer(db: PgPool) 
         admitted < answered + window() + Duration::from_millis(400),
         "{:?}",
         admitted - answered
+    );
+}
+
+/// Ends are recorded a moment after the answers, several in one statement: calls answered
+/// together (in parallel tasks) all stop counting a window after their answers, none is left
+/// counting until the longest-call backstop, and none stops counting early.
+#[sqlx::test(migrations = "../migrations")]
+async fn calls_answered_together_all_stop_counting_a_window_later(db: PgPool) {
+    let budget = Arc::new(PgBudget::new(db.clone(), 3));
+    let mut tickets = Vec::new();
+    for _ in 0..3 {
+        tickets.push(
+            budget
+                .admit_by(Instant::now() + FAR, Priority::Interactive)
+                .await
+                .unwrap(),
+        );
+    }
+    let answered = Instant::now();
+    let drops: Vec<_> = tickets
+        .into_iter()
+        .map(|ticket| tokio::spawn(async move { drop(ticket) }))
+        .collect();
+    for dropped in drops {
+        dropped.await.unwrap();
+    }
+    let admitted = {
+        let mut admitted = Vec::new();
+        for _ in 0..3 {
+            let _ticket = budget
+                .admit_by(Instant::now() + FAR, Priority::Interactive)
+                .await
+                .unwrap();
+            admitted.push(Instant::now() - answered);
+        }
+        admitted
+    };
+    eprintln!("admitted {admitted:?} after three answers");
+    assert!(admitted[0] >= window(), "{admitted:?}");
+    assert!(
+        admitted[2] < window() + END_DELAY + Duration::from_millis(400),
+        "all three ends were recorded: {admitted:?}"
     );
 }
 

@@ -12,7 +12,9 @@
 //!   (`migrations/20261127000002_cmr_budget_counts_until_answered.sql`): CMR counts a call
 //!   when it arrives, anywhere between the two, and on a busy machine that gap has no bound.
 //!   The client drops the call's [`Ticket`] when the answer is in (or it gave up), which
-//!   records the end. A window more per call costs one round trip of throughput per call
+//!   records the end [`END_DELAY`] later, together with the other ends of that moment, so
+//!   the bookkeeping runs after the answer has left rather than beside it (a later end only
+//!   counts the call longer). A window more per call costs one round trip of throughput per call
 //!   (5 calls per 1.05 s plus CMR's answer time) and makes the limit hold under any delay.
 //! - **One statement per admission.** `cmr_budget_admit` locks the budget's one row, drops
 //!   expired starts, checks the 429 pause, counts, and records the start, all in one round
@@ -44,6 +46,7 @@
 
 use cmr::client::{BoxFuture, Busy, Priority, SharedBudget, Ticket};
 use sqlx::PgPool;
+use std::sync::{Arc, Mutex as StdMutex, PoisonError};
 use std::time::Duration;
 use tokio::sync::Mutex;
 use tokio::time::Instant;
@@ -58,6 +61,11 @@ pub const LONGEST_CALL: Duration = Duration::from_secs(30);
 /// How long past its turn a waiting interactive caller keeps background work out: the time it
 /// needs to wake up and ask again.
 pub const CLAIM: Duration = Duration::from_millis(100);
+
+/// How long a call's end waits to be recorded, with the others that end meanwhile: long enough
+/// for the answer to be on its way to the browser first, short against a window (a later end
+/// only makes a call count a little longer).
+pub const END_DELAY: Duration = Duration::from_millis(10);
 
 /// The hint a refusal carries when the budget itself could not be asked.
 const RETRY_HINT: Duration = Duration::from_secs(1);
@@ -75,6 +83,8 @@ pub struct PgBudget {
     /// The same for background callers; a separate line so that a background caller waiting
     /// for headroom never holds an interactive one back.
     background: Mutex<()>,
+    /// Admitted calls that are over, waiting to be recorded together ([`END_DELAY`]).
+    ends: Arc<StdMutex<Vec<i64>>>,
 }
 
 /// How many starts a window may already hold for background work to be admitted: `rate` less
@@ -92,6 +102,7 @@ impl PgBudget {
             window: Duration::from_secs(1) + JITTER_MARGIN,
             interactive: Mutex::new(()),
             background: Mutex::new(()),
+            ends: Arc::default(),
         }
     }
 
@@ -160,19 +171,20 @@ impl PgBudget {
     /// caller's path (a failure to record leaves the call counting until [`LONGEST_CALL`]).
     fn ticket(&self, call: i64) -> Ticket {
         let db = self.db.clone();
+        let ends = Arc::clone(&self.ends);
         Ticket::on_drop(move || {
             let Ok(runtime) = tokio::runtime::Handle::try_current() else {
                 return;
             };
-            runtime.spawn(async move {
-                let over = sqlx::query("SELECT cmr_budget_call_over($1)")
-                    .bind(call)
-                    .execute(&db)
-                    .await;
-                if let Err(err) = over {
-                    tracing::warn!(error = %err, "a CMR call's end could not be recorded");
-                }
-            });
+            let first = {
+                let mut pending = ends.lock().unwrap_or_else(PoisonError::into_inner);
+                pending.push(call);
+                pending.len() == 1
+            };
+            // The first end of a batch schedules the batch; the others join it.
+            if first {
+                runtime.spawn(record_ends(db, ends));
+            }
         })
     }
 
@@ -197,6 +209,19 @@ impl SharedBudget for PgBudget {
                 tracing::warn!(error = %err, "could not share CMR's 429 pause with other instances");
             }
         })
+    }
+}
+
+/// Records the ends waiting in `ends` after [`END_DELAY`], in one statement.
+async fn record_ends(db: PgPool, ends: Arc<StdMutex<Vec<i64>>>) {
+    tokio::time::sleep(END_DELAY).await;
+    let calls = std::mem::take(&mut *ends.lock().unwrap_or_else(PoisonError::into_inner));
+    let over = sqlx::query("SELECT cmr_budget_calls_over($1)")
+        .bind(&calls)
+        .execute(&db)
+        .await;
+    if let Err(err) = over {
+        tracing::warn!(error = %err, calls = calls.len(), "CMR calls' ends could not be recorded");
     }
 }
 
