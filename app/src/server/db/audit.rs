@@ -263,8 +263,8 @@ pub async fn export(
         .collect())
 }
 
-/// What the viewer's filters offer, in one round trip: every staff account (id, email), and
-/// the actions in the log that the reader may see.
+/// What the viewer's filters offer, in one round trip and one pass over `staff`: every staff
+/// account (id, email), and the actions in the log that the reader may see.
 pub async fn filter_choices(
     db: &PgPool,
     everything: bool,
@@ -276,11 +276,13 @@ pub async fn filter_choices(
     };
     // Distinct over the (action, at) index; capped so a strange log cannot grow the page.
     let (ids, emails, actions): (Vec<i64>, Vec<String>, Vec<String>) = sqlx::query_as(&format!(
-        "SELECT coalesce((SELECT array_agg(id ORDER BY lower(email)) FROM staff), '{{}}'),
-                coalesce((SELECT array_agg(email ORDER BY lower(email)) FROM staff), '{{}}'),
-                coalesce((SELECT array_agg(action ORDER BY action) FROM
-                  (SELECT DISTINCT action FROM audit_log {filter} ORDER BY action LIMIT 300) a),
-                  '{{}}')"
+        "SELECT s.ids, s.emails, a.actions
+           FROM (SELECT coalesce(array_agg(id ORDER BY lower(email)), '{{}}') AS ids,
+                        coalesce(array_agg(email ORDER BY lower(email)), '{{}}') AS emails
+                   FROM staff) s,
+                (SELECT coalesce(array_agg(action ORDER BY action), '{{}}') AS actions
+                   FROM (SELECT DISTINCT action FROM audit_log {filter}
+                          ORDER BY action LIMIT 300) d) a"
     ))
     .fetch_one(db)
     .await?;
