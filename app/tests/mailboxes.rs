@@ -104,6 +104,34 @@ async fn the_list_searches_and_filters_the_index(db: PgPool) {
     assert_ne!(app.get("/mailboxes/export.csv", None).await.status, 200);
 }
 
+// `%` and `_` are searched for as themselves: an address with an underscore is found by its
+// address, and a lone wildcard matches only addresses that contain it.
+#[sqlx::test(migrations = "../migrations")]
+async fn wildcards_in_a_search_are_matched_literally(db: PgPool) {
+    let app = ready(&db).await;
+    let viewer = signed_in(&app, Role::Viewer).await;
+    let id = app.sandbox.control.mailboxes()[0].mailbox_id.clone();
+    sqlx::query("UPDATE index_mailboxes SET email = 'first_last@example.net' WHERE id = $1")
+        .bind(&id)
+        .execute(&db)
+        .await
+        .unwrap();
+    let underscored: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM index_mailboxes WHERE strpos(email, '_') > 0")
+            .fetch_one(&db)
+            .await
+            .unwrap();
+
+    let found = list(&app, &viewer, "first_last", "").await;
+    assert_eq!(found.total, 1, "the address with its underscore");
+    assert_eq!(found.rows[0].id, id);
+    assert_eq!(list(&app, &viewer, "first%last", "").await.total, 0);
+    assert_eq!(list(&app, &viewer, "firstXlast", "").await.total, 0);
+    assert_eq!(list(&app, &viewer, "_", "").await.total, underscored);
+    assert_eq!(list(&app, &viewer, "%", "").await.total, 0);
+    assert_eq!(list(&app, &viewer, "\\", "").await.total, 0);
+}
+
 #[sqlx::test(migrations = "../migrations")]
 async fn credentials_stay_hidden_until_an_admin_reveals_them_and_the_reveal_is_audited(db: PgPool) {
     let app = ready(&db).await;

@@ -617,6 +617,9 @@ async fn orders_are_listed_by_tab_searched_exported_and_looked_up(db: PgPool) {
         ["listed-paid.com"]
     );
     assert_eq!(list("all", "listed-paid").await.total, 1);
+    // Wildcards are searched for as themselves, not as "everything".
+    assert_eq!(list("all", "%").await.total, 0);
+    assert_eq!(list("all", "listed_paid").await.total, 0);
     let cmr_id = all.rows[0].cmr_order_id.clone().unwrap();
     let by_id = app
         .call(

@@ -106,6 +106,20 @@ async fn the_list_has_tabs_search_and_a_csv(db: PgPool) {
     assert_eq!(csv.body.lines().count() as i64, past_due.total + 1);
 }
 
+// A wildcard is searched for as itself, in every field the search covers (the customer id
+// too): `%` matches nothing here rather than every subscription.
+#[sqlx::test(migrations = "../migrations")]
+async fn a_wildcard_in_the_search_matches_nothing_but_itself(db: PgPool) {
+    let app = ready(&db).await;
+    let viewer = signed_in(&app, Role::Viewer).await;
+    let all = list(&app, &viewer, SubscriptionTab::All, "").await;
+    assert!(all.total > 0);
+    for wildcard in ["%", "%%", "\\%"] {
+        let hits = list(&app, &viewer, SubscriptionTab::All, wildcard).await;
+        assert_eq!(hits.total, 0, "{wildcard:?} matched {} rows", hits.total);
+    }
+}
+
 #[sqlx::test(migrations = "../migrations")]
 async fn turning_auto_renew_off_puts_a_subscription_in_the_lapsing_view(db: PgPool) {
     let app = ready(&db).await;

@@ -78,15 +78,6 @@ fn row(raw: Raw) -> MailboxRow {
     }
 }
 
-fn pattern(q: &str) -> String {
-    let escaped: String = q
-        .to_lowercase()
-        .chars()
-        .filter(|c| !matches!(c, '%' | '_' | '\\'))
-        .collect();
-    format!("%{escaped}%")
-}
-
 async fn rows(db: &PgPool, filter: &MailboxFilter, per_page: u32) -> Result<Vec<Raw>, sqlx::Error> {
     let offset = i64::from(filter.page.max(1) - 1) * i64::from(per_page);
     sqlx::query_as(&format!(
@@ -94,7 +85,7 @@ async fn rows(db: &PgPool, filter: &MailboxFilter, per_page: u32) -> Result<Vec<
          {MATCHING} ORDER BY m.email LIMIT $4 OFFSET $5"
     ))
     .bind(&filter.status)
-    .bind(pattern(&filter.q))
+    .bind(super::db::contains_pattern(&filter.q))
     .bind(&filter.q)
     .bind(i64::from(per_page))
     .bind(offset)
@@ -148,7 +139,7 @@ pub async fn list(
 ) -> Result<MailboxList, AppError> {
     let filter = checked(filter)?;
     let db_error = |e| internal("mailbox list", e);
-    let pattern = pattern(&filter.q);
+    let pattern = super::db::contains_pattern(&filter.q);
     let rows = rows(&state.db, &filter, MAILBOXES_PER_PAGE)
         .await
         .map_err(db_error)?;

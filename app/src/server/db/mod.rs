@@ -14,6 +14,20 @@ use sqlx::{ConnectOptions, PgPool};
 use std::str::FromStr;
 use std::time::Duration;
 
+/// `text` for a `LIKE`/`ILIKE` pattern with its wildcards (`%`, `_`) and the escape character
+/// matched literally: a search for `john_doe` finds `john_doe@…`, not `johnXdoe`.
+pub fn like_escaped(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
+/// The `LIKE` pattern for "contains `query`", for matching against lowercased text: trimmed,
+/// lowercased, escaped. An empty query gives `%%`, which the list queries test for.
+pub fn contains_pattern(query: &str) -> String {
+    format!("%{}%", like_escaped(&query.trim().to_lowercase()))
+}
+
 /// Connects, creating the database first when it does not exist, and applies the migrations.
 pub async fn connect_and_migrate(database_url: &str) -> Result<PgPool, sqlx::Error> {
     let options =
@@ -63,4 +77,18 @@ async fn create_database_if_missing(options: &PgConnectOptions) -> Result<(), sq
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_search_pattern_matches_wildcards_and_the_escape_literally() {
+        assert_eq!(contains_pattern("  John_Doe "), "%john\\_doe%");
+        assert_eq!(contains_pattern("50%"), "%50\\%%");
+        assert_eq!(contains_pattern("a\\b"), "%a\\\\b%");
+        assert_eq!(contains_pattern(""), "%%");
+        assert_eq!(like_escaped("ORD_1"), "ORD\\_1");
+    }
 }

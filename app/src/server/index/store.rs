@@ -472,17 +472,10 @@ pub async fn counts(db: &PgPool) -> Result<Counts, sqlx::Error> {
     .await
 }
 
-/// `text` for a `LIKE` pattern: its wildcards matched literally.
-fn like_escaped(text: &str) -> String {
-    text.replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_")
-}
-
 /// Customers (name, email, company), domains (name) and mailboxes (address) containing
 /// `query`, up to `limit` of each; gone rows are left out.
 pub async fn search(db: &PgPool, query: &str, limit: i64) -> Result<SearchHits, sqlx::Error> {
-    let pattern = format!("%{}%", like_escaped(&query.trim().to_lowercase()));
+    let pattern = crate::server::db::contains_pattern(query);
     let customers = sqlx::query_as::<_, (String, String, String, String)>(
         "SELECT id, name, email, company FROM index_customers
           WHERE gone_at IS NULL AND lower(name || ' ' || email || ' ' || company) LIKE $1
@@ -632,7 +625,7 @@ pub async fn domains(
     filter: &DomainFilter,
     per_page: u32,
 ) -> Result<(Vec<DomainRow>, i64), sqlx::Error> {
-    let pattern = format!("%{}%", like_escaped(&filter.q.trim().to_lowercase()));
+    let pattern = crate::server::db::contains_pattern(&filter.q);
     let order = match filter.sort {
         DomainSort::Expiry => "d.expires_on ASC NULLS LAST, d.name",
         DomainSort::Name => "d.name",

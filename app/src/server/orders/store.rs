@@ -323,7 +323,7 @@ const MATCHES: &str = "($1::text[] IS NULL OR o.state = ANY($1))
          OR o.customer_label ILIKE '%' || $2 || '%' OR o.domains ILIKE '%' || $2 || '%')";
 
 pub async fn list(db: &PgPool, filter: &OrderFilter) -> Result<(Vec<Record>, i64), sqlx::Error> {
-    let q = filter.q.trim().replace(['%', '_', '\\'], "");
+    let q = crate::server::db::like_escaped(filter.q.trim());
     let states = tab_states(filter.tab);
     let total: i64 = sqlx::query_scalar(&format!("SELECT count(*) FROM orders o WHERE {MATCHES}"))
         .bind(&states)
@@ -348,7 +348,7 @@ pub async fn export(
     filter: &OrderFilter,
     limit: i64,
 ) -> Result<Vec<Record>, sqlx::Error> {
-    let q = filter.q.trim().replace(['%', '_', '\\'], "");
+    let q = crate::server::db::like_escaped(filter.q.trim());
     sqlx::query_as(&format!(
         "{SELECT} WHERE {MATCHES} ORDER BY o.created_at DESC, o.id DESC LIMIT $3"
     ))

@@ -50,16 +50,6 @@ type Raw = (
     i64,
 );
 
-fn like_pattern(q: &str) -> String {
-    let escaped: String = q
-        .trim()
-        .to_lowercase()
-        .chars()
-        .filter(|c| !matches!(c, '%' | '_' | '\\'))
-        .collect();
-    format!("%{escaped}%")
-}
-
 async fn rows(
     db: &PgPool,
     filter: &SubscriptionFilter,
@@ -68,7 +58,7 @@ async fn rows(
 ) -> Result<(Vec<SubscriptionRow>, i64), sqlx::Error> {
     let status = filter.tab.status().unwrap_or_default();
     let lapsing = filter.tab == SubscriptionTab::Lapsing;
-    let pattern = like_pattern(&filter.q);
+    let pattern = super::db::contains_pattern(&filter.q);
     let offset = i64::from(filter.page.max(1) - 1) * i64::from(per_page);
     let rows: Vec<Raw> = sqlx::query_as(&format!(
         "SELECT s.id, s.customer_id, c.name, s.domain, s.status, s.period_end,
@@ -79,7 +69,7 @@ async fn rows(
     .bind(status)
     .bind(lapsing)
     .bind(&pattern)
-    .bind(filter.q.trim())
+    .bind(super::db::like_escaped(filter.q.trim()))
     .bind(LAPSING_DAYS)
     .bind(i64::from(per_page))
     .bind(offset)
@@ -89,7 +79,7 @@ async fn rows(
         .bind(status)
         .bind(lapsing)
         .bind(&pattern)
-        .bind(filter.q.trim())
+        .bind(super::db::like_escaped(filter.q.trim()))
         .bind(LAPSING_DAYS)
         .fetch_one(db)
         .await?;
