@@ -297,6 +297,132 @@ async fn calls_answered_together_all_stop_counting_a_window_later(db: PgPool) {
     );
 }
 
+// A page's reads ask for the budget at the same moment: they are admitted together, in one
+// statement for as many as the window has room for, and the rest wait their turn. Each
+// admission statement is made slow and logged (a wrapper around the real function), so asking
+// once per caller would show as five statements and a second of waiting.
+#[sqlx::test(migrations = "../migrations")]
+async fn callers_that_ask_together_are_admitted_together_as_far_as_the_window_allows(db: PgPool) {
+    sqlx::raw_sql(
+        "ALTER FUNCTION cmr_budget_admit_many(INTEGER, BOOLEAN, INTEGER, INTEGER, INTEGER, INTEGER)
+           RENAME TO admit_many_inner;
+         CREATE TABLE admit_statements (wanted INTEGER NOT NULL, granted INTEGER NOT NULL);
+         CREATE FUNCTION cmr_budget_admit_many(
+             wanted INTEGER, interactive BOOLEAN, max_starts INTEGER, window_ms INTEGER,
+             claim_ms INTEGER, max_call_ms INTEGER,
+             OUT wait_ms DOUBLE PRECISION, OUT ids BIGINT[])
+         LANGUAGE plpgsql AS $$
+         BEGIN
+             PERFORM pg_sleep(0.2);
+             SELECT a.wait_ms, a.ids INTO wait_ms, ids
+               FROM admit_many_inner(wanted, interactive, max_starts, window_ms, claim_ms,
+                                     max_call_ms) a;
+             INSERT INTO admit_statements VALUES (wanted, cardinality(ids));
+         END $$;",
+    )
+    .execute(&db)
+    .await
+    .unwrap();
+    let budget = Arc::new(PgBudget::new(db.clone(), 3));
+    let asked = Instant::now();
+    let callers: Vec<_> = (0..5)
+        .map(|_| {
+            let budget = Arc::clone(&budget);
+            tokio::spawn(async move {
+                // The call is answered at once: its ticket is dropped on admission.
+                budget
+                    .admit_by(Instant::now() + FAR, Priority::Interactive)
+                    .await
+                    .unwrap();
+                asked.elapsed()
+            })
+        })
+        .collect();
+    let mut admitted = Vec::new();
+    for caller in callers {
+        admitted.push(caller.await.unwrap());
+    }
+    admitted.sort();
+    let statements: Vec<(i32, i32)> =
+        sqlx::query_as("SELECT wanted, granted FROM admit_statements")
+            .fetch_all(&db)
+            .await
+            .unwrap();
+    eprintln!("admitted at {admitted:?}; statements (wanted, granted): {statements:?}");
+    // Three at once (one statement, or two when the first caller asked before the others
+    // joined the line), then the other two once the first three stop counting.
+    assert!(admitted[2] < Duration::from_millis(700), "{admitted:?}");
+    assert!(admitted[3] >= window(), "{admitted:?}");
+    assert!(
+        admitted[4] < window() + Duration::from_millis(1200),
+        "{admitted:?}"
+    );
+    let granted: i32 = statements.iter().map(|s| s.1).sum();
+    assert_eq!(granted, 5, "each caller was granted exactly one call");
+    assert!(statements.len() <= 4, "{statements:?}");
+    assert!(
+        statements.iter().any(|s| s.0 >= 2 && s.1 >= 2),
+        "callers were asked for together: {statements:?}"
+    );
+}
+
+/// The calls whose ends were never recorded, by the budget's row.
+async fn still_counting(db: &PgPool) -> i64 {
+    sqlx::query_scalar(
+        "SELECT count(*) FROM cmr_budget b, unnest(b.call_ids, b.over) AS c(id, ended)
+          WHERE c.ended IS NULL",
+    )
+    .fetch_one(db)
+    .await
+    .unwrap()
+}
+
+// The fault at the worst moment: the one statement that records a batch of ends fails. Those
+// calls must go on counting (a lost end may only make a call count longer, until
+// LONGEST_CALL), and the next batch must be recorded as usual.
+#[sqlx::test(migrations = "../migrations")]
+async fn when_a_batch_of_ends_cannot_be_recorded_those_calls_keep_counting_and_the_next_batch_is_recorded(
+    db: PgPool,
+) {
+    let budget = Arc::new(PgBudget::new(db.clone(), 3));
+    let admit = || budget.admit_by(Instant::now() + FAR, Priority::Interactive);
+    let (first, second) = (admit().await.unwrap(), admit().await.unwrap());
+    sqlx::query("ALTER FUNCTION cmr_budget_calls_over(BIGINT[]) RENAME TO calls_over_away")
+        .execute(&db)
+        .await
+        .unwrap();
+    drop(first);
+    drop(second);
+    tokio::time::sleep(window() + END_DELAY + Duration::from_millis(200)).await;
+    assert_eq!(
+        still_counting(&db).await,
+        2,
+        "the failed batch still counts"
+    );
+    // A window after those answers two of the three places are still taken: one more call
+    // fits, a second is refused rather than sent outside the budget.
+    let third = admit().await.unwrap();
+    let refused = budget
+        .admit_by(
+            Instant::now() + Duration::from_millis(300),
+            Priority::Interactive,
+        )
+        .await;
+    assert!(refused.is_err(), "the lost ends still hold their places");
+
+    sqlx::query("ALTER FUNCTION calls_over_away(BIGINT[]) RENAME TO cmr_budget_calls_over")
+        .execute(&db)
+        .await
+        .unwrap();
+    drop(third);
+    tokio::time::sleep(END_DELAY + Duration::from_millis(200)).await;
+    assert_eq!(
+        still_counting(&db).await,
+        2,
+        "the next batch was recorded; the lost two wait for their backstop"
+    );
+}
+
 #[sqlx::test(migrations = "../migrations")]
 async fn a_caller_whose_turn_is_past_its_deadline_is_refused_at_once_and_records_nothing(
     db: PgPool,
@@ -572,6 +698,41 @@ async fn bench_one_admission(db: PgPool) {
     }
     let each = started.elapsed() / runs;
     eprintln!("one admission took {each:?} on average ({runs} in a row)");
+}
+
+/// Benchmark: a profile page's five reads asking for admission at once (median of 41 rounds),
+/// against one read alone. Run as [`bench_one_admission`] is.
+#[sqlx::test(migrations = "../migrations")]
+#[ignore = "benchmark: run explicitly with --ignored --nocapture"]
+async fn bench_five_admissions_at_once(db: PgPool) {
+    let budget = Arc::new(PgBudget::new(db.clone(), 10_000));
+    let mut rounds = Vec::new();
+    for _ in 0..41 {
+        let started = Instant::now();
+        let asked: Vec<_> = (0..5)
+            .map(|_| {
+                let budget = Arc::clone(&budget);
+                tokio::spawn(async move {
+                    budget
+                        .admit_by(Instant::now() + FAR, Priority::Interactive)
+                        .await
+                        .unwrap()
+                })
+            })
+            .collect();
+        let mut tickets = Vec::new();
+        for one in asked {
+            tickets.push(one.await.unwrap());
+        }
+        rounds.push(started.elapsed());
+        drop(tickets);
+        tokio::time::sleep(END_DELAY * 3).await;
+    }
+    rounds.sort();
+    eprintln!(
+        "five admissions at once: median {:?}, fastest {:?}, slowest {:?} (41 rounds)",
+        rounds[20], rounds[0], rounds[40]
+    );
 }
 
 /// The city on customer `id`'s profile page, as instance `app` shows it.

@@ -16,11 +16,13 @@
 //!   the bookkeeping runs after the answer has left rather than beside it (a later end only
 //!   counts the call longer). A window more per call costs one round trip of throughput per call
 //!   (5 calls per 1.05 s plus CMR's answer time) and makes the limit hold under any delay.
-//! - **One statement per admission.** `cmr_budget_admit` locks the budget's one row, drops
-//!   expired starts, checks the 429 pause, counts, and records the start, all in one round
-//!   trip. The lock lives only while the database runs that statement: no caller ever sleeps
-//!   holding it, and a caller that gives up mid-statement cannot leave it taken. A dropped
-//!   caller leaves behind at most the start it was granted.
+//! - **One statement per admission, and one for callers that ask together.**
+//!   `cmr_budget_admit_many` locks the budget's one row, drops expired starts, checks the 429
+//!   pause, counts, and records as many starts as there is room for, all in one round trip
+//!   (`migrations/20261130000001_cmr_budget_admits_together.sql`): a page's five reads cost one
+//!   statement, not five in a row. The lock lives only while the database runs that
+//!   statement: no caller ever sleeps holding it, and a caller that gives up mid-statement
+//!   cannot leave it taken. A dropped caller leaves behind at most the start it was granted.
 //! - **Unlogged.** Nothing in the budget outlives a second or two, so its table writes no
 //!   write-ahead log: a crash empties it (the function starts again from nothing), and an
 //!   admission never waits for a disk flush.
@@ -28,13 +30,13 @@
 //!   `clock_timestamp()`, so clock skew between instances cannot matter. The window is 1 s
 //!   plus [`JITTER_MARGIN`], for CMR's own timing of arrivals.
 //! - **Waiting happens here, not in the database.** When the window is full the statement
-//!   answers how long until a start leaves it; the caller sleeps that long without a
+//!   answers how long until a start leaves it; the line sleeps that long without a
 //!   connection and asks again, or is refused at once ([`Busy`]) when that would pass its
 //!   deadline, exactly as the local limiter refuses.
-//! - **One caller per priority asks at a time, per process.** Waiters queue first come first
-//!   served on a local lock, so a burst does not turn into a stampede of polls that takes the
-//!   connection pool from sign-ins and sessions; the database is asked at most twice at a time
-//!   per instance.
+//! - **One asker per priority, per process.** Callers join their priority's line (first come
+//!   first served); one task asks the database for everyone in the line at once, so a burst
+//!   does not turn into a stampede of polls that takes the connection pool from sign-ins and
+//!   sessions: the database is asked at most twice at a time per instance.
 //! - **Interactive before background.** Background work is admitted only while the window
 //!   holds fewer than [`background_limit`] starts (4 of 5, CMR's advice for bulk work), and
 //!   never while a person's call is waiting: an interactive caller told to wait leaves a claim
@@ -46,9 +48,10 @@
 
 use cmr::client::{BoxFuture, Busy, Priority, SharedBudget, Ticket};
 use sqlx::PgPool;
-use std::sync::{Arc, Mutex as StdMutex, PoisonError};
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex as StdMutex, OnceLock, PoisonError};
 use std::time::Duration;
-use tokio::sync::Mutex;
+use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 
 /// How much longer than a second the window is: a margin for how CMR times arrivals.
@@ -74,17 +77,30 @@ const RETRY_HINT: Duration = Duration::from_secs(1);
 /// instance using this database.
 #[derive(Debug)]
 pub struct PgBudget {
+    shared: Arc<Shared>,
+    /// This process's interactive callers, in arrival order, for the one task that asks the
+    /// database on their behalf (started with the first caller).
+    interactive: OnceLock<mpsc::UnboundedSender<Waiter>>,
+    /// The same for background callers; a separate line so that a background caller waiting
+    /// for headroom never holds an interactive one back.
+    background: OnceLock<mpsc::UnboundedSender<Waiter>>,
+}
+
+/// What the lines' tasks and the tickets share.
+#[derive(Debug)]
+struct Shared {
     db: PgPool,
     rate: u32,
     window: Duration,
-    /// This process's interactive callers take turns asking the database, first come first
-    /// served.
-    interactive: Mutex<()>,
-    /// The same for background callers; a separate line so that a background caller waiting
-    /// for headroom never holds an interactive one back.
-    background: Mutex<()>,
     /// Admitted calls that are over, waiting to be recorded together ([`END_DELAY`]).
     ends: Arc<StdMutex<Vec<i64>>>,
+}
+
+/// A caller waiting in a line: its deadline, and where its answer goes.
+#[derive(Debug)]
+struct Waiter {
+    deadline: Instant,
+    answer: oneshot::Sender<Result<Ticket, Busy>>,
 }
 
 /// How many starts a window may already hold for background work to be admitted: `rate` less
@@ -97,74 +113,84 @@ impl PgBudget {
     /// `rate` calls per second for everyone sharing `db` (`0`: no pacing, only 429 pauses).
     pub fn new(db: PgPool, rate: u32) -> PgBudget {
         PgBudget {
-            db,
-            rate,
-            window: Duration::from_secs(1) + JITTER_MARGIN,
-            interactive: Mutex::new(()),
-            background: Mutex::new(()),
-            ends: Arc::default(),
+            shared: Arc::new(Shared {
+                db,
+                rate,
+                window: Duration::from_secs(1) + JITTER_MARGIN,
+                ends: Arc::default(),
+            }),
+            interactive: OnceLock::new(),
+            background: OnceLock::new(),
         }
     }
 
     /// Waits until a call of this priority may start, or refuses at once when that would be
-    /// after `deadline` (or the database cannot tell in time). Cancellation-safe.
+    /// after `deadline` (or the database cannot tell in time). Cancellation-safe: a caller
+    /// that gives up leaves its place, and a call granted to it as it left is over at once.
     pub async fn admit_by(&self, deadline: Instant, priority: Priority) -> Result<Ticket, Busy> {
-        let (line, limit) = match priority {
-            Priority::Interactive => (&self.interactive, self.rate),
-            Priority::Background => (&self.background, background_limit(self.rate)),
+        let line = match priority {
+            Priority::Interactive => &self.interactive,
+            Priority::Background => &self.background,
         };
-        let limit = if self.rate == 0 { 0 } else { limit };
-        let Ok(_turn) = tokio::time::timeout_at(deadline, line.lock()).await else {
-            return Err(Busy {
-                retry_after: RETRY_HINT,
-            });
+        let line = line.get_or_init(|| {
+            let (queue, waiting) = mpsc::unbounded_channel();
+            tokio::spawn(serve_line(Arc::clone(&self.shared), priority, waiting));
+            queue
+        });
+        let (answer, answered) = oneshot::channel();
+        let busy = Busy {
+            retry_after: RETRY_HINT,
         };
-        loop {
-            let wait = match tokio::time::timeout_at(deadline, self.ask(priority, limit)).await {
-                Ok(Ok((_, Some(call)))) => return Ok(self.ticket(call)),
-                Ok(Ok((wait, None))) => wait,
-                Ok(Err(err)) => {
-                    tracing::warn!(error = %err, "the shared CMR budget cannot be read; call not sent");
-                    return Err(Busy {
-                        retry_after: RETRY_HINT,
-                    });
-                }
-                Err(_) => {
-                    tracing::warn!("the shared CMR budget did not answer in time; call not sent");
-                    return Err(Busy {
-                        retry_after: RETRY_HINT,
-                    });
-                }
-            };
-            if wait.is_zero() {
-                // Admitted without pacing (a rate of 0): nothing to count.
-                return Ok(Ticket::untracked());
-            }
-            let next = Instant::now() + wait;
-            if next > deadline {
-                return Err(Busy { retry_after: wait });
-            }
-            tokio::time::sleep_until(next).await;
+        if line.send(Waiter { deadline, answer }).is_err() {
+            return Err(busy);
+        }
+        match tokio::time::timeout_at(deadline, answered).await {
+            Ok(Ok(answer)) => answer,
+            // The line's task is gone (its runtime is shutting down), or the deadline passed.
+            Ok(Err(_)) | Err(_) => Err(busy),
         }
     }
 
-    /// One admission attempt: the call's id when admitted (it is recorded), else how long
-    /// until it is worth asking again.
+    /// Holds every instance back for `pause` from now (by the database's clock).
+    pub async fn pause_everyone(&self, pause: Duration) -> Result<(), sqlx::Error> {
+        sqlx::query("SELECT cmr_budget_record_pause($1)")
+            .bind(millis(pause))
+            .execute(&self.shared.db)
+            .await?;
+        Ok(())
+    }
+}
+
+impl Shared {
+    /// The most starts a window may hold for callers of this priority (0: no pacing).
+    fn limit(&self, priority: Priority) -> u32 {
+        match (self.rate, priority) {
+            (0, _) => 0,
+            (rate, Priority::Interactive) => rate,
+            (rate, Priority::Background) => background_limit(rate),
+        }
+    }
+
+    /// One admission statement for the first `wanted` callers of a line: the ids of the calls
+    /// granted now, in line order, and, when not all were, how long until it is worth asking
+    /// again for the rest.
     async fn ask(
         &self,
         priority: Priority,
-        limit: u32,
-    ) -> Result<(Duration, Option<i64>), sqlx::Error> {
-        let (wait_ms, call): (f64, Option<i64>) =
-            sqlx::query_as("SELECT wait_ms, call_id FROM cmr_budget_admit($1, $2, $3, $4, $5)")
-                .bind(priority == Priority::Interactive)
-                .bind(i32::try_from(limit).unwrap_or(i32::MAX))
-                .bind(millis(self.window))
-                .bind(millis(CLAIM))
-                .bind(millis(LONGEST_CALL))
-                .fetch_one(&self.db)
-                .await?;
-        Ok((Duration::from_secs_f64(wait_ms.max(0.0) / 1000.0), call))
+        wanted: usize,
+    ) -> Result<(Duration, Vec<i64>), sqlx::Error> {
+        let (wait_ms, ids): (f64, Vec<i64>) = sqlx::query_as(
+            "SELECT wait_ms, ids FROM cmr_budget_admit_many($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(i32::try_from(wanted).unwrap_or(i32::MAX))
+        .bind(priority == Priority::Interactive)
+        .bind(i32::try_from(self.limit(priority)).unwrap_or(i32::MAX))
+        .bind(millis(self.window))
+        .bind(millis(CLAIM))
+        .bind(millis(LONGEST_CALL))
+        .fetch_one(&self.db)
+        .await?;
+        Ok((Duration::from_secs_f64(wait_ms.max(0.0) / 1000.0), ids))
     }
 
     /// The ticket of admitted call `call`: dropping it records the call's end, off the
@@ -187,14 +213,85 @@ impl PgBudget {
             }
         })
     }
+}
 
-    /// Holds every instance back for `pause` from now (by the database's clock).
-    pub async fn pause_everyone(&self, pause: Duration) -> Result<(), sqlx::Error> {
-        sqlx::query("SELECT cmr_budget_record_pause($1)")
-            .bind(millis(pause))
-            .execute(&self.db)
-            .await?;
-        Ok(())
+/// A line's task: asks the database for everyone waiting in the line at once, hands out the
+/// calls granted in arrival order, refuses those whose deadline the next turn would pass, and
+/// sleeps (holding no connection) until the window frees for the rest. Ends when the budget
+/// is dropped.
+async fn serve_line(
+    shared: Arc<Shared>,
+    priority: Priority,
+    mut queue: mpsc::UnboundedReceiver<Waiter>,
+) {
+    let mut waiting: VecDeque<Waiter> = VecDeque::new();
+    loop {
+        if waiting.is_empty() {
+            match queue.recv().await {
+                Some(waiter) => waiting.push_back(waiter),
+                None => return,
+            }
+        }
+        while let Ok(waiter) = queue.try_recv() {
+            waiting.push_back(waiter);
+        }
+        // Those who gave up, or whose deadline passed while in line, are not asked for.
+        let now = Instant::now();
+        waiting.retain(|w| !w.answer.is_closed() && w.deadline > now);
+        let Some(latest) = waiting.iter().map(|w| w.deadline).max() else {
+            continue;
+        };
+        let (wait, granted) = match tokio::time::timeout_at(
+            latest,
+            shared.ask(priority, waiting.len()),
+        )
+        .await
+        {
+            Ok(Ok(answer)) => answer,
+            Ok(Err(err)) => {
+                tracing::warn!(error = %err, "the shared CMR budget cannot be read; calls not sent");
+                refuse_all(&mut waiting, RETRY_HINT);
+                continue;
+            }
+            Err(_) => {
+                tracing::warn!("the shared CMR budget did not answer in time; calls not sent");
+                refuse_all(&mut waiting, RETRY_HINT);
+                continue;
+            }
+        };
+        if wait.is_zero() && granted.is_empty() {
+            // Admitted without pacing (a rate of 0): nothing to count.
+            for waiter in waiting.drain(..) {
+                let _ = waiter.answer.send(Ok(Ticket::untracked()));
+            }
+            continue;
+        }
+        for call in granted {
+            let ticket = shared.ticket(call);
+            match waiting.pop_front() {
+                // A caller that left meanwhile hands the ticket back; dropping it ends the call.
+                Some(waiter) => drop(waiter.answer.send(Ok(ticket))),
+                None => drop(ticket),
+            }
+        }
+        if waiting.is_empty() {
+            continue;
+        }
+        let next = Instant::now() + wait;
+        let (stay, mut refused): (VecDeque<_>, VecDeque<_>) =
+            waiting.drain(..).partition(|w| w.deadline >= next);
+        waiting = stay;
+        refuse_all(&mut refused, wait);
+        if !waiting.is_empty() {
+            tokio::time::sleep_until(next).await;
+        }
+    }
+}
+
+/// Tells everyone in `waiting` that no call may be sent now, with when to try again.
+fn refuse_all(waiting: &mut VecDeque<Waiter>, retry_after: Duration) {
+    for waiter in waiting.drain(..) {
+        let _ = waiter.answer.send(Err(Busy { retry_after }));
     }
 }
 
