@@ -467,25 +467,12 @@ fn upstream_calls(app: &TestApp, path: &str) -> usize {
 async fn open_at_once(app: &TestApp, cookie: &str, ids: Vec<String>) -> Vec<CustomerDetail> {
     let loads: Vec<_> = ids
         .into_iter()
-        .map(|id| {
-            let (http, url, cookie) = (app.http().clone(), app.url.clone(), cookie.to_string());
-            tokio::spawn(async move {
-                http.post(format!("{url}/api/customers/get"))
-                    .header("cookie", format!("cmr_session={cookie}"))
-                    .header("origin", &url)
-                    .form(&[("id", id.as_str())])
-                    .send()
-                    .await
-                    .unwrap()
-                    .text()
-                    .await
-                    .unwrap()
-            })
-        })
+        .map(|id| app.call_in_background("/api/customers/get", cookie, vec![("id".into(), id)]))
         .collect();
     let mut details = Vec::new();
     for load in loads {
-        let body = load.await.unwrap();
+        let (status, body) = load.await.unwrap();
+        assert_eq!(status, 200, "{body}");
         details.push(serde_json::from_str(&body).expect(&body));
     }
     details

@@ -342,26 +342,20 @@ async fn a_request_in_flight_at_sign_out_does_not_revive_the_session(db: PgPool)
     app.sandbox
         .control
         .set_latency(Some("/users/list"), Duration::from_millis(1500));
-    let slow = {
-        let (url, http, cookie) = (app.url.clone(), app.http().clone(), cookie.clone());
-        tokio::spawn(async move {
-            http.post(format!("{url}/api/customers/list"))
-                .header("origin", &url)
-                .header("cookie", format!("cmr_session={cookie}"))
-                .form(&[("q", ""), ("page", "1"), ("sort", "name")])
-                .send()
-                .await
-                .unwrap()
-                .status()
-        })
-    };
+    let slow = app.call_in_background(
+        "/api/customers/list",
+        &cookie,
+        vec![
+            ("q".into(), String::new()),
+            ("page".into(), "1".into()),
+            ("sort".into(), "name".into()),
+        ],
+    );
     tokio::time::sleep(Duration::from_millis(400)).await;
     let out = app.call("/api/auth/sign_out", Some(&cookie), &[]).await;
     assert!(out.is_ok(), "{}", out.body);
-    assert!(
-        slow.await.unwrap().is_success(),
-        "the slow read itself completes"
-    );
+    let (status, body) = slow.await.unwrap();
+    assert_eq!(status, 200, "the slow read itself completes: {body}");
 
     assert!(
         !app.is_signed_in(&cookie).await,
@@ -851,25 +845,7 @@ async fn a_double_submit_or_a_reload_of_the_create_form_makes_one_cmr_call(db: P
         .control
         .set_latency(Some("/users"), Duration::from_millis(300));
     let submits: Vec<_> = (0..5)
-        .map(|_| {
-            let (url, http, cookie, form) = (
-                app.url.clone(),
-                app.http().clone(),
-                cookie.clone(),
-                form.clone(),
-            );
-            tokio::spawn(async move {
-                let res = http
-                    .post(format!("{url}/api/customers/create"))
-                    .header("origin", &url)
-                    .header("cookie", format!("cmr_session={cookie}"))
-                    .form(&form)
-                    .send()
-                    .await
-                    .unwrap();
-                (res.status().as_u16(), res.text().await.unwrap())
-            })
-        })
+        .map(|_| app.call_in_background("/api/customers/create", &cookie, form.clone()))
         .collect();
     let mut created = Vec::new();
     for submit in submits {

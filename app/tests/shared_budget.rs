@@ -30,19 +30,15 @@ fn list_customers(
     cookie: &str,
     search: String,
 ) -> tokio::task::JoinHandle<(u16, String)> {
-    let (url, http, cookie) = (app.url.clone(), app.http().clone(), cookie.to_string());
-    tokio::spawn(async move {
-        let res = http
-            .post(format!("{url}/api/customers/list"))
-            .header("origin", &url)
-            .header("cookie", format!("cmr_session={cookie}"))
-            .form(&[("q", search.as_str()), ("page", "1"), ("sort", "name")])
-            .timeout(Duration::from_secs(30))
-            .send()
-            .await
-            .unwrap();
-        (res.status().as_u16(), res.text().await.unwrap())
-    })
+    app.call_in_background(
+        "/api/customers/list",
+        cookie,
+        vec![
+            ("q".into(), search),
+            ("page".into(), "1".into()),
+            ("sort".into(), "name".into()),
+        ],
+    )
 }
 
 /// The most calls that arrived within one second, over every window that starts at a call.
