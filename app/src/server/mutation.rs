@@ -199,6 +199,45 @@ pub async fn claim_key(
     }
 }
 
+/// How long after a renewal whose answer was lost a fresh read is trusted to show it: CMR
+/// queues a renewal at once (it shows RENEWING), so something still unchanged by then was not
+/// renewed and may be renewed again.
+pub const RENEWAL_SETTLES: time::Duration = time::Duration::minutes(15);
+
+/// Claims a renewal's period key (`key`: one renewal per domain or subscription and period,
+/// whoever sends it, from whichever form). `Ok(None)`: this renewal is ours to send;
+/// `Ok(Some(why))`: it is not, and `why` says so, to follow the thing's name.
+pub async fn claim_renewal_period(
+    state: &AppState,
+    staff: &StaffView,
+    key: &str,
+    action: &str,
+    request: &Value,
+) -> Result<Option<&'static str>, AppError> {
+    let now = state.clock.now();
+    let db_error = |e| super::errors::internal("renewal period", e);
+    let claim = idempotency::claim(&state.db, key, staff.id, action, request, now)
+        .await
+        .map_err(db_error)?;
+    Ok(match claim {
+        Claim::Proceed => None,
+        Claim::InFlight => {
+            Some("is being renewed right now (from another tab or by someone else).")
+        }
+        Claim::Replay(_) | Claim::Mismatch => Some("was already renewed for this period."),
+        Claim::Unknown => {
+            let reclaimed =
+                idempotency::reclaim_unknown(&state.db, key, now - RENEWAL_SETTLES, now)
+                    .await
+                    .map_err(db_error)?;
+            (!reclaimed).then_some(
+                "was sent for renewal moments ago and CMR's answer was lost; it is not sent \
+                 again until CMR shows what happened (up to 15 minutes).",
+            )
+        }
+    })
+}
+
 /// Records how the call under `key` ended. A failure to record is logged: the change itself
 /// already happened (or not) at CMR, and staff must hear about that, not about the key.
 pub async fn finish_key(state: &AppState, key: &str, finish: Finish) {

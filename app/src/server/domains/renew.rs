@@ -14,7 +14,7 @@ use crate::model::renewal::{
 };
 use crate::model::StaffView;
 use crate::server::audit::{Change, Target};
-use crate::server::db::idempotency::{self, Claim, Finish};
+use crate::server::db::idempotency::Finish;
 use crate::server::db::spend;
 use crate::server::errors::internal;
 use crate::server::index::store::{self, day};
@@ -299,11 +299,6 @@ fn period_key(line: &RenewalLine) -> String {
     )
 }
 
-/// How long after a renewal whose answer was lost a fresh read is trusted to show it: CMR
-/// queues a renewal at once (the domain shows RENEWING), so a domain still unchanged by then
-/// was not renewed and may be renewed again.
-const LOST_ANSWER_SETTLES: time::Duration = time::Duration::minutes(15);
-
 /// Claims every line's period key, or none: a domain whose renewal for this period is under
 /// way or done (from another tab or another staff member) stops the whole renewal. The lines
 /// come from a live read that shows each domain renewable (not RENEWING, same expiry).
@@ -312,12 +307,12 @@ async fn claim_periods(
     staff: &StaffView,
     lines: &[RenewalLine],
 ) -> Result<BTreeMap<String, String>, AppError> {
-    let now = state.clock.now();
     let mut claimed = BTreeMap::new();
     for line in lines {
         let key = period_key(line);
         let request = json!({ "domain": line.name, "expires_on": line.expires_on });
-        let refused = match claim_period(state, staff, &key, &request, now).await {
+        let claim = mutation::claim_renewal_period(state, staff, &key, PERIOD_ACTION, &request);
+        let refused = match claim.await {
             Ok(None) => {
                 claimed.insert(line.name.clone(), key);
                 continue;
@@ -334,37 +329,6 @@ async fn claim_periods(
         return Err(refused);
     }
     Ok(claimed)
-}
-
-/// `Ok(None)`: this domain's renewal for the period is ours to send; `Ok(Some(why))` not.
-async fn claim_period(
-    state: &AppState,
-    staff: &StaffView,
-    key: &str,
-    request: &serde_json::Value,
-    now: time::OffsetDateTime,
-) -> Result<Option<&'static str>, AppError> {
-    let db_error = |e| internal("renewal period", e);
-    let claim = idempotency::claim(&state.db, key, staff.id, PERIOD_ACTION, request, now)
-        .await
-        .map_err(db_error)?;
-    Ok(match claim {
-        Claim::Proceed => None,
-        Claim::InFlight => {
-            Some("is being renewed right now (from another tab or by someone else).")
-        }
-        Claim::Replay(_) | Claim::Mismatch => Some("was already renewed for this period."),
-        Claim::Unknown => {
-            let settled_by = now - LOST_ANSWER_SETTLES;
-            let reclaimed = idempotency::reclaim_unknown(&state.db, key, settled_by, now)
-                .await
-                .map_err(db_error)?;
-            (!reclaimed).then_some(
-                "was sent for renewal moments ago and CMR's answer was lost; it is not sent \
-                 again until CMR shows what happened (up to 15 minutes).",
-            )
-        }
-    })
 }
 
 /// One CMR call renewing one customer's domains, audited per domain. A lost answer is settled

@@ -12,7 +12,7 @@ use crate::model::subscription::{SubscriptionQuote, SubscriptionRenewal, Subscri
 use crate::model::StaffView;
 use crate::server::audit::{Change, Target};
 use crate::server::customers::read_domains;
-use crate::server::db::idempotency::{self, Claim, Finish};
+use crate::server::db::idempotency::Finish;
 use crate::server::db::spend;
 use crate::server::errors::internal;
 use crate::server::index::store::day;
@@ -24,8 +24,6 @@ use serde_json::json;
 
 const ACTION: &str = "subscription.renew";
 const PERIOD_ACTION: &str = "subscription.renew.period";
-/// After a lost answer, how long a fresh read is trusted to show a renewal CMR queued.
-const LOST_ANSWER_SETTLES: time::Duration = time::Duration::minutes(15);
 
 /// The subscription as CMR shows it now.
 async fn live(state: &AppState, id: &str, domain: &str) -> Result<Subscription, AppError> {
@@ -143,7 +141,15 @@ pub async fn renew(
             "subscription-renewal:{id}:{}",
             quote.row.period_end.as_deref().unwrap_or("undated")
         );
-        claim_period(state, staff, &period, &quote).await?;
+        // The period's key: once per subscription and period end, whoever sends it.
+        let claimed = json!({ "subscription": quote.row.id, "period_end": quote.row.period_end });
+        let claim = mutation::claim_renewal_period(state, staff, &period, PERIOD_ACTION, &claimed);
+        if let Some(why) = claim.await? {
+            return Err(AppError::Rejected(format!(
+                "The subscription of {} {why} Nothing was renewed.",
+                quote.row.domain
+            )));
+        }
         Ok((quote, period))
     }
     .await;
@@ -219,38 +225,3 @@ pub async fn renew(
 }
 
 const QUEUED: &str = "Renewal queued: the subscription shows RENEWING until CMR confirms it.";
-
-/// The period's key: once per subscription and period end, whoever sends it.
-async fn claim_period(
-    state: &AppState,
-    staff: &StaffView,
-    key: &str,
-    quote: &SubscriptionQuote,
-) -> Result<(), AppError> {
-    let now = state.clock.now();
-    let request = json!({ "subscription": quote.row.id, "period_end": quote.row.period_end });
-    let db_error = |e| internal("subscription renewal period", e);
-    let claim = idempotency::claim(&state.db, key, staff.id, PERIOD_ACTION, &request, now)
-        .await
-        .map_err(db_error)?;
-    let why = match claim {
-        Claim::Proceed => return Ok(()),
-        Claim::InFlight => "is being renewed right now (from another tab or by someone else).",
-        Claim::Replay(_) | Claim::Mismatch => "was already renewed for this period.",
-        Claim::Unknown => {
-            let reclaimed =
-                idempotency::reclaim_unknown(&state.db, key, now - LOST_ANSWER_SETTLES, now)
-                    .await
-                    .map_err(db_error)?;
-            if reclaimed {
-                return Ok(());
-            }
-            "was sent for renewal moments ago and CMR's answer was lost; it is not sent again \
-             until CMR shows what happened (up to 15 minutes)."
-        }
-    };
-    Err(AppError::Rejected(format!(
-        "The subscription of {} {why} Nothing was renewed.",
-        quote.row.domain
-    )))
-}
