@@ -9,7 +9,7 @@ mod common;
 use app::error::AppError;
 use app::model::Role;
 use app::server::cmr_budget::{PgBudget, CLAIM, END_DELAY, JITTER_MARGIN};
-use cmr::client::Priority;
+use cmr::client::{Priority, Ticket};
 use common::{another_pool, spawn, spawn_beside, TestApp, PASSWORD};
 use sqlx::PgPool;
 use std::sync::Arc;
@@ -321,22 +321,12 @@ async fn callers_that_ask_together_are_admitted_together_as_far_as_the_window_al
     .unwrap();
     let budget = Arc::new(PgBudget::new(db.clone(), 3));
     let asked = Instant::now();
-    let callers: Vec<_> = (0..5)
-        .map(|_| {
-            let budget = Arc::clone(&budget);
-            tokio::spawn(async move {
-                // The call is answered at once: its ticket is dropped on admission.
-                budget
-                    .admit_by(Instant::now() + FAR, Priority::Interactive)
-                    .await
-                    .unwrap();
-                asked.elapsed()
-            })
-        })
-        .collect();
+    let callers: Vec<_> = (0..5).map(|_| admit_in_background(&budget)).collect();
     let mut admitted = Vec::new();
     for caller in callers {
-        admitted.push(caller.await.unwrap());
+        // The call is answered at once: its ticket is dropped as soon as it is granted.
+        let (_ticket, at) = caller.await.unwrap();
+        admitted.push(at - asked);
     }
     admitted.sort();
     let statements: Vec<(i32, i32)> =
@@ -360,6 +350,19 @@ async fn callers_that_ask_together_are_admitted_together_as_far_as_the_window_al
         statements.iter().any(|s| s.0 >= 2 && s.1 >= 2),
         "callers were asked for together: {statements:?}"
     );
+}
+
+/// Asks `budget` for an interactive admission in a task of its own; resolves to the call's
+/// ticket and when it was granted.
+fn admit_in_background(budget: &Arc<PgBudget>) -> tokio::task::JoinHandle<(Ticket, Instant)> {
+    let budget = Arc::clone(budget);
+    tokio::spawn(async move {
+        let ticket = budget
+            .admit_by(Instant::now() + FAR, Priority::Interactive)
+            .await
+            .unwrap();
+        (ticket, Instant::now())
+    })
 }
 
 /// The calls whose ends were never recorded, by the budget's row.
@@ -705,20 +708,10 @@ async fn bench_five_admissions_at_once(db: PgPool) {
     let mut rounds = Vec::new();
     for _ in 0..41 {
         let started = Instant::now();
-        let asked: Vec<_> = (0..5)
-            .map(|_| {
-                let budget = Arc::clone(&budget);
-                tokio::spawn(async move {
-                    budget
-                        .admit_by(Instant::now() + FAR, Priority::Interactive)
-                        .await
-                        .unwrap()
-                })
-            })
-            .collect();
+        let asked: Vec<_> = (0..5).map(|_| admit_in_background(&budget)).collect();
         let mut tickets = Vec::new();
         for one in asked {
-            tickets.push(one.await.unwrap());
+            tickets.push(one.await.unwrap().0);
         }
         rounds.push(started.elapsed());
         drop(tickets);
