@@ -31,8 +31,8 @@
 //!   plus [`JITTER_MARGIN`], for CMR's own timing of arrivals.
 //! - **Waiting happens here, not in the database.** When the window is full the statement
 //!   answers how long until a start leaves it; the line sleeps that long without a
-//!   connection and asks again, or is refused at once ([`Busy`]) when that would pass its
-//!   deadline, exactly as the local limiter refuses.
+//!   connection and asks again, and a caller whose deadline that would pass is refused at
+//!   once ([`Busy`]), exactly as the local limiter refuses.
 //! - **One asker per priority, per process.** Callers join their priority's line (first come
 //!   first served); one task asks the database for everyone in the line at once, so a burst
 //!   does not turn into a stampede of polls that takes the connection pool from sign-ins and
