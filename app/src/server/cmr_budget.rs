@@ -93,7 +93,7 @@ struct Shared {
     rate: u32,
     window: Duration,
     /// Admitted calls that are over, waiting to be recorded together ([`END_DELAY`]).
-    ends: Arc<StdMutex<Vec<i64>>>,
+    ends: StdMutex<Vec<i64>>,
 }
 
 /// A caller waiting in a line: its deadline, and where its answer goes.
@@ -117,7 +117,7 @@ impl PgBudget {
                 db,
                 rate,
                 window: Duration::from_secs(1) + JITTER_MARGIN,
-                ends: Arc::default(),
+                ends: StdMutex::default(),
             }),
             interactive: OnceLock::new(),
             background: OnceLock::new(),
@@ -195,23 +195,35 @@ impl Shared {
 
     /// The ticket of admitted call `call`: dropping it records the call's end, off the
     /// caller's path (a failure to record leaves the call counting until [`LONGEST_CALL`]).
-    fn ticket(&self, call: i64) -> Ticket {
-        let db = self.db.clone();
-        let ends = Arc::clone(&self.ends);
+    fn ticket(self: &Arc<Self>, call: i64) -> Ticket {
+        let shared = Arc::clone(self);
         Ticket::on_drop(move || {
             let Ok(runtime) = tokio::runtime::Handle::try_current() else {
                 return;
             };
             let first = {
-                let mut pending = ends.lock().unwrap_or_else(PoisonError::into_inner);
+                let mut pending = shared.ends.lock().unwrap_or_else(PoisonError::into_inner);
                 pending.push(call);
                 pending.len() == 1
             };
             // The first end of a batch schedules the batch; the others join it.
             if first {
-                runtime.spawn(record_ends(db, ends));
+                runtime.spawn(shared.record_ends());
             }
         })
+    }
+
+    /// Records the ends waiting in `ends` after [`END_DELAY`], in one statement.
+    async fn record_ends(self: Arc<Self>) {
+        tokio::time::sleep(END_DELAY).await;
+        let calls = std::mem::take(&mut *self.ends.lock().unwrap_or_else(PoisonError::into_inner));
+        let over = sqlx::query("SELECT cmr_budget_calls_over($1)")
+            .bind(&calls)
+            .execute(&self.db)
+            .await;
+        if let Err(err) = over {
+            tracing::warn!(error = %err, calls = calls.len(), "CMR calls' ends could not be recorded");
+        }
     }
 }
 
@@ -306,19 +318,6 @@ impl SharedBudget for PgBudget {
                 tracing::warn!(error = %err, "could not share CMR's 429 pause with other instances");
             }
         })
-    }
-}
-
-/// Records the ends waiting in `ends` after [`END_DELAY`], in one statement.
-async fn record_ends(db: PgPool, ends: Arc<StdMutex<Vec<i64>>>) {
-    tokio::time::sleep(END_DELAY).await;
-    let calls = std::mem::take(&mut *ends.lock().unwrap_or_else(PoisonError::into_inner));
-    let over = sqlx::query("SELECT cmr_budget_calls_over($1)")
-        .bind(&calls)
-        .execute(&db)
-        .await;
-    if let Err(err) = over {
-        tracing::warn!(error = %err, calls = calls.len(), "CMR calls' ends could not be recorded");
     }
 }
 

@@ -202,7 +202,7 @@ pub async fn claim_key(
 /// How long after a renewal whose answer was lost a fresh read is trusted to show it: CMR
 /// queues a renewal at once (it shows RENEWING), so something still unchanged by then was not
 /// renewed and may be renewed again.
-pub const RENEWAL_SETTLES: time::Duration = time::Duration::minutes(15);
+const RENEWAL_SETTLES: time::Duration = time::Duration::minutes(15);
 
 /// Claims a renewal's period key (`key`: one renewal per domain or subscription and period,
 /// whoever sends it, from whichever form). `Ok(None)`: this renewal is ours to send;

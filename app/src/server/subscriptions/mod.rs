@@ -59,6 +59,7 @@ async fn rows(
     let status = filter.tab.status().unwrap_or_default();
     let lapsing = filter.tab == SubscriptionTab::Lapsing;
     let pattern = super::db::contains_pattern(&filter.q);
+    let customer_id = super::db::like_escaped(filter.q.trim());
     let offset = i64::from(filter.page.max(1) - 1) * i64::from(per_page);
     let rows: Vec<Raw> = sqlx::query_as(&format!(
         "SELECT s.id, s.customer_id, c.name, s.domain, s.status, s.period_end,
@@ -69,7 +70,7 @@ async fn rows(
     .bind(status)
     .bind(lapsing)
     .bind(&pattern)
-    .bind(super::db::like_escaped(filter.q.trim()))
+    .bind(&customer_id)
     .bind(LAPSING_DAYS)
     .bind(i64::from(per_page))
     .bind(offset)
@@ -79,7 +80,7 @@ async fn rows(
         .bind(status)
         .bind(lapsing)
         .bind(&pattern)
-        .bind(super::db::like_escaped(filter.q.trim()))
+        .bind(&customer_id)
         .bind(LAPSING_DAYS)
         .fetch_one(db)
         .await?;
