@@ -365,6 +365,70 @@ fn admit_in_background(budget: &Arc<PgBudget>) -> tokio::task::JoinHandle<(Ticke
     })
 }
 
+// The fault at the worst moment for admission: the budget's row is held (another instance's
+// long transaction, a stalled database) while a line's statement runs, past every caller's
+// deadline. All of them are refused rather than sent; once the row is free the statement may
+// still record what it granted (as for any caller that gave up mid-statement), never more
+// than was asked for, and the next caller is admitted with what room is left.
+#[sqlx::test(migrations = "../migrations")]
+async fn callers_whose_admission_stalls_past_their_deadline_are_refused_and_nothing_is_sent(
+    db: PgPool,
+) {
+    let budget = Arc::new(PgBudget::new(db.clone(), 5));
+    // The row exists once a first call has been admitted and answered.
+    drop(
+        budget
+            .admit_by(Instant::now() + FAR, Priority::Interactive)
+            .await
+            .unwrap(),
+    );
+    let mut holder = db.begin().await.unwrap();
+    sqlx::query("SELECT 1 FROM cmr_budget FOR UPDATE")
+        .execute(&mut *holder)
+        .await
+        .unwrap();
+    let asked = Instant::now();
+    let stalled: Vec<_> = (0..3)
+        .map(|_| {
+            let budget = Arc::clone(&budget);
+            tokio::spawn(async move {
+                budget
+                    .admit_by(
+                        Instant::now() + Duration::from_millis(300),
+                        Priority::Interactive,
+                    )
+                    .await
+            })
+        })
+        .collect();
+    for caller in stalled {
+        let busy = caller.await.unwrap().unwrap_err();
+        assert_eq!(busy.retry_after, SECOND, "{busy:?}");
+    }
+    assert!(
+        asked.elapsed() < Duration::from_millis(800),
+        "{:?}",
+        asked.elapsed()
+    );
+    holder.rollback().await.unwrap();
+
+    let next = Instant::now();
+    let _ticket = budget
+        .admit_by(Instant::now() + FAR, Priority::Interactive)
+        .await
+        .unwrap();
+    assert!(
+        next.elapsed() < Duration::from_millis(500),
+        "{:?}",
+        next.elapsed()
+    );
+    let counted = still_counting(&db).await;
+    assert!(
+        (1..=4).contains(&counted),
+        "the stalled statement granted at most the three it asked for: {counted} under way"
+    );
+}
+
 /// The calls whose ends were never recorded, by the budget's row.
 async fn still_counting(db: &PgPool) -> i64 {
     sqlx::query_scalar(
