@@ -19,7 +19,8 @@
 
 use super::Shared;
 use cmr::client::Ticket;
-use sqlx::postgres::PgListener;
+use sqlx::postgres::{PgListener, PgPoolOptions};
+use sqlx::PgPool;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex as StdMutex, PoisonError};
 use std::time::Duration;
@@ -177,12 +178,16 @@ async fn fill(shared: &Arc<Shared>) {
 }
 
 /// Listens for pause announcements until `stop` fires (the budget was dropped); warm tickets
-/// are kept only while listening, and a lost connection drops the one held.
+/// are kept only while listening, and a lost connection drops the one held. The listener has
+/// a connection of its own, outside the pool, so sessions and pages keep all of theirs.
 pub(super) async fn hear_pauses(shared: Arc<Shared>, mut stop: oneshot::Receiver<()>) {
+    let own = PgPoolOptions::new()
+        .max_connections(1)
+        .connect_lazy_with((*shared.db.connect_options()).clone());
     loop {
         let heard = tokio::select! {
             _ = &mut stop => return,
-            heard = listen(&shared) => heard,
+            heard = listen(&own, &shared.warm) => heard,
         };
         shared.warm.set_hearing(false);
         if let Err(err) = heard {
@@ -196,12 +201,12 @@ pub(super) async fn hear_pauses(shared: Arc<Shared>, mut stop: oneshot::Receiver
 }
 
 /// Returns when the connection is lost.
-async fn listen(shared: &Shared) -> Result<(), sqlx::Error> {
-    let mut listener = PgListener::connect_with(&shared.db).await?;
+async fn listen(db: &PgPool, warm: &Warm) -> Result<(), sqlx::Error> {
+    let mut listener = PgListener::connect_with(db).await?;
     listener.listen(CHANNEL).await?;
-    shared.warm.set_hearing(true);
+    warm.set_hearing(true);
     while listener.try_recv().await?.is_some() {
-        shared.warm.pause();
+        warm.pause();
     }
     Ok(())
 }
