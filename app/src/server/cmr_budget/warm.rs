@@ -177,16 +177,19 @@ async fn fill(shared: &Arc<Shared>) {
     }
 }
 
-/// Listens for pause announcements until `stop` fires (the budget was dropped); warm tickets
-/// are kept only while listening, and a lost connection drops the one held. The listener has
-/// a connection of its own, outside the pool, so sessions and pages keep all of theirs.
+/// Listens for pause announcements until the budget is dropped (`stop`) or its pool is closed;
+/// warm tickets are kept only while listening, and a lost connection drops the one held. The
+/// listener has a connection of its own, outside the pool, so sessions and pages keep all of
+/// theirs; it is closed with the pool, so it never holds a database open that is going away.
 pub(super) async fn hear_pauses(shared: Arc<Shared>, mut stop: oneshot::Receiver<()>) {
     let own = PgPoolOptions::new()
         .max_connections(1)
         .connect_lazy_with((*shared.db.connect_options()).clone());
+    let mut closed = std::pin::pin!(shared.db.close_event());
     loop {
         let heard = tokio::select! {
-            _ = &mut stop => return,
+            _ = &mut stop => break,
+            () = &mut closed => break,
             heard = listen(&own, &shared.warm) => heard,
         };
         shared.warm.set_hearing(false);
@@ -194,10 +197,13 @@ pub(super) async fn hear_pauses(shared: Arc<Shared>, mut stop: oneshot::Receiver
             tracing::warn!(error = %err, "CMR pause announcements interrupted");
         }
         tokio::select! {
-            _ = &mut stop => return,
+            _ = &mut stop => break,
+            () = &mut closed => break,
             () = tokio::time::sleep(Duration::from_secs(1)) => {}
         }
     }
+    shared.warm.set_hearing(false);
+    own.close().await;
 }
 
 /// Returns when the connection is lost.
