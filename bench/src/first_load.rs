@@ -1,7 +1,12 @@
 //! The home page's first load as a browser with an empty cache makes it: the HTML and every
-//! file under `/pkg/` it names (the JS glue, the wasm, the CSS), each as brotli. The dashboard
-//! serves `/pkg/` precompressed; HTML is left to the reverse proxy in front, so it is
-//! compressed here at the level such a proxy commonly uses (brotli 6).
+//! file under `/pkg/` it names (the JS glue, the wasm, the CSS), and with a split build the
+//! chunk loader and the home page's wasm chunks, each as brotli. The dashboard serves `/pkg/`
+//! precompressed; HTML is left to the reverse proxy in front, so it is compressed here at the
+//! level such a proxy commonly uses (brotli 6).
+//!
+//! The chunks come from the build's split manifest, not from the page's preload hints: Leptos
+//! 0.8 writes those hints into a page's HTML only on some renders (a route rendered before
+//! in the same process may come without them), while the browser fetches the chunks either way.
 
 use crate::rig::Rig;
 use std::fmt::Write;
@@ -35,6 +40,24 @@ fn pkg_paths(html: &str) -> Vec<String> {
     paths
 }
 
+/// The chunk loader and the home page's chunks, by the split manifest (`{"__home_view_<hash>":
+/// ["chunk_1", …], …}`); nothing for a build without `--split`.
+fn split_paths(manifest: &str) -> Result<Vec<String>, String> {
+    let routes: std::collections::HashMap<String, Vec<String>> =
+        serde_json::from_str(manifest).map_err(|e| format!("the split manifest: {e}"))?;
+    let home = routes
+        .iter()
+        .find(|(key, _)| key.starts_with("__home_view_"))
+        .map(|(_, chunks)| chunks)
+        .ok_or("the split manifest names no home page")?;
+    let mut paths = vec![format!("/pkg/{SPLIT_LOADER}")];
+    paths.extend(home.iter().map(|chunk| format!("/pkg/{chunk}.wasm")));
+    Ok(paths)
+}
+
+/// cargo-leptos' name for the chunk loader (without hashed file names).
+const SPLIT_LOADER: &str = "__wasm_split.______________________.js";
+
 fn brotli(bytes: &[u8]) -> usize {
     let mut out = Vec::new();
     {
@@ -56,8 +79,26 @@ pub async fn home(rig: &Rig) -> Result<FirstLoad, String> {
         .text()
         .await
         .map_err(|e| format!("the home page: {e}"))?;
+    let mut paths = pkg_paths(&html);
+    let manifest = c
+        .http
+        .get(format!("{}/pkg/__wasm_split_manifest.json", c.app))
+        .send()
+        .await
+        .map_err(|e| format!("the split manifest: {e}"))?;
+    if manifest.status() == 200 {
+        let manifest = manifest
+            .text()
+            .await
+            .map_err(|e| format!("the split manifest: {e}"))?;
+        for path in split_paths(&manifest)? {
+            if !paths.contains(&path) {
+                paths.push(path);
+            }
+        }
+    }
     let mut files = Vec::new();
-    for path in pkg_paths(&html) {
+    for path in paths {
         let answer = c
             .http
             .get(format!("{}{path}", c.app))
@@ -132,5 +173,25 @@ impl FirstLoad {
             }
         );
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_home_pages_chunks_come_from_the_manifest_with_the_loader() {
+        let manifest =
+            r#"{"__sign_in_view_1": ["chunk_9"], "__home_view_1": ["chunk_1", "chunk_2"]}"#;
+        assert_eq!(
+            split_paths(manifest).unwrap(),
+            [
+                format!("/pkg/{SPLIT_LOADER}"),
+                "/pkg/chunk_1.wasm".to_string(),
+                "/pkg/chunk_2.wasm".to_string()
+            ]
+        );
+        assert!(split_paths(r#"{"__sign_in_view_1": []}"#).is_err());
     }
 }
