@@ -41,7 +41,8 @@ fn pkg_paths(html: &str) -> Vec<String> {
 }
 
 /// The chunk loader and the home page's chunks, by the split manifest (`{"__home_view_<hash>":
-/// ["chunk_1", …], …}`); nothing for a build without `--split`.
+/// ["chunk_1", …], …}`); an error when the manifest names no home page. A build without
+/// `--split` has no manifest, and [`home`] does not call this then.
 fn split_paths(manifest: &str) -> Result<Vec<String>, String> {
     let routes: std::collections::HashMap<String, Vec<String>> =
         serde_json::from_str(manifest).map_err(|e| format!("the split manifest: {e}"))?;
