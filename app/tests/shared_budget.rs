@@ -8,7 +8,7 @@ mod common;
 
 use app::error::AppError;
 use app::model::Role;
-use app::server::cmr_budget::{PgBudget, CLAIM, END_DELAY, JITTER_MARGIN};
+use app::server::cmr_budget::{PgBudget, CLAIM, END_DELAY, JITTER_MARGIN, WARM_FOR};
 use cmr::client::{Priority, Ticket};
 use common::{another_pool, spawn, spawn_beside, TestApp, PASSWORD};
 use sqlx::PgPool;
@@ -133,11 +133,34 @@ async fn two_instances_driven_hard_never_send_more_than_five_calls_in_any_second
 
 #[sqlx::test(migrations = "../migrations")]
 async fn a_429_seen_by_one_instance_pauses_the_other_for_its_retry_after(db: PgPool) {
+    a_429_on_a_holds_b_back(db, false).await;
+}
+
+// The same with B holding a call admitted ahead of need (it has just served a read): B drops
+// it on hearing A's pause, so B's next read still waits out A's Retry-After.
+#[sqlx::test(migrations = "../migrations")]
+async fn a_429_seen_by_one_instance_pauses_another_that_holds_a_call_admitted_ahead(db: PgPool) {
+    a_429_on_a_holds_b_back(db, true).await;
+}
+
+/// A's read is refused with Retry-After: 2 and A shares the pause; B's read, started once the
+/// pause is in the database, reaches CMR no sooner than 2 s after A's 429. With
+/// `b_holds_a_ticket`, B has served a read just before and holds a call admitted ahead.
+async fn a_429_on_a_holds_b_back(db: PgPool, b_holds_a_ticket: bool) {
     let a = spawn(db.clone()).await;
     let b_pool = another_pool(&db).await;
     let b = spawn_beside(&a, b_pool.clone()).await;
     a.staff("ann@example.com", Role::Viewer).await;
     let cookie = a.sign_in("ann@example.com", PASSWORD).await;
+    if b_holds_a_ticket {
+        let (status, body) = list_customers(&b, &cookie, "b-before".into())
+            .await
+            .unwrap();
+        assert_eq!(status, 200, "{body}");
+        // B's read is over; the call B admitted ahead of need is under way.
+        tokio::time::sleep(END_DELAY * 3).await;
+        until_counting(&db, 1).await;
+    }
     a.sandbox.control.clear_requests();
     a.sandbox
         .control
@@ -738,6 +761,333 @@ async fn a_pause_recorded_by_one_budget_holds_back_another_on_the_same_database(
     .unwrap();
     assert!(left > 1.5, "{left}");
     other_pool.close().await;
+}
+
+// ---- a call admitted ahead of need ----------------------------------------------------------
+
+/// Wraps the admission function so that every statement is logged (how many were wanted,
+/// whether for a person or ahead of need, how many granted); with `fail_ahead`, statements
+/// asking ahead of need fail.
+async fn log_admissions(db: &PgPool, fail_ahead: bool) {
+    sqlx::raw_sql(&format!(
+        "ALTER FUNCTION cmr_budget_admit_many(INTEGER, BOOLEAN, INTEGER, INTEGER, INTEGER, INTEGER)
+           RENAME TO admit_many_inner;
+         CREATE TABLE admit_statements (
+             wanted INTEGER NOT NULL, interactive BOOLEAN NOT NULL, granted INTEGER NOT NULL);
+         CREATE FUNCTION cmr_budget_admit_many(
+             wanted INTEGER, interactive BOOLEAN, max_starts INTEGER, window_ms INTEGER,
+             claim_ms INTEGER, max_call_ms INTEGER,
+             OUT wait_ms DOUBLE PRECISION, OUT ids BIGINT[])
+         LANGUAGE plpgsql AS $$
+         BEGIN
+             IF {fail_ahead} AND NOT interactive THEN
+                 RAISE EXCEPTION 'refused for the test';
+             END IF;
+             SELECT a.wait_ms, a.ids INTO wait_ms, ids
+               FROM admit_many_inner(wanted, interactive, max_starts, window_ms, claim_ms,
+                                     max_call_ms) a;
+             INSERT INTO admit_statements VALUES (wanted, interactive, cardinality(ids));
+         END $$;"
+    ))
+    .execute(db)
+    .await
+    .unwrap();
+}
+
+/// Statements asked (for people, ahead of need) so far, by the log of [`log_admissions`].
+async fn statements(db: &PgPool) -> (i64, i64) {
+    sqlx::query_as(
+        "SELECT count(*) FILTER (WHERE interactive), count(*) FILTER (WHERE NOT interactive)
+           FROM admit_statements",
+    )
+    .fetch_one(db)
+    .await
+    .unwrap()
+}
+
+/// A budget at `rate` that hears pauses, once its listener is connected.
+async fn listening_budget(db: &PgPool, rate: u32) -> Arc<PgBudget> {
+    let budget = Arc::new(PgBudget::new(db.clone(), rate));
+    budget.hear_pauses();
+    let by = Instant::now() + Duration::from_secs(5);
+    while !budget.hears_pauses() {
+        assert!(Instant::now() < by, "the pause listener never connected");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    budget
+}
+
+/// Waits until `n` tickets have been granted ahead of need (by the log of
+/// [`log_admissions`]), and the budget has had a moment to keep the last; panics after 2 s.
+async fn until_granted_ahead(db: &PgPool, n: i64) {
+    let by = Instant::now() + Duration::from_secs(2);
+    loop {
+        let granted: i64 = sqlx::query_scalar(
+            "SELECT coalesce(sum(granted), 0) FROM admit_statements WHERE NOT interactive",
+        )
+        .fetch_one(db)
+        .await
+        .unwrap();
+        if granted >= n {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            return;
+        }
+        assert!(
+            Instant::now() < by,
+            "{granted} tickets granted ahead, not {n}"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+/// Waits until `n` calls are under way (admitted, end not recorded), or panics after 2 s.
+async fn until_counting(db: &PgPool, n: i64) {
+    let by = Instant::now() + Duration::from_secs(2);
+    loop {
+        let counting = still_counting(db).await;
+        if counting == n {
+            return;
+        }
+        assert!(Instant::now() < by, "{counting} calls under way, not {n}");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+// A person's call admitted through the database leaves a ticket ready for the next one: the
+// calls that follow take it from memory, each leaving the next, and the database is asked on
+// their behalf only ahead of need (off their path).
+#[sqlx::test(migrations = "../migrations")]
+async fn a_persons_next_calls_take_a_ticket_admitted_ahead_without_waiting_for_the_database(
+    db: PgPool,
+) {
+    log_admissions(&db, false).await;
+    let budget = listening_budget(&db, 5).await;
+    let admit = || budget.admit_by(Instant::now() + FAR, Priority::Interactive);
+    drop(admit().await.unwrap());
+    for ahead in 1..=3 {
+        until_granted_ahead(&db, ahead).await;
+        let asked = statements(&db).await;
+        drop(admit().await.unwrap());
+        assert_eq!(
+            statements(&db).await.0,
+            asked.0,
+            "the call was admitted without a statement of its own"
+        );
+    }
+    until_granted_ahead(&db, 4).await;
+    let (for_people, ahead) = statements(&db).await;
+    assert_eq!(for_people, 1, "only the first call waited for the database");
+    assert_eq!(ahead, 4, "one ticket asked ahead after each call");
+}
+
+/// Whether the last call admitted (the ticket ahead, in these tests) is still in the window,
+/// and if so whether its end was recorded.
+async fn last_admitted(db: &PgPool) -> Option<bool> {
+    sqlx::query_scalar(
+        "SELECT c.ended IS NOT NULL
+           FROM cmr_budget b, unnest(b.call_ids, b.over) AS c(id, ended)
+          WHERE c.id = b.next_call - 1",
+    )
+    .fetch_optional(db)
+    .await
+    .unwrap()
+}
+
+// A ticket nobody comes for is handed back after WARM_FOR, taken out of the window (it never
+// reached CMR), and an idle instance asks for no other.
+#[sqlx::test(migrations = "../migrations")]
+async fn a_ticket_nobody_takes_is_handed_back_and_an_idle_instance_holds_none(db: PgPool) {
+    log_admissions(&db, false).await;
+    let budget = listening_budget(&db, 5).await;
+    drop(
+        budget
+            .admit_by(Instant::now() + FAR, Priority::Interactive)
+            .await
+            .unwrap(),
+    );
+    until_granted_ahead(&db, 1).await;
+    until_counting(&db, 1).await;
+    let filled = Instant::now();
+    until_counting(&db, 0).await;
+    let held = filled.elapsed();
+    assert!(
+        held >= WARM_FOR - Duration::from_millis(100),
+        "handed back after {held:?}"
+    );
+    assert_eq!(
+        last_admitted(&db).await,
+        None,
+        "the unused ticket left the window rather than ending"
+    );
+    tokio::time::sleep(WARM_FOR + Duration::from_millis(200)).await;
+    assert_eq!(still_counting(&db).await, 0, "no ticket asked for since");
+    assert_eq!(statements(&db).await, (1, 1), "one call, one ticket ahead");
+}
+
+// The slot of a ticket handed back is free at once: a window after the one call that was
+// made, five people asking together are all admitted at once (a ticket recorded as ended
+// would have kept the fifth waiting another window).
+#[sqlx::test(migrations = "../migrations")]
+async fn a_ticket_handed_back_unused_frees_its_slot_at_once(db: PgPool) {
+    log_admissions(&db, false).await;
+    let budget = listening_budget(&db, 5).await;
+    let first = Instant::now();
+    drop(
+        budget
+            .admit_by(Instant::now() + FAR, Priority::Interactive)
+            .await
+            .unwrap(),
+    );
+    until_granted_ahead(&db, 1).await;
+    until_counting(&db, 0).await;
+    tokio::time::sleep_until(first + window() + Duration::from_millis(150)).await;
+    let asked = Instant::now();
+    let callers: Vec<_> = (0..5).map(|_| admit_in_background(&budget)).collect();
+    for caller in callers {
+        let (_ticket, at) = caller.await.unwrap();
+        assert!(
+            at - asked < Duration::from_millis(300),
+            "admitted {:?} after asking",
+            at - asked
+        );
+    }
+}
+
+// The fault at the worst moment: the statement that hands an unused ticket back fails. The
+// call is then recorded as ended (it counts a window more: safe), never left counting as if
+// under way until the backstop, and never lost from the window early.
+#[sqlx::test(migrations = "../migrations")]
+async fn when_an_unused_ticket_cannot_be_handed_back_it_is_recorded_as_ended(db: PgPool) {
+    log_admissions(&db, false).await;
+    sqlx::query("ALTER FUNCTION cmr_budget_calls_unsent(BIGINT[]) RENAME TO unsent_away")
+        .execute(&db)
+        .await
+        .unwrap();
+    let budget = listening_budget(&db, 5).await;
+    drop(
+        budget
+            .admit_by(Instant::now() + FAR, Priority::Interactive)
+            .await
+            .unwrap(),
+    );
+    until_granted_ahead(&db, 1).await;
+    until_counting(&db, 1).await;
+    until_counting(&db, 0).await;
+    assert_eq!(
+        last_admitted(&db).await,
+        Some(true),
+        "the ticket stays in the window, its end recorded"
+    );
+}
+
+// A 429 recorded by one instance drops the ticket another instance admitted ahead of need:
+// its next call waits out the pause instead of going out with the ticket.
+#[sqlx::test(migrations = "../migrations")]
+async fn a_pause_announced_by_another_instance_drops_its_ticket_admitted_ahead(db: PgPool) {
+    let other_pool = another_pool(&db).await;
+    let a = PgBudget::new(db.clone(), 5);
+    let b = listening_budget(&other_pool, 5).await;
+    drop(
+        b.admit_by(Instant::now() + FAR, Priority::Interactive)
+            .await
+            .unwrap(),
+    );
+    until_counting(&db, 1).await;
+    a.pause_everyone(Duration::from_millis(600)).await.unwrap();
+    let paused = Instant::now();
+    // B heard it: the ticket is handed back (its end recorded), and no other is admitted
+    // during the pause.
+    until_counting(&db, 0).await;
+    let busy = b
+        .admit_by(
+            Instant::now() + Duration::from_millis(200),
+            Priority::Interactive,
+        )
+        .await
+        .unwrap_err();
+    assert!(busy.retry_after > Duration::from_millis(100), "{busy:?}");
+    b.admit_by(Instant::now() + FAR, Priority::Interactive)
+        .await
+        .unwrap();
+    let held = paused.elapsed();
+    assert!(held >= Duration::from_millis(550), "{held:?}");
+    other_pool.close().await;
+}
+
+// Many people at once on a budget holding a ticket ahead: that ticket is one of the rate's
+// calls, not one more. With the first call still counting, of 10 callers at 5 a second 4 are
+// admitted at once (the ticket ahead among them) and the rest a window later; each caller
+// gets exactly one call.
+#[sqlx::test(migrations = "../migrations")]
+async fn people_arriving_together_at_a_budget_with_a_ticket_ahead_get_the_rate_and_no_more(
+    db: PgPool,
+) {
+    log_admissions(&db, false).await;
+    let budget = listening_budget(&db, 5).await;
+    drop(
+        budget
+            .admit_by(Instant::now() + FAR, Priority::Interactive)
+            .await
+            .unwrap(),
+    );
+    until_granted_ahead(&db, 1).await;
+    let asked = Instant::now();
+    let callers: Vec<_> = (0..10).map(|_| admit_in_background(&budget)).collect();
+    let mut admitted = Vec::new();
+    for caller in callers {
+        let (_ticket, at) = caller.await.unwrap();
+        admitted.push(at - asked);
+    }
+    admitted.sort();
+    eprintln!("admitted at {admitted:?}");
+    assert!(admitted[3] < Duration::from_millis(500), "{admitted:?}");
+    assert!(
+        admitted[4] >= Duration::from_millis(900),
+        "the ticket ahead counted among the window's five: {admitted:?}"
+    );
+    let (for_people, _) = statements(&db).await;
+    let people_granted: i64 = sqlx::query_scalar(
+        "SELECT coalesce(sum(granted), 0) FROM admit_statements WHERE interactive",
+    )
+    .fetch_one(&db)
+    .await
+    .unwrap();
+    assert!(
+        people_granted <= 10,
+        "one of the 11 calls, at least, took a ticket ahead: {people_granted} in {for_people} statements"
+    );
+    let granted: i64 = sqlx::query_scalar("SELECT coalesce(sum(granted), 0) FROM admit_statements")
+        .fetch_one(&db)
+        .await
+        .unwrap();
+    // Every grant went to a caller, except tickets admitted ahead and still held or handed back.
+    assert!(
+        (11..=13).contains(&granted),
+        "11 calls (the first, then 10) and at most two tickets ahead: {granted}"
+    );
+}
+
+// The fault at the worst moment: asking ahead fails (the statement errors). People's calls
+// are admitted as before, through the database, and no ticket is ever held.
+#[sqlx::test(migrations = "../migrations")]
+async fn when_asking_ahead_fails_calls_are_admitted_as_before(db: PgPool) {
+    log_admissions(&db, true).await;
+    let budget = listening_budget(&db, 5).await;
+    for _ in 0..3 {
+        drop(
+            budget
+                .admit_by(Instant::now() + FAR, Priority::Interactive)
+                .await
+                .unwrap(),
+        );
+        tokio::time::sleep(END_DELAY * 3).await;
+        assert_eq!(still_counting(&db).await, 0, "no ticket held ahead");
+    }
+    assert_eq!(
+        statements(&db).await.0,
+        3,
+        "each call was admitted by a statement of its own"
+    );
 }
 
 /// Benchmark, not a test (speed figures live in BENCHMARKS.md): run with

@@ -45,6 +45,12 @@
 //!   person who gives up holds background work back for at most a window plus [`CLAIM`].
 //! - **Fail closed.** If the database cannot answer before the deadline, the call is refused
 //!   as busy rather than sent outside the budget (sessions need the database anyway).
+//! - **One call admitted ahead, while in use** ([`warm`]): a person's call usually finds a
+//!   ticket waiting and makes no round trip for its admission.
+
+mod warm;
+
+pub use warm::WARM_FOR;
 
 use cmr::client::{BoxFuture, Busy, Priority, SharedBudget, Ticket};
 use sqlx::PgPool;
@@ -84,6 +90,10 @@ pub struct PgBudget {
     /// The same for background callers; a separate line so that a background caller waiting
     /// for headroom never holds an interactive one back.
     background: OnceLock<mpsc::UnboundedSender<Waiter>>,
+    /// Nudges the task that keeps a warm ticket (started with the first interactive caller).
+    warmer: OnceLock<mpsc::UnboundedSender<()>>,
+    /// Stops the pause listener when the budget is dropped (set by [`PgBudget::hear_pauses`]).
+    hearing: OnceLock<oneshot::Sender<()>>,
 }
 
 /// What the lines' tasks and the tickets share.
@@ -94,6 +104,8 @@ struct Shared {
     window: Duration,
     /// Admitted calls that are over, waiting to be recorded together ([`END_DELAY`]).
     ends: StdMutex<Vec<i64>>,
+    /// The interactive call admitted ahead of need, if any.
+    warm: warm::Warm,
 }
 
 /// A caller waiting in a line: its deadline, and where its answer goes.
@@ -118,16 +130,54 @@ impl PgBudget {
                 rate,
                 window: Duration::from_secs(1) + JITTER_MARGIN,
                 ends: StdMutex::default(),
+                warm: warm::Warm::default(),
             }),
             interactive: OnceLock::new(),
             background: OnceLock::new(),
+            warmer: OnceLock::new(),
+            hearing: OnceLock::new(),
         }
+    }
+
+    /// Listens for the pauses other instances record, for as long as the budget lives; only
+    /// then are calls admitted ahead of need ([`warm`]). Call once, inside the runtime.
+    pub fn hear_pauses(&self) {
+        let (stop, stopped) = oneshot::channel();
+        if self.hearing.set(stop).is_ok() {
+            tokio::spawn(warm::hear_pauses(Arc::clone(&self.shared), stopped));
+        }
+    }
+
+    /// Whether the pause listener is connected (calls are admitted ahead of need only then).
+    pub fn hears_pauses(&self) -> bool {
+        self.shared.warm.hearing()
     }
 
     /// Waits until a call of this priority may start, or refuses at once when that would be
     /// after `deadline` (or the database cannot tell in time). Cancellation-safe: a caller
     /// that gives up leaves its place, and a call granted to it as it left is over at once.
     pub async fn admit_by(&self, deadline: Instant, priority: Priority) -> Result<Ticket, Busy> {
+        if priority == Priority::Background {
+            return self.queue(deadline, priority).await;
+        }
+        let admitted = match self.shared.take_warm() {
+            Some(ticket) => Ok(ticket),
+            None => self.queue(deadline, priority).await,
+        };
+        if admitted.is_ok() {
+            // In use: have a ticket ready for the next call.
+            let warmer = self.warmer.get_or_init(|| {
+                let (nudge, nudges) = mpsc::unbounded_channel();
+                tokio::spawn(warm::keep_warm(Arc::clone(&self.shared), nudges));
+                nudge
+            });
+            let _ = warmer.send(());
+        }
+        admitted
+    }
+
+    /// Waits in this priority's line for the database's answer.
+    async fn queue(&self, deadline: Instant, priority: Priority) -> Result<Ticket, Busy> {
         let line = match priority {
             Priority::Interactive => &self.interactive,
             Priority::Background => &self.background,
@@ -152,9 +202,12 @@ impl PgBudget {
     }
 
     /// Holds every instance back for `pause` from now (by the database's clock).
+    /// The pause is announced too, so every instance drops its warm ticket.
     pub async fn pause_everyone(&self, pause: Duration) -> Result<(), sqlx::Error> {
-        sqlx::query("SELECT cmr_budget_record_pause($1)")
+        self.shared.pause_warm();
+        sqlx::query("SELECT cmr_budget_record_pause($1), pg_notify($2, '')")
             .bind(millis(pause))
+            .bind(warm::CHANNEL)
             .execute(&self.shared.db)
             .await?;
         Ok(())
@@ -179,12 +232,33 @@ impl Shared {
         priority: Priority,
         wanted: usize,
     ) -> Result<(Duration, Vec<i64>), sqlx::Error> {
+        self.admit_many(
+            wanted,
+            priority == Priority::Interactive,
+            self.limit(priority),
+        )
+        .await
+    }
+
+    /// One call ahead of need: the full rate, but background work's rules (it never takes a
+    /// slot a waiting person has claimed, and claims none).
+    async fn ask_ahead(&self) -> Result<(Duration, Vec<i64>), sqlx::Error> {
+        self.admit_many(1, false, self.limit(Priority::Interactive))
+            .await
+    }
+
+    async fn admit_many(
+        &self,
+        wanted: usize,
+        interactive: bool,
+        limit: u32,
+    ) -> Result<(Duration, Vec<i64>), sqlx::Error> {
         let (wait_ms, ids): (f64, Vec<i64>) = sqlx::query_as(
             "SELECT wait_ms, ids FROM cmr_budget_admit_many($1, $2, $3, $4, $5, $6)",
         )
         .bind(i32::try_from(wanted).unwrap_or(i32::MAX))
-        .bind(priority == Priority::Interactive)
-        .bind(i32::try_from(self.limit(priority)).unwrap_or(i32::MAX))
+        .bind(interactive)
+        .bind(i32::try_from(limit).unwrap_or(i32::MAX))
         .bind(millis(self.window))
         .bind(millis(CLAIM))
         .bind(millis(LONGEST_CALL))
@@ -250,6 +324,14 @@ async fn serve_line(
         // Those who gave up, or whose deadline passed while in line, are not asked for.
         let now = Instant::now();
         waiting.retain(|w| !w.answer.is_closed() && w.deadline > now);
+        // A ticket admitted ahead goes to the first in line rather than waiting unused.
+        if priority == Priority::Interactive && !waiting.is_empty() {
+            if let Some(ticket) = shared.take_warm() {
+                if let Some(waiter) = waiting.pop_front() {
+                    drop(waiter.answer.send(Ok(ticket)));
+                }
+            }
+        }
         let Some(latest) = waiting.iter().map(|w| w.deadline).max() else {
             continue;
         };

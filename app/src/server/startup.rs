@@ -60,7 +60,8 @@ pub async fn prepare(
 
 /// The CMR client as every instance builds it: this process's limiter at the configured rate,
 /// then the budget all instances share in `db` at the same rate (in demo mode too, so the demo
-/// and the tests run the same path as production).
+/// and the tests run the same path as production). Inside the runtime: the budget listens for
+/// other instances' pauses.
 pub fn cmr_client(
     config: &Config,
     base_url: String,
@@ -70,6 +71,8 @@ pub fn cmr_client(
     let rate = config.cmr_requests_per_second;
     let mut client = ClientConfig::new(base_url, key);
     client.max_requests_per_second = rate;
-    client.shared_budget = Some(Arc::new(PgBudget::new(db.clone(), rate)));
+    let budget = PgBudget::new(db.clone(), rate);
+    budget.hear_pauses();
+    client.shared_budget = Some(Arc::new(budget));
     CmrClient::new(client)
 }
