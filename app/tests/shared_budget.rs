@@ -853,6 +853,21 @@ async fn until_counting(db: &PgPool, n: i64) {
     }
 }
 
+/// A budget at 5 a second, hearing pauses, with its admissions logged, after one person's
+/// call: it then holds a ticket admitted ahead.
+async fn budget_holding_a_ticket_ahead(db: &PgPool) -> Arc<PgBudget> {
+    log_admissions(db, false).await;
+    let budget = listening_budget(db, 5).await;
+    drop(
+        budget
+            .admit_by(Instant::now() + FAR, Priority::Interactive)
+            .await
+            .unwrap(),
+    );
+    until_granted_ahead(db, 1).await;
+    budget
+}
+
 // A person's call admitted through the database leaves a ticket ready for the next one: the
 // calls that follow take it from memory, each leaving the next, and the database is asked on
 // their behalf only ahead of need (off their path).
@@ -897,15 +912,7 @@ async fn last_admitted(db: &PgPool) -> Option<bool> {
 // reached CMR), and an idle instance asks for no other.
 #[sqlx::test(migrations = "../migrations")]
 async fn a_ticket_nobody_takes_is_handed_back_and_an_idle_instance_holds_none(db: PgPool) {
-    log_admissions(&db, false).await;
-    let budget = listening_budget(&db, 5).await;
-    drop(
-        budget
-            .admit_by(Instant::now() + FAR, Priority::Interactive)
-            .await
-            .unwrap(),
-    );
-    until_granted_ahead(&db, 1).await;
+    let _budget = budget_holding_a_ticket_ahead(&db).await;
     until_counting(&db, 1).await;
     let filled = Instant::now();
     until_counting(&db, 0).await;
@@ -929,18 +936,11 @@ async fn a_ticket_nobody_takes_is_handed_back_and_an_idle_instance_holds_none(db
 // would have kept the fifth waiting another window).
 #[sqlx::test(migrations = "../migrations")]
 async fn a_ticket_handed_back_unused_frees_its_slot_at_once(db: PgPool) {
-    log_admissions(&db, false).await;
-    let budget = listening_budget(&db, 5).await;
-    let first = Instant::now();
-    drop(
-        budget
-            .admit_by(Instant::now() + FAR, Priority::Interactive)
-            .await
-            .unwrap(),
-    );
-    until_granted_ahead(&db, 1).await;
+    let budget = budget_holding_a_ticket_ahead(&db).await;
     until_counting(&db, 0).await;
-    tokio::time::sleep_until(first + window() + Duration::from_millis(150)).await;
+    // The ticket went back WARM_FOR after the call; the call itself leaves the window a
+    // window after its end, a little later.
+    tokio::time::sleep(window() - WARM_FOR + Duration::from_millis(200)).await;
     let asked = Instant::now();
     let callers: Vec<_> = (0..5).map(|_| admit_in_background(&budget)).collect();
     for caller in callers {
@@ -958,19 +958,11 @@ async fn a_ticket_handed_back_unused_frees_its_slot_at_once(db: PgPool) {
 // under way until the backstop, and never lost from the window early.
 #[sqlx::test(migrations = "../migrations")]
 async fn when_an_unused_ticket_cannot_be_handed_back_it_is_recorded_as_ended(db: PgPool) {
-    log_admissions(&db, false).await;
     sqlx::query("ALTER FUNCTION cmr_budget_calls_unsent(BIGINT[]) RENAME TO unsent_away")
         .execute(&db)
         .await
         .unwrap();
-    let budget = listening_budget(&db, 5).await;
-    drop(
-        budget
-            .admit_by(Instant::now() + FAR, Priority::Interactive)
-            .await
-            .unwrap(),
-    );
-    until_granted_ahead(&db, 1).await;
+    let _budget = budget_holding_a_ticket_ahead(&db).await;
     until_counting(&db, 1).await;
     until_counting(&db, 0).await;
     assert_eq!(
@@ -1022,15 +1014,7 @@ async fn a_pause_announced_by_another_instance_drops_its_ticket_admitted_ahead(d
 async fn people_arriving_together_at_a_budget_with_a_ticket_ahead_get_the_rate_and_no_more(
     db: PgPool,
 ) {
-    log_admissions(&db, false).await;
-    let budget = listening_budget(&db, 5).await;
-    drop(
-        budget
-            .admit_by(Instant::now() + FAR, Priority::Interactive)
-            .await
-            .unwrap(),
-    );
-    until_granted_ahead(&db, 1).await;
+    let budget = budget_holding_a_ticket_ahead(&db).await;
     let asked = Instant::now();
     let callers: Vec<_> = (0..10).map(|_| admit_in_background(&budget)).collect();
     let mut admitted = Vec::new();
