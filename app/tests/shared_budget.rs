@@ -343,15 +343,7 @@ async fn callers_that_ask_together_are_admitted_together_as_far_as_the_window_al
     .await
     .unwrap();
     let budget = Arc::new(PgBudget::new(db.clone(), 3));
-    let asked = Instant::now();
-    let callers: Vec<_> = (0..5).map(|_| admit_in_background(&budget)).collect();
-    let mut admitted = Vec::new();
-    for caller in callers {
-        // The call is answered at once: its ticket is dropped as soon as it is granted.
-        let (_ticket, at) = caller.await.unwrap();
-        admitted.push(at - asked);
-    }
-    admitted.sort();
+    let admitted = admitted_together(&budget, 5).await;
     let statements: Vec<(i32, i32)> =
         sqlx::query_as("SELECT wanted, granted FROM admit_statements")
             .fetch_all(&db)
@@ -386,6 +378,20 @@ fn admit_in_background(budget: &Arc<PgBudget>) -> tokio::task::JoinHandle<(Ticke
             .unwrap();
         (ticket, Instant::now())
     })
+}
+
+/// Sends `n` callers to `budget` at once; how long after asking each was admitted, in order
+/// (each ticket is dropped as soon as it is granted: the call is answered at once).
+async fn admitted_together(budget: &Arc<PgBudget>, n: usize) -> Vec<Duration> {
+    let asked = Instant::now();
+    let callers: Vec<_> = (0..n).map(|_| admit_in_background(budget)).collect();
+    let mut admitted = Vec::new();
+    for caller in callers {
+        let (_ticket, at) = caller.await.unwrap();
+        admitted.push(at - asked);
+    }
+    admitted.sort();
+    admitted
 }
 
 // The fault at the worst moment for admission: the budget's row is held (another instance's
@@ -941,16 +947,8 @@ async fn a_ticket_handed_back_unused_frees_its_slot_at_once(db: PgPool) {
     // The ticket went back WARM_FOR after the call; the call itself leaves the window a
     // window after its end, a little later.
     tokio::time::sleep(window() - WARM_FOR + Duration::from_millis(200)).await;
-    let asked = Instant::now();
-    let callers: Vec<_> = (0..5).map(|_| admit_in_background(&budget)).collect();
-    for caller in callers {
-        let (_ticket, at) = caller.await.unwrap();
-        assert!(
-            at - asked < Duration::from_millis(300),
-            "admitted {:?} after asking",
-            at - asked
-        );
-    }
+    let admitted = admitted_together(&budget, 5).await;
+    assert!(admitted[4] < Duration::from_millis(300), "{admitted:?}");
 }
 
 // The fault at the worst moment: the statement that hands an unused ticket back fails. The
@@ -1015,14 +1013,7 @@ async fn people_arriving_together_at_a_budget_with_a_ticket_ahead_get_the_rate_a
     db: PgPool,
 ) {
     let budget = budget_holding_a_ticket_ahead(&db).await;
-    let asked = Instant::now();
-    let callers: Vec<_> = (0..10).map(|_| admit_in_background(&budget)).collect();
-    let mut admitted = Vec::new();
-    for caller in callers {
-        let (_ticket, at) = caller.await.unwrap();
-        admitted.push(at - asked);
-    }
-    admitted.sort();
+    let admitted = admitted_together(&budget, 10).await;
     eprintln!("admitted at {admitted:?}");
     assert!(admitted[3] < Duration::from_millis(500), "{admitted:?}");
     assert!(
