@@ -9,7 +9,10 @@ import type { Browser, Page } from '@playwright/test';
 // ten times larger. One test per page: each loads some 80 files into a fresh browser context,
 // and twelve of them in one test outgrew its time limit on a busy machine.
 const WASM_GOAL = 300_000;
-const WASM_CEILING = 510_000; // the heaviest measured page, a profile: 485,794 B (2026-11-26)
+// The heaviest measured page, a profile: 471,439 B (2026-11-27, each page's text in its own
+// chunk, build.rs); it was 485,794 B with every page's text in the main module, which this
+// ceiling now refuses.
+const WASM_CEILING = 480_000;
 
 const pages = [
   '/',
