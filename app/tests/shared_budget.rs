@@ -824,8 +824,8 @@ async fn listening_budget(db: &PgPool, rate: u32) -> Arc<PgBudget> {
 }
 
 /// Waits until `n` tickets have been granted ahead of need (by the log of
-/// [`log_admissions`]), and the budget has had a moment to keep the last; panics after 2 s.
-async fn until_granted_ahead(db: &PgPool, n: i64) {
+/// [`log_admissions`]) and `budget` holds the last; panics after 2 s.
+async fn until_granted_ahead(db: &PgPool, budget: &PgBudget, n: i64) {
     let by = Instant::now() + Duration::from_secs(2);
     loop {
         let granted: i64 = sqlx::query_scalar(
@@ -834,13 +834,12 @@ async fn until_granted_ahead(db: &PgPool, n: i64) {
         .fetch_one(db)
         .await
         .unwrap();
-        if granted >= n {
-            tokio::time::sleep(Duration::from_millis(20)).await;
+        if granted >= n && budget.holds_ticket_ahead() {
             return;
         }
         assert!(
             Instant::now() < by,
-            "{granted} tickets granted ahead, not {n}"
+            "{granted} tickets granted ahead, not {n}, or the last not held"
         );
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
@@ -870,7 +869,7 @@ async fn budget_holding_a_ticket_ahead(db: &PgPool) -> Arc<PgBudget> {
             .await
             .unwrap(),
     );
-    until_granted_ahead(db, 1).await;
+    until_granted_ahead(db, &budget, 1).await;
     budget
 }
 
@@ -886,7 +885,7 @@ async fn a_persons_next_calls_take_a_ticket_admitted_ahead_without_waiting_for_t
     let admit = || budget.admit_by(Instant::now() + FAR, Priority::Interactive);
     drop(admit().await.unwrap());
     for ahead in 1..=3 {
-        until_granted_ahead(&db, ahead).await;
+        until_granted_ahead(&db, &budget, ahead).await;
         let asked = statements(&db).await;
         drop(admit().await.unwrap());
         assert_eq!(
@@ -895,7 +894,7 @@ async fn a_persons_next_calls_take_a_ticket_admitted_ahead_without_waiting_for_t
             "the call was admitted without a statement of its own"
         );
     }
-    until_granted_ahead(&db, 4).await;
+    until_granted_ahead(&db, &budget, 4).await;
     let (for_people, ahead) = statements(&db).await;
     assert_eq!(for_people, 1, "only the first call waited for the database");
     assert_eq!(ahead, 4, "one ticket asked ahead after each call");
@@ -918,15 +917,14 @@ async fn last_admitted(db: &PgPool) -> Option<bool> {
 // reached CMR), and an idle instance asks for no other.
 #[sqlx::test(migrations = "../migrations")]
 async fn a_ticket_nobody_takes_is_handed_back_and_an_idle_instance_holds_none(db: PgPool) {
-    let _budget = budget_holding_a_ticket_ahead(&db).await;
+    // The ticket is kept after this moment, so it is handed back at least WARM_FOR after it.
+    let before = Instant::now();
+    let budget = budget_holding_a_ticket_ahead(&db).await;
     until_counting(&db, 1).await;
-    let filled = Instant::now();
     until_counting(&db, 0).await;
-    let held = filled.elapsed();
-    assert!(
-        held >= WARM_FOR - Duration::from_millis(100),
-        "handed back after {held:?}"
-    );
+    let held = before.elapsed();
+    assert!(held >= WARM_FOR, "handed back {held:?} after the call");
+    assert!(!budget.holds_ticket_ahead());
     assert_eq!(
         last_admitted(&db).await,
         None,

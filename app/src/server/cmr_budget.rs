@@ -153,6 +153,11 @@ impl PgBudget {
         self.shared.warm.hearing()
     }
 
+    /// Whether this instance holds a call admitted ahead of need right now.
+    pub fn holds_ticket_ahead(&self) -> bool {
+        self.shared.warm.held()
+    }
+
     /// Waits until a call of this priority may start, or refuses at once when that would be
     /// after `deadline` (or the database cannot tell in time). Cancellation-safe: a caller
     /// that gives up leaves its place, and a call granted to it as it left is over at once.

@@ -57,7 +57,7 @@ impl Warm {
         self.hearing.load(Ordering::SeqCst)
     }
 
-    fn held(&self) -> bool {
+    pub(super) fn held(&self) -> bool {
         self.lock().is_some()
     }
 
