@@ -322,26 +322,7 @@ async fn calls_answered_together_all_stop_counting_a_window_later(db: PgPool) {
 // once per caller would show as five statements and a second of waiting.
 #[sqlx::test(migrations = "../migrations")]
 async fn callers_that_ask_together_are_admitted_together_as_far_as_the_window_allows(db: PgPool) {
-    sqlx::raw_sql(
-        "ALTER FUNCTION cmr_budget_admit_many(INTEGER, BOOLEAN, INTEGER, INTEGER, INTEGER, INTEGER)
-           RENAME TO admit_many_inner;
-         CREATE TABLE admit_statements (wanted INTEGER NOT NULL, granted INTEGER NOT NULL);
-         CREATE FUNCTION cmr_budget_admit_many(
-             wanted INTEGER, interactive BOOLEAN, max_starts INTEGER, window_ms INTEGER,
-             claim_ms INTEGER, max_call_ms INTEGER,
-             OUT wait_ms DOUBLE PRECISION, OUT ids BIGINT[])
-         LANGUAGE plpgsql AS $$
-         BEGIN
-             PERFORM pg_sleep(0.2);
-             SELECT a.wait_ms, a.ids INTO wait_ms, ids
-               FROM admit_many_inner(wanted, interactive, max_starts, window_ms, claim_ms,
-                                     max_call_ms) a;
-             INSERT INTO admit_statements VALUES (wanted, cardinality(ids));
-         END $$;",
-    )
-    .execute(&db)
-    .await
-    .unwrap();
+    wrap_admissions(&db, "PERFORM pg_sleep(0.2);").await;
     let budget = Arc::new(PgBudget::new(db.clone(), 3));
     let admitted = admitted_together(&budget, 5).await;
     let statements: Vec<(i32, i32)> =
@@ -771,10 +752,10 @@ async fn a_pause_recorded_by_one_budget_holds_back_another_on_the_same_database(
 
 // ---- a call admitted ahead of need ----------------------------------------------------------
 
-/// Wraps the admission function so that every statement is logged (how many were wanted,
-/// whether for a person or ahead of need, how many granted); with `fail_ahead`, statements
-/// asking ahead of need fail.
-async fn log_admissions(db: &PgPool, fail_ahead: bool) {
+/// Replaces the admission function with a wrapper that runs `first` (plpgsql), then the real
+/// function, and logs every statement in `admit_statements`: how many were wanted, whether for
+/// a person or ahead of need, how many granted.
+async fn wrap_admissions(db: &PgPool, first: &str) {
     sqlx::raw_sql(&format!(
         "ALTER FUNCTION cmr_budget_admit_many(INTEGER, BOOLEAN, INTEGER, INTEGER, INTEGER, INTEGER)
            RENAME TO admit_many_inner;
@@ -786,9 +767,7 @@ async fn log_admissions(db: &PgPool, fail_ahead: bool) {
              OUT wait_ms DOUBLE PRECISION, OUT ids BIGINT[])
          LANGUAGE plpgsql AS $$
          BEGIN
-             IF {fail_ahead} AND NOT interactive THEN
-                 RAISE EXCEPTION 'refused for the test';
-             END IF;
+             {first}
              SELECT a.wait_ms, a.ids INTO wait_ms, ids
                FROM admit_many_inner(wanted, interactive, max_starts, window_ms, claim_ms,
                                      max_call_ms) a;
@@ -798,6 +777,17 @@ async fn log_admissions(db: &PgPool, fail_ahead: bool) {
     .execute(db)
     .await
     .unwrap();
+}
+
+/// Logs every admission statement ([`wrap_admissions`]); with `fail_ahead`, statements asking
+/// ahead of need fail.
+async fn log_admissions(db: &PgPool, fail_ahead: bool) {
+    let first = if fail_ahead {
+        "IF NOT interactive THEN RAISE EXCEPTION 'refused for the test'; END IF;"
+    } else {
+        ""
+    };
+    wrap_admissions(db, first).await;
 }
 
 /// Statements asked (for people, ahead of need) so far, by the log of [`log_admissions`].
