@@ -106,14 +106,17 @@ impl Shared {
     /// none being asked for.
     pub(super) fn pause_warm(self: &Arc<Self>) {
         self.warm.pauses.fetch_add(1, Ordering::SeqCst);
-        self.forget_warm();
+        let _ = self.forget_warm();
     }
 
-    fn forget_warm(self: &Arc<Self>) {
+    /// Hands the held call back; whether there was one.
+    fn forget_warm(self: &Arc<Self>) -> bool {
         let held = self.warm.lock().take();
-        if let Some((call, _)) = held {
-            self.hand_back(call);
-        }
+        let Some((call, _)) = held else {
+            return false;
+        };
+        self.hand_back(call);
+        true
     }
 
     fn set_hearing(self: &Arc<Self>, hearing: bool) {
@@ -158,14 +161,16 @@ pub(super) async fn keep_warm(shared: Arc<Shared>, mut nudges: mpsc::UnboundedRe
         };
         match nudged {
             Some(None) => {
-                shared.forget_warm();
+                let _ = shared.forget_warm();
                 return;
             }
             None => {
-                // Nobody came for it: the instance is idle; ask again on the next call.
-                shared.forget_warm();
-                metrics::counter!("cmr_budget_warm_tickets_total", "outcome" => "unused")
-                    .increment(1);
+                // Nobody came for it: the instance is idle; ask again on the next call. (A
+                // caller may have taken it meanwhile: only a ticket still held is unused.)
+                if shared.forget_warm() {
+                    metrics::counter!("cmr_budget_warm_tickets_total", "outcome" => "unused")
+                        .increment(1);
+                }
             }
             Some(Some(())) => {
                 // Off the admitted call's path: it is on its way to CMR meanwhile.
