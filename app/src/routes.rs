@@ -88,6 +88,24 @@ pub const BACKGROUND_FNS: [&str; 5] = [
     "/api/orders/status",
 ];
 
+/// Reads that may start while their session check is still under way, for a session this
+/// instance confirmed a moment ago (`server::auth::guard`): their answer waits for the check,
+/// but their CMR call need not. Only server functions that change nothing belong here (no
+/// CMR write, no database write, no audit entry): one that the check then refuses has run
+/// all the same.
+pub const READ_AHEAD_FNS: [&str; 10] = [
+    "/api/customers/list",
+    "/api/customers/get",
+    "/api/customers/profile",
+    "/api/domains/list",
+    "/api/domains/get",
+    "/api/mailboxes/list",
+    "/api/orders/list",
+    "/api/subscriptions/list",
+    "/api/wallet/summary",
+    "/api/home/summary",
+];
+
 /// One area of the dashboard: its top-level path and its name in the navigation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Area {

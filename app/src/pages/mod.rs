@@ -52,5 +52,20 @@ mod tests {
                 super::orders::OrderStatus::PATH,
             ]
         );
+        assert_eq!(
+            routes::READ_AHEAD_FNS,
+            [
+                super::customers::ListCustomers::PATH,
+                super::customers::GetCustomer::PATH,
+                super::customers::GetProfile::PATH,
+                super::domains::ListDomains::PATH,
+                super::domains::GetDomain::PATH,
+                super::mailboxes::ListMailboxes::PATH,
+                super::orders::ListOrders::PATH,
+                super::subscriptions::ListSubscriptions::PATH,
+                super::wallet::WalletSummary::PATH,
+                super::home::LoadHome::PATH,
+            ]
+        );
     }
 }

@@ -30,6 +30,8 @@ pub struct AppState {
     pub sightings: LiveSightings,
     /// The readiness check's last look at the CMR key.
     pub key_check: Arc<super::health::KeyCheck>,
+    /// Sessions this instance confirmed a moment ago (reads from them may start early).
+    pub recent_sessions: Arc<super::auth::recent_sessions::RecentSessions>,
 }
 
 impl AppState {
@@ -49,6 +51,7 @@ impl AppState {
             passwords: PasswordGate::new(limits.hash_workers, limits.hash_queue),
             sign_in_cap: AttemptCap::new(limits.per_ip_per_minute, limits.per_minute),
             key_check: Default::default(),
+            recent_sessions: Default::default(),
         }
     }
 

@@ -7,6 +7,7 @@ pub mod bootstrap;
 pub mod final_store;
 pub mod guard;
 pub mod password;
+pub mod recent_sessions;
 pub mod session;
 pub mod sessions;
 pub mod setup;
