@@ -91,6 +91,14 @@ async fn until_cmr_called(app: &TestApp, count: usize) {
     }
 }
 
+/// A background call's status and body; a hang fails the test instead of stalling it.
+async fn answered(call: tokio::task::JoinHandle<(u16, String)>) -> (u16, String) {
+    tokio::time::timeout(Duration::from_secs(30), call)
+        .await
+        .expect("answered within 30 s")
+        .unwrap()
+}
+
 fn error_of(body: &str) -> AppError {
     serde_json::from_str(body).unwrap_or_else(|_| panic!("not an AppError: {body}"))
 }
@@ -114,7 +122,7 @@ async fn a_read_reaches_cmr_while_its_check_waits_and_answers_only_after_it(db: 
     assert!(!read.is_finished(), "the answer waits for the check");
 
     checks.commit().await.unwrap();
-    let (status, body) = read.await.unwrap();
+    let (status, body) = answered(read).await;
     assert_eq!(status, 200, "{body}");
     let first = &app.sandbox.control.users()[0];
     assert!(body.contains(&first.id), "the list came back: {body}");
@@ -122,19 +130,26 @@ async fn a_read_reaches_cmr_while_its_check_waits_and_answers_only_after_it(db: 
 
 #[sqlx::test(migrations = "../migrations")]
 async fn reads_whose_session_ends_while_they_run_get_nothing(db: PgPool) {
-    let app = spawn(db.clone()).await;
+    // The production pool's size (the test pool holds five: fewer than five held checks, the
+    // lock and the reads' budget admissions need).
+    let app_db = another_pool(&db).await;
+    let app = spawn(app_db.clone()).await;
     let (staff_id, cookie) = signed_in(&app, Role::Viewer).await;
     app.sandbox.control.clear_requests();
 
-    // Five reads at once, held at their check; the session ends (signed out on another
-    // instance, say) after the first of them reached CMR. (Five, not more: every held check
-    // holds a pooled connection, and the reads' budget admissions need one too.)
+    // Five different reads at once, held at their check; the session ends (signed out on
+    // another instance, say) after every one of them reached CMR.
     let mut checks = hold_session_checks(&db).await;
-    let reads: Vec<_> = (0..5)
-        .map(|_| app.call_in_background(LIST, &cookie, list_form()))
+    let reads: Vec<_> = ["", "a", "e", "o", "n"]
+        .into_iter()
+        .map(|q| {
+            let mut form = list_form();
+            form[0].1 = q.to_string();
+            app.call_in_background(LIST, &cookie, form)
+        })
         .collect();
-    until_checks_wait(&db, 1).await;
-    until_cmr_called(&app, 1).await;
+    until_checks_wait(&db, 5).await;
+    until_cmr_called(&app, 5).await;
     sqlx::query("DELETE FROM staff_sessions WHERE staff_id = $1")
         .bind(staff_id)
         .execute(&mut *checks)
@@ -144,7 +159,7 @@ async fn reads_whose_session_ends_while_they_run_get_nothing(db: PgPool) {
 
     let secret = &app.sandbox.control.users()[0].id;
     for read in reads {
-        let (status, body) = read.await.unwrap();
+        let (status, body) = answered(read).await;
         assert_eq!(status, 401, "{body}");
         assert_eq!(error_of(&body), AppError::Unauthorized);
         assert!(!body.contains(secret.as_str()), "no data: {body}");
@@ -156,6 +171,7 @@ async fn reads_whose_session_ends_while_they_run_get_nothing(db: PgPool) {
     let answer = app.call(LIST, Some(&cookie), &pairs(&list_form())).await;
     assert_eq!(answer.status, 401);
     assert!(app.sandbox.control.requests().is_empty());
+    app_db.close().await;
 }
 
 #[sqlx::test(migrations = "../migrations")]
@@ -177,7 +193,7 @@ async fn a_session_this_instance_has_not_confirmed_reaches_cmr_only_after_its_ch
     assert!(!read.is_finished());
 
     checks.commit().await.unwrap();
-    let (status, body) = read.await.unwrap();
+    let (status, body) = answered(read).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(first.sandbox.control.requests().len(), 1);
     second_db.close().await;
@@ -193,6 +209,11 @@ async fn an_account_changed_while_its_read_ran_is_answered_as_it_now_is(db: PgPo
         .call("/api/customers/profile", Some(&cookie), &pairs(&profile))
         .await;
     assert_eq!(answer.status, 200, "an editor may open the edit form");
+    // CMR answers slowly, so the check is done while the read still waits for CMR: the read
+    // must be stopped (refused) or dropped before it runs again (changed).
+    app.sandbox
+        .control
+        .set_latency(Some("/users"), Duration::from_millis(500));
 
     // Each change to the account, made while a read that was allowed a moment ago runs.
     enum Expect {
@@ -236,7 +257,7 @@ async fn an_account_changed_while_its_read_ran_is_answered_as_it_now_is(db: PgPo
             .unwrap();
         checks.commit().await.unwrap();
 
-        let (status, body) = read.await.unwrap();
+        let (status, body) = answered(read).await;
         let customer_email = &app.sandbox.control.users()[0].profile.email;
         match expected {
             // Still an editor: answered, by a second run as the account now is.
@@ -285,8 +306,27 @@ async fn a_write_never_starts_before_its_check(db: PgPool) {
         "a write waits for its check"
     );
     checks.commit().await.unwrap();
-    let (status, body) = write.await.unwrap();
+    let (status, body) = answered(write).await;
     // An editor may not delete: the check decided, and CMR never heard of it.
     assert_eq!(error_of(&body), AppError::Forbidden, "{status}");
+    assert!(app.sandbox.control.requests().is_empty());
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_session_signed_out_here_starts_no_read_ahead_of_its_check(db: PgPool) {
+    let app = spawn(db.clone()).await;
+    let (_, cookie) = signed_in(&app, Role::Viewer).await;
+    let answer = app.call("/api/auth/sign_out", Some(&cookie), &[]).await;
+    assert!(answer.is_ok(), "{}", answer.body);
+    app.sandbox.control.clear_requests();
+
+    let checks = hold_session_checks(&db).await;
+    let read = app.call_in_background(LIST, &cookie, list_form());
+    until_checks_wait(&db, 1).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(app.sandbox.control.requests().is_empty());
+    checks.commit().await.unwrap();
+    let (status, body) = answered(read).await;
+    assert_eq!(error_of(&body), AppError::Unauthorized, "{status}");
     assert!(app.sandbox.control.requests().is_empty());
 }

@@ -58,11 +58,7 @@ mod tests {
                 super::customers::ListCustomers::PATH,
                 super::customers::GetCustomer::PATH,
                 super::customers::GetProfile::PATH,
-                super::domains::ListDomains::PATH,
                 super::domains::GetDomain::PATH,
-                super::mailboxes::ListMailboxes::PATH,
-                super::orders::ListOrders::PATH,
-                super::subscriptions::ListSubscriptions::PATH,
                 super::wallet::WalletSummary::PATH,
                 super::home::LoadHome::PATH,
             ]

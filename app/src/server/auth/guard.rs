@@ -9,6 +9,7 @@
 //! is still held until the check is done: refused, it is thrown away; changed (a new role),
 //! the read runs again as the account now is.
 
+use super::recent_sessions::Ahead;
 use super::{final_store, session};
 use crate::error::AppError;
 use crate::model::{Role, StaffView};
@@ -43,10 +44,9 @@ pub async fn authenticate(
 ) -> Response {
     // A page's own background refresh proves a tab is open, not that anyone is there.
     let activity = !routes::BACKGROUND_FNS.contains(&req.uri().path());
-    if routes::READ_AHEAD_FNS.contains(&req.uri().path()) {
-        let recent = session.id().and_then(|id| state.recent_sessions.staff(&id));
-        if let Some(staff) = recent {
-            return read_ahead(&state, &session, activity, staff, req, next).await;
+    if may_read_ahead(&req) {
+        if let Some(ahead) = session.id().and_then(|id| state.recent_sessions.ahead(&id)) {
+            return read_ahead(&state, &session, activity, ahead, req, next).await;
         }
     }
     let (staff, gate) = match check(&state, &session, activity).await {
@@ -77,29 +77,41 @@ pub async fn authenticate(
     next.run(req).await
 }
 
+/// A listed read whose whole body is announced and small (it is kept, to run the read again).
+fn may_read_ahead(req: &Request) -> bool {
+    routes::READ_AHEAD_FNS.contains(&req.uri().path())
+        && req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok()?.parse::<usize>().ok())
+            .is_some_and(|length| length <= READ_AHEAD_MAX_BODY)
+}
+
 /// Runs a listed read from a recently confirmed session beside its session check, and answers
 /// only with what the check allows (see the module's comment).
 async fn read_ahead(
     state: &AppState,
     session: &Session,
     activity: bool,
-    provisional: StaffView,
+    ahead: Ahead,
     req: Request,
     next: Next,
 ) -> Response {
     let (parts, body) = req.into_parts();
     let Ok(body) = axum::body::to_bytes(body, READ_AHEAD_MAX_BODY).await else {
         return error_response(&AppError::Rejected(
-            "This request is larger than any read needs.".into(),
+            "The request did not arrive whole. Try again.".into(),
         ));
     };
     let mut early = Request::from_parts(parts.clone(), Body::from(body.clone()));
     early
         .extensions_mut()
-        .insert(CurrentStaff(Some(provisional.clone())));
-    let read = next.clone().run(early);
+        .insert(CurrentStaff(Some(ahead.staff.clone())));
+    // Boxed, so that it can be dropped before a second run: a read left pending would hold
+    // its place in the read cache, and the second run would wait for it forever.
+    let mut read = Box::pin(next.clone().run(early));
     let checked = check(state, session, activity);
-    tokio::pin!(read, checked);
+    tokio::pin!(checked);
     // A refusal that comes first stops the read at once.
     let (checked, answer) = tokio::select! {
         checked = &mut checked => (checked, None),
@@ -114,13 +126,14 @@ async fn read_ahead(
         },
     };
     crate::server::http::request_trace::record_staff(staff.id);
-    if staff == provisional {
+    if staff == ahead.staff {
         return match answer {
             Some(answer) => answer,
             None => read.await,
         };
     }
     // The account changed since this instance last confirmed it: answer as it is now.
+    drop((read, answer, ahead));
     let mut again = Request::from_parts(parts, Body::from(body));
     again.extensions_mut().insert(CurrentStaff(Some(staff)));
     next.run(again).await
@@ -133,11 +146,13 @@ async fn check(
     session: &Session,
     activity: bool,
 ) -> Result<Option<(StaffView, Gate)>, AppError> {
+    let recent = &state.recent_sessions;
+    let generation = recent.generation();
     let outcome = resolve(state, session, activity).await;
     if let Some(id) = session.id() {
         match &outcome {
-            Ok(Some((staff, Gate::Open))) => state.recent_sessions.confirmed(id, staff.clone()),
-            _ => state.recent_sessions.forget(&id),
+            Ok(Some((staff, Gate::Open))) => recent.confirmed(id, staff.clone(), generation),
+            _ => recent.forget(&id),
         }
     }
     outcome

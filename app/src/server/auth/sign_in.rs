@@ -217,6 +217,9 @@ pub async fn sign_out(
     session: &Session,
     staff: &StaffView,
 ) -> Result<(), AppError> {
+    if let Some(id) = session.id() {
+        state.recent_sessions.forget(&id);
+    }
     session::end(session).await?;
     audit::record(state, Entry::ok(Actor::Staff(staff), "auth.sign_out", None)).await
 }
