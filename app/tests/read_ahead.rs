@@ -50,32 +50,10 @@ async fn hold_session_checks(db: &PgPool) -> Transaction<'static, Postgres> {
 }
 
 /// Waits (up to 20 s) until `count` queries wait on a table lock: the session checks.
-async fn until_checks_wait(db: &PgPool, count: i64) {
+async fn until_checks_wait(db: &PgPool, count: usize) {
     use sqlx::Connection;
-    // A connection of its own: the checks may hold every one of the pool's.
-    let mut watcher = sqlx::PgConnection::connect_with(&db.connect_options())
-        .await
-        .unwrap();
-    let started = Instant::now();
-    loop {
-        let waiting: i64 = sqlx::query_scalar(
-            "SELECT count(*) FROM pg_stat_activity
-              WHERE datname = current_database() AND wait_event_type = 'Lock'
-                AND wait_event = 'relation'",
-        )
-        .fetch_one(&mut watcher)
-        .await
-        .unwrap();
-        if waiting >= count {
-            watcher.close().await.unwrap();
-            return;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "{count} session checks never waited (saw {waiting})"
-        );
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    let (watcher, _) = common::until_waiting(db, &["relation"], count).await;
+    watcher.close().await.unwrap();
 }
 
 /// Waits (up to 20 s) until CMR has been called at least `count` times.

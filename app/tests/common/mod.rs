@@ -408,10 +408,30 @@ impl TestApp {
 }
 
 /// Waits (up to 20 s) until `count` statements of this database wait on a lock of one of
-/// `kinds` (`advisory`; a row: `transactionid` for the first in line, `tuple` for the rest),
-/// then kills `kill` of them as a database restart or a network cut would: the worst moment
-/// for a write that holds a limit.
+/// `kinds` (`advisory`; a row: `transactionid` for the first in line, `tuple` for the rest;
+/// a table: `relation`), then kills `kill` of them as a database restart or a network cut
+/// would: the worst moment for a write that holds a limit.
 pub async fn kill_waiting(db: &PgPool, kinds: &[&str], count: usize, kill: usize) {
+    use sqlx::Connection;
+    let (mut watcher, waiting) = until_waiting(db, kinds, count).await;
+    for pid in waiting.into_iter().take(kill) {
+        sqlx::query("SELECT pg_terminate_backend($1)")
+            .bind(pid)
+            .execute(&mut watcher)
+            .await
+            .unwrap();
+    }
+    watcher.close().await.unwrap();
+}
+
+/// Waits (up to 20 s) until `count` statements of this database wait on a lock of one of
+/// `kinds` (see [`kill_waiting`]): the connection it watched from, for what comes next, and
+/// the waiting backends it saw.
+pub async fn until_waiting(
+    db: &PgPool,
+    kinds: &[&str],
+    count: usize,
+) -> (sqlx::PgConnection, Vec<i32>) {
     use sqlx::Connection;
     // A connection of its own: the app's pool may be busy with exactly the calls it watches.
     let mut watcher = sqlx::PgConnection::connect_with(&db.connect_options())
@@ -419,26 +439,9 @@ pub async fn kill_waiting(db: &PgPool, kinds: &[&str], count: usize, kill: usize
         .unwrap();
     let started = std::time::Instant::now();
     loop {
-        let waiting: Vec<i32> = sqlx::query_scalar(
-            "SELECT pid FROM pg_stat_activity
-              WHERE datname = current_database() AND wait_event_type = 'Lock'
-                AND wait_event = ANY($1)
-              ORDER BY pid",
-        )
-        .bind(kinds)
-        .fetch_all(&mut watcher)
-        .await
-        .unwrap();
+        let waiting = waiting_on(&mut watcher, kinds).await;
         if waiting.len() >= count {
-            for pid in waiting.into_iter().take(kill) {
-                sqlx::query("SELECT pg_terminate_backend($1)")
-                    .bind(pid)
-                    .execute(&mut watcher)
-                    .await
-                    .unwrap();
-            }
-            watcher.close().await.unwrap();
-            return;
+            return (watcher, waiting);
         }
         assert!(
             started.elapsed() < Duration::from_secs(20),
@@ -447,4 +450,18 @@ pub async fn kill_waiting(db: &PgPool, kinds: &[&str], count: usize, kill: usize
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+}
+
+/// The backends of this database waiting on a lock of one of `kinds`, in pid order.
+async fn waiting_on(watcher: &mut sqlx::PgConnection, kinds: &[&str]) -> Vec<i32> {
+    sqlx::query_scalar(
+        "SELECT pid FROM pg_stat_activity
+          WHERE datname = current_database() AND wait_event_type = 'Lock'
+            AND wait_event = ANY($1)
+          ORDER BY pid",
+    )
+    .bind(kinds)
+    .fetch_all(watcher)
+    .await
+    .unwrap()
 }
