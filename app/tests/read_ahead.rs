@@ -77,6 +77,11 @@ async fn answered(call: tokio::task::JoinHandle<(u16, String)>) -> (u16, String)
         .unwrap()
 }
 
+/// The session behind a session cookie's value.
+fn session_id(cookie: &str) -> tower_sessions::session::Id {
+    cookie.parse().expect("a session id")
+}
+
 fn error_of(body: &str) -> AppError {
     serde_json::from_str(body).unwrap_or_else(|_| panic!("not an AppError: {body}"))
 }
@@ -307,4 +312,27 @@ async fn a_session_signed_out_here_starts_no_read_ahead_of_its_check(db: PgPool)
     let (status, body) = answered(read).await;
     assert_eq!(error_of(&body), AppError::Unauthorized, "{status}");
     assert!(app.sandbox.control.requests().is_empty());
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_check_cut_off_by_the_database_answers_with_no_data(db: PgPool) {
+    let app = spawn(db.clone()).await;
+    let (_, cookie) = signed_in(&app, Role::Viewer).await;
+    app.sandbox.control.clear_requests();
+
+    // The check's connection is cut (a database restart, say) after the read reached CMR.
+    let checks = hold_session_checks(&db).await;
+    let read = app.call_in_background(LIST, &cookie, list_form());
+    until_cmr_called(&app, 1).await;
+    common::kill_waiting(&db, &["relation"], 1, 1).await;
+    let (status, body) = answered(read).await;
+    checks.commit().await.unwrap();
+
+    assert_eq!(status, 500, "{body}");
+    let secret = &app.sandbox.control.users()[0].id;
+    assert!(!body.contains(secret.as_str()), "no data: {body}");
+    // Not remembered either: the next read waits for its check (which now answers).
+    assert_eq!(app.state.recent_sessions.staff(&session_id(&cookie)), None);
+    let answer = app.call(LIST, Some(&cookie), &pairs(&list_form())).await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
 }
