@@ -6,13 +6,14 @@ use crate::components::toast::ToastRegion;
 use crate::pages::auth::{whoami, SignOut};
 use crate::pages::customers::LookupBox;
 use crate::pages::wallet::WalletSlot;
+use crate::resource::resource;
 use crate::routes::{self, AREAS};
 use leptos::prelude::*;
 use leptos_router::components::{Outlet, A};
 
 #[component]
 pub fn Layout() -> impl IntoView {
-    let me = Resource::new(|| (), |_| whoami());
+    let me = resource(|| (), |_| whoami());
     let sign_out = ServerAction::<SignOut>::new();
     view! {
         <a class="skip-link" href="#main">

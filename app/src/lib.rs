@@ -7,6 +7,7 @@ pub mod layout;
 mod lazy_pages;
 pub mod model;
 pub mod pages;
+pub mod resource;
 pub mod routes;
 #[cfg(feature = "ssr")]
 pub mod server;

@@ -4,6 +4,7 @@
 use super::relative_time::RelativeTime;
 use crate::model::audit::{AuditOutcome, AuditView};
 use crate::model::profile;
+use crate::resource::resource;
 use leptos::prelude::*;
 use std::future::Future;
 
@@ -20,7 +21,7 @@ where
     Fut: Future<Output = Option<Vec<AuditView>>> + Send + 'static,
 {
     let tick = RwSignal::new(0u32);
-    let latest = Resource::new(
+    let latest = resource(
         move || tick.get(),
         move |tick| {
             let fetch = fetch.clone();

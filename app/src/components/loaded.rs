@@ -11,6 +11,7 @@
 use super::alert::ErrorAlert;
 use super::skeleton::Skeleton;
 use crate::error::AppError;
+use crate::resource::Resource;
 use leptos::prelude::*;
 use leptos_meta::Title;
 

@@ -9,6 +9,7 @@ use crate::components::table::{Column, Row, Table, TableLoading};
 use crate::components::toast::use_toasts;
 use crate::error::AppError;
 use crate::model::{Secret, SessionView, TwoFactorEnrolment, TwoFactorStatus};
+use crate::resource::resource;
 use crate::routes;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -152,8 +153,8 @@ pub fn SessionsTable(
 #[component]
 pub fn SessionsPage() -> impl IntoView {
     let end = ServerAction::<EndSession>::new();
-    let mine = Resource::new(move || end.version().get(), |_| my_sessions());
-    let everyone = Resource::new(move || end.version().get(), |_| all_sessions());
+    let mine = resource(move || end.version().get(), |_| my_sessions());
+    let everyone = resource(move || end.version().get(), |_| all_sessions());
     let error = Signal::derive(move || end.value().get().and_then(|r| r.err()));
     let toasts = use_toasts();
     Effect::new(move |_| {
@@ -198,7 +199,7 @@ pub fn TwoFactorPage() -> impl IntoView {
     let begin = ServerAction::<TwoFactorBegin>::new();
     let confirm = ServerAction::<TwoFactorConfirm>::new();
     let disable = ServerAction::<TwoFactorDisable>::new();
-    let status = Resource::new(
+    let status = resource(
         move || (confirm.version().get(), disable.version().get()),
         |_| get_two_factor_status(),
     );

@@ -8,6 +8,7 @@ use crate::components::loaded::Loaded;
 use crate::components::pager::Pager;
 use crate::error::AppError;
 use crate::model::audit::{AuditFilter, AuditLogPage, OUTCOMES, TARGET_KINDS};
+use crate::resource::resource;
 use crate::routes;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -41,7 +42,7 @@ pub fn AuditPage() -> impl IntoView {
         let q = query.read();
         AuditFilter::from_query(|name| q.get(name))
     });
-    let page = Resource::new(move || filter.get(), read_audit_log);
+    let page = resource(move || filter.get(), read_audit_log);
     let export = move || {
         let f = filter.get().on_page(1);
         format!("{}?{}", routes::AUDIT_EXPORT, f.query_string())

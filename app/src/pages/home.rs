@@ -6,6 +6,7 @@ use crate::components::relative_time::RelativeTime;
 use crate::error::AppError;
 use crate::model::domain::Due;
 use crate::model::home::HomeSummary;
+use crate::resource::resource;
 use crate::routes;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -48,7 +49,7 @@ fn Figure(
 pub fn HomePage() -> impl IntoView {
     let query = use_query_map();
     let fresh = Memo::new(move |_| query.read().get(FRESH_PARAM).is_some());
-    let summary = Resource::new(move || fresh.get(), |fresh| load_home(Some(fresh)));
+    let summary = resource(move || fresh.get(), |fresh| load_home(Some(fresh)));
     view! {
         <Title text="Home" />
         <h1>"Home"</h1>

@@ -7,6 +7,7 @@ use crate::components::loaded::Loaded;
 use crate::components::relative_time::RelativeTime;
 use crate::error::AppError;
 use crate::model::index::{SearchHits, SyncStatus};
+use crate::resource::resource;
 use crate::routes;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -55,7 +56,7 @@ fn IndexedAt(indexed_at: Option<i64>) -> impl IntoView {
 pub fn SearchPage() -> impl IntoView {
     let query = use_query_map();
     let q = Memo::new(move |_| query.read().get("q").unwrap_or_default());
-    let hits = Resource::new(
+    let hits = resource(
         move || q.get(),
         |q| async move {
             if q.trim().is_empty() {
@@ -154,7 +155,7 @@ const STATUS_POLL: Duration = Duration::from_secs(3);
 #[component]
 pub fn IndexStatusPage() -> impl IntoView {
     let tick = RwSignal::new(0u32);
-    let status = Resource::new(move || tick.get(), |_| index_status());
+    let status = resource(move || tick.get(), |_| index_status());
     Effect::new(move |_| {
         let handle = set_interval_with_handle(move || tick.update(|t| *t += 1), STATUS_POLL).ok();
         on_cleanup(move || {

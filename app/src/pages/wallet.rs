@@ -10,6 +10,7 @@ use crate::error::AppError;
 use crate::model::runway::{DueKind, RunwayView};
 use crate::model::spend::{SpendLine, SpendSummary};
 use crate::model::WalletView;
+use crate::resource::resource;
 use crate::routes;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -51,7 +52,7 @@ fn tab_is_visible() -> bool {
 #[component]
 pub fn WalletSlot() -> impl IntoView {
     let tick = RwSignal::new(0u32);
-    let wallet = Resource::new(move || tick.get(), |_| wallet_summary());
+    let wallet = resource(move || tick.get(), |_| wallet_summary());
     Effect::new(move |_| {
         // Browser only: effects do not run during server rendering.
         let _ = set_interval_with_handle(
@@ -118,7 +119,7 @@ pub async fn wallet_spend() -> Result<SpendSummary, AppError> {
 pub fn WalletPage() -> impl IntoView {
     let query = use_query_map();
     let fresh = Memo::new(move |_| query.read().get(FRESH_PARAM).is_some());
-    let runway = Resource::new(move || fresh.get(), |fresh| wallet_runway(Some(fresh)));
+    let runway = resource(move || fresh.get(), |fresh| wallet_runway(Some(fresh)));
     view! {
         <Title text="Wallet" />
         <h1>"Wallet"</h1>
@@ -132,7 +133,7 @@ pub fn WalletPage() -> impl IntoView {
 /// The dashboard's own spend records: per month, per customer, and the CSV of every item.
 #[component]
 fn Spend() -> impl IntoView {
-    let spend = Resource::new(|| (), |_| wallet_spend());
+    let spend = resource(|| (), |_| wallet_spend());
     let columns = |first: &'static str| {
         vec![
             Column::new(first),

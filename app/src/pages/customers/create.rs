@@ -1,6 +1,7 @@
 use super::form::{ProfileFields, ProfileSignals};
 use super::{form_key, CreateCustomer};
 use crate::components::alert::ErrorAlert;
+use crate::resource::resource;
 use crate::routes;
 use cmr::types::UserProfile;
 use leptos::prelude::*;
@@ -18,7 +19,7 @@ pub fn NewCustomerPage() -> impl IntoView {
     let values = ProfileSignals::new(&defaults);
     // One key per form shown, rendered on the server: a double submit or a reload after submit
     // sends the same key, and the server makes one CMR call for it.
-    let key = Resource::new(|| (), |_| form_key());
+    let key = resource(|| (), |_| form_key());
     view! {
         <Title text="New customer" />
         <div class="page-head">

@@ -5,6 +5,7 @@ use crate::components::loaded::Loaded;
 use crate::components::toast::use_toasts;
 use crate::error::AppError;
 use crate::model::customer::SaveOutcome;
+use crate::resource::resource;
 use crate::routes;
 use cmr::types::{ProfileField, UserProfile};
 use leptos::prelude::*;
@@ -16,7 +17,7 @@ use leptos_router::hooks::use_params_map;
 pub fn EditCustomerPage() -> impl IntoView {
     let params = use_params_map();
     let id = Memo::new(move |_| params.read().get("id").unwrap_or_default());
-    let profile = Resource::new(move || id.get(), get_profile);
+    let profile = resource(move || id.get(), get_profile);
     view! {
         <Loaded resource=profile loading="Loading the profile…" heading="Edit customer" let:editable>
             <EditForm id=id.get_untracked() profile=editable.profile unknown=editable.unknown_fields />

@@ -4,6 +4,7 @@
 use crate::error::AppError;
 use crate::model::profile::{self, FieldConflict};
 use crate::pages::geo::{countries, states};
+use crate::resource::resource;
 use cmr::types::{ProfileField, UserProfile};
 use leptos::prelude::*;
 
@@ -65,8 +66,8 @@ pub fn ProfileFields(
     unknown: Vec<ProfileField>,
 ) -> impl IntoView {
     let country = values.field(ProfileField::Country);
-    let country_list = Resource::new(|| (), |_| countries());
-    let state_list = Resource::new(move || country.get(), states);
+    let country_list = resource(|| (), |_| countries());
+    let state_list = resource(move || country.get(), states);
     // True while a newly chosen country's states load: the field says so (the previous
     // country's field stays until the list arrives).
     let states_loading = RwSignal::new(false);

@@ -4,6 +4,7 @@ use crate::components::loaded::Loaded;
 use crate::components::pager::Pager;
 use crate::components::table::{Column, Row, SortDirection, Sorting, Table, TableLoading};
 use crate::model::customer::CustomerSort;
+use crate::resource::resource;
 use crate::routes::{self, encode};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -55,7 +56,7 @@ pub fn CustomersPage() -> impl IntoView {
     let sort =
         Memo::new(move |_| CustomerSort::parse(&query.read().get("sort").unwrap_or_default()));
     let fresh = Memo::new(move |_| query.read().get(FRESH_PARAM).is_some());
-    let customers = Resource::new(
+    let customers = resource(
         move || (q.get(), page.get(), sort.get(), fresh.get()),
         |(q, page, sort, fresh)| list_customers(q, page, sort, Some(fresh)),
     );

@@ -8,6 +8,7 @@ use crate::components::loaded::Loaded;
 use crate::components::section::{MailboxesSection, SubscriptionsSection};
 use crate::model::customer::CustomerDetail;
 use crate::pages::domains::DomainRows;
+use crate::resource::resource;
 use crate::routes;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -20,7 +21,7 @@ pub fn CustomerPage() -> impl IntoView {
     let query = use_query_map();
     let id = Memo::new(move |_| params.read().get("id").unwrap_or_default());
     let fresh = Memo::new(move |_| query.read().get(FRESH_PARAM).is_some());
-    let customer = Resource::new(
+    let customer = resource(
         move || (id.get(), fresh.get()),
         |(id, fresh)| get_customer(id, Some(fresh)),
     );

@@ -13,6 +13,7 @@ use crate::components::relative_time::RelativeTime;
 use crate::components::section::{yes_no, MailboxesSection, SubscriptionsSection};
 use crate::components::toast::use_toasts;
 use crate::model::domain::{DomainDetail, Forwarding, ForwardingKind};
+use crate::resource::resource;
 use crate::routes;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -36,7 +37,7 @@ pub fn DomainPage() -> impl IntoView {
     let query = use_query_map();
     let name = Memo::new(move |_| params.read().get("name").unwrap_or_default());
     let fresh = Memo::new(move |_| query.read().get(FRESH_PARAM).is_some());
-    let domain = Resource::new(
+    let domain = resource(
         move || (name.get(), fresh.get()),
         |(name, fresh)| get_domain(name, Some(fresh)),
     );

@@ -12,6 +12,7 @@ use crate::model::dns::{
     apply_template, check, describe, diff, lint, DnsZone, Problem, RecordDraft, SaveReport,
     Severity, Template, ZoneRecord, DMARC_AUTO_TAGS,
 };
+use crate::resource::resource;
 use crate::routes;
 use cmr::types::RecordType;
 use leptos::prelude::*;
@@ -23,7 +24,7 @@ use leptos_router::hooks::use_params_map;
 pub fn DnsPage() -> impl IntoView {
     let params = use_params_map();
     let name = Memo::new(move |_| params.read().get("name").unwrap_or_default());
-    let zone = Resource::new(move || name.get(), get_dns_zone);
+    let zone = resource(move || name.get(), get_dns_zone);
     let reload = Callback::new(move |()| zone.refetch());
     view! {
         <Title text=move || format!("DNS of {}", name.get()) />

@@ -12,6 +12,7 @@ use crate::components::relative_time::RelativeTime;
 use crate::components::table::{Column, Row, Table, TableLoading};
 use crate::components::toast::use_toasts;
 use crate::model::domain::{DomainFilter, DomainList, DomainRow, DomainSort, Due, Radar};
+use crate::resource::resource;
 use crate::routes;
 use cmr::types::DomainStatus;
 use leptos::prelude::*;
@@ -42,7 +43,7 @@ pub fn DomainsPage() -> impl IntoView {
             due: q.get("due").unwrap_or_default(),
         }
     });
-    let list = Resource::new(move || filter.get(), list_domains);
+    let list = resource(move || filter.get(), list_domains);
     let export = move || format!("{}?{}", routes::DOMAINS_EXPORT, filter.get().query_string());
     view! {
         <Title text="Domains" />

@@ -11,6 +11,7 @@ use crate::components::money::Money;
 use crate::components::table::{Column, Row, Table};
 use crate::model::renewal::{RenewalOutcome, RenewalQuote, RenewalRequest, RenewalResult};
 use crate::pages::customers::form_key;
+use crate::resource::resource;
 use crate::routes;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -21,7 +22,7 @@ use leptos_router::hooks::use_query_map;
 pub fn RenewPage() -> impl IntoView {
     let query = use_query_map();
     let names = Memo::new(move |_| query.read().get_all("d").unwrap_or_default());
-    let quote = Resource::new(move || names.get(), get_renewal_quote);
+    let quote = resource(move || names.get(), get_renewal_quote);
     view! {
         <Title text="Renew domains" />
         <h1>"Renew domains"</h1>
@@ -50,7 +51,7 @@ const COLUMNS: [Column; 5] = [
 #[component]
 fn Review(quote: RenewalQuote) -> impl IntoView {
     let renew = ServerAction::<RenewDomains>::new();
-    let key = Resource::new(|| (), |_| form_key());
+    let key = resource(|| (), |_| form_key());
     let asking = RwSignal::new(false);
     let error = Signal::derive(move || renew.value().get().and_then(|r| r.err()));
     let outcome = Signal::derive(move || renew.value().get().and_then(|r| r.ok()));

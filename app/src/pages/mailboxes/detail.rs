@@ -9,6 +9,7 @@ use crate::components::confirm::{ConfirmPanel, TypedConfirm};
 use crate::components::loaded::Loaded;
 use crate::components::relative_time::RelativeTime;
 use crate::model::mailbox::{MailboxDetail, MailboxRename};
+use crate::resource::resource;
 use crate::routes;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -20,7 +21,7 @@ pub fn MailboxPage() -> impl IntoView {
     let params = use_params_map();
     let id = Memo::new(move |_| params.read().get("id").unwrap_or_default());
     let changed = RwSignal::new(0u32);
-    let mailbox = Resource::new(move || (id.get(), changed.get()), |(id, _)| get_mailbox(id));
+    let mailbox = resource(move || (id.get(), changed.get()), |(id, _)| get_mailbox(id));
     view! {
         <Loaded
             resource=mailbox

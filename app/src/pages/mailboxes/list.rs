@@ -10,6 +10,7 @@ use crate::components::relative_time::RelativeTime;
 use crate::components::table::{Column, Row, Table, TableLoading};
 use crate::model::mailbox::MailboxBulkUpdate;
 use crate::model::mailbox::{MailboxFilter, MailboxList};
+use crate::resource::resource;
 use crate::routes;
 use cmr::types::MailboxStatus;
 use leptos::prelude::*;
@@ -46,7 +47,7 @@ pub fn MailboxesPage() -> impl IntoView {
             changed.update(|n| *n += 1);
         }
     });
-    let list = Resource::new(
+    let list = resource(
         move || (filter.get(), changed.get()),
         |(f, _)| list_mailboxes(f),
     );

@@ -12,6 +12,7 @@ use crate::components::money::Money;
 use crate::components::relative_time::RelativeTime;
 use crate::error::AppError;
 use crate::model::order::{ConfirmOutcome, OrderKind, OrderState, OrderView, Produced};
+use crate::resource::resource;
 use crate::routes;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -31,7 +32,7 @@ pub fn OrderPage() -> impl IntoView {
             .and_then(|id| id.parse::<i64>().ok())
             .unwrap_or(0)
     });
-    let order = Resource::new(move || id.get(), get_order);
+    let order = resource(move || id.get(), get_order);
     view! {
         <Loaded
             resource=order

@@ -10,6 +10,7 @@ use crate::components::pager::Pager;
 use crate::components::relative_time::RelativeTime;
 use crate::components::table::{Column, Row, Table, TableLoading};
 use crate::model::order::{OrderFilter, OrderList, OrderLookup, OrderState, OrderTab};
+use crate::resource::resource;
 use crate::routes;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -41,7 +42,7 @@ pub fn OrdersPage() -> impl IntoView {
             page: q.get("page").and_then(|p| p.parse().ok()).unwrap_or(1),
         }
     });
-    let list = Resource::new(move || filter.get(), list_orders);
+    let list = resource(move || filter.get(), list_orders);
     let export = move || format!("{}?{}", routes::ORDERS_EXPORT, filter.get().query_string());
     view! {
         <Title text="Orders" />

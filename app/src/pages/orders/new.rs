@@ -11,6 +11,7 @@ use crate::error::AppError;
 use crate::model::money::Amount;
 use crate::model::order::{domain_name, MailboxDraft, OrderDraft, OrderForm, OrderKind, YEARS};
 use crate::pages::customers::form_key;
+use crate::resource::resource;
 use crate::routes;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -21,7 +22,7 @@ use leptos_router::hooks::{use_navigate, use_params_map};
 pub fn NewOrderPage() -> impl IntoView {
     let params = use_params_map();
     let customer = Memo::new(move |_| params.read().get("id").unwrap_or_default());
-    let form = Resource::new(move || customer.get(), new_order_form);
+    let form = resource(move || customer.get(), new_order_form);
     view! {
         <Title text="New order" />
         <h1>"New order"</h1>
@@ -70,7 +71,7 @@ impl Line {
 #[component]
 fn OrderFormView(form: OrderForm) -> impl IntoView {
     let prepare = ServerAction::<PrepareOrder>::new();
-    let key = Resource::new(|| (), |_| form_key());
+    let key = resource(|| (), |_| form_key());
     let navigate = use_navigate();
     let customer_id = StoredValue::new(form.customer_id.clone());
     let has_domains = !form.domains.is_empty();

@@ -15,6 +15,7 @@ use crate::components::toast::use_toasts;
 use crate::model::staff::StaffAccountDetail;
 use crate::model::Role;
 use crate::pages::account::{EndSession, SessionsTable};
+use crate::resource::resource;
 use crate::routes;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -61,7 +62,7 @@ pub fn StaffAccountPage() -> impl IntoView {
         unlock: ServerAction::new(),
         end: ServerAction::new(),
     };
-    let account = Resource::new(
+    let account = resource(
         move || (id.get(), actions.version()),
         |(id, _)| get_staff_account(id),
     );

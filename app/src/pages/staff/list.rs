@@ -6,6 +6,7 @@ use crate::components::field::{Field, PasswordField};
 use crate::components::loaded::Loaded;
 use crate::components::table::{Column, Row, Table, TableLoading};
 use crate::components::toast::use_toasts;
+use crate::resource::resource;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -21,7 +22,7 @@ const COLUMNS: [Column; 5] = [
 #[component]
 pub fn StaffPage() -> impl IntoView {
     let create = ServerAction::<CreateStaff>::new();
-    let staff = Resource::new(move || create.version().get(), |_| list_staff());
+    let staff = resource(move || create.version().get(), |_| list_staff());
     let error = Signal::derive(move || create.value().get().and_then(|r| r.err()));
     let toasts = use_toasts();
     Effect::new(move |_| {

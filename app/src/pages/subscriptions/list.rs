@@ -14,6 +14,7 @@ use crate::components::table::{Column, Row, Table, TableLoading};
 use crate::model::subscription::{
     SubscriptionFilter, SubscriptionList, SubscriptionRow, SubscriptionTab,
 };
+use crate::resource::resource;
 use crate::routes;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -52,7 +53,7 @@ pub fn SubscriptionsPage() -> impl IntoView {
         }
     });
     let auto_renew_error = Signal::derive(move || auto_renew.value().get().and_then(|r| r.err()));
-    let list = Resource::new(
+    let list = resource(
         move || (filter.get(), changed.get()),
         |(filter, _)| list_subscriptions(filter),
     );

@@ -10,6 +10,7 @@ use crate::components::loaded::Loaded;
 use crate::components::money::Money;
 use crate::model::subscription::{SubscriptionQuote, SubscriptionRenewal};
 use crate::pages::customers::form_key;
+use crate::resource::resource;
 use crate::routes;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -20,7 +21,7 @@ use leptos_router::hooks::use_query_map;
 pub fn RenewSubscriptionPage() -> impl IntoView {
     let query = use_query_map();
     let id = Memo::new(move |_| query.read().get("s").unwrap_or_default());
-    let quote = Resource::new(move || id.get(), get_subscription_quote);
+    let quote = resource(move || id.get(), get_subscription_quote);
     view! {
         <Title text="Renew a subscription" />
         <h1>"Renew a subscription"</h1>
@@ -41,7 +42,7 @@ pub fn RenewSubscriptionPage() -> impl IntoView {
 #[component]
 fn Review(quote: SubscriptionQuote) -> impl IntoView {
     let renew = ServerAction::<RenewSubscription>::new();
-    let key = Resource::new(|| (), |_| form_key());
+    let key = resource(|| (), |_| form_key());
     let asking = RwSignal::new(false);
     let error = Signal::derive(move || renew.value().get().and_then(|r| r.err()));
     let done = Signal::derive(move || renew.value().get().and_then(|r| r.ok()));
