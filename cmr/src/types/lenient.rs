@@ -6,7 +6,10 @@
 //! `#[serde(default, deserialize_with = "…")]`, and `other_spellings!` for a type whose
 //! fields have alternative names.
 
-use serde::de::{DeserializeOwned, Error as _};
+// The lenient bodies' `D::Error::custom`; the browser's plain decoders need no such error.
+#[cfg(not(target_arch = "wasm32"))]
+use serde::de::Error as _;
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer};
 use serde_json::{Map, Value};
 
@@ -86,16 +89,6 @@ macro_rules! other_spellings {
 }
 pub(crate) use other_spellings;
 
-/// A list that may arrive as `null` or `""` (→ empty), or as a single item (→ one item);
-/// `null` items are skipped.
-pub fn list<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
-where
-    D: Deserializer<'de>,
-    T: DeserializeOwned,
-{
-    list_from(Value::deserialize(d)?).map_err(D::Error::custom)
-}
-
 /// [`list`] for a value already in hand.
 pub fn list_from<T: DeserializeOwned>(value: Value) -> Result<Vec<T>, serde_json::Error> {
     let items = match value {
@@ -111,114 +104,141 @@ pub fn list_from<T: DeserializeOwned>(value: Value) -> Result<Vec<T>, serde_json
         .collect()
 }
 
-/// An amount as `"12.50"`, `"12.5"`, `12.5` or `12`; `null` or `""` → zero.
-///
-/// Text that is not an amount is still an error: reading `"N/A"` as 0.00 would misstate a price.
-pub fn money<'de, D: Deserializer<'de>>(d: D) -> Result<Money, D::Error> {
-    Ok(opt_money(d)?.unwrap_or(Money::ZERO))
+/// Declares each reader twice: the lenient body for the server, which reads CMR's answers, and
+/// the type's plain derived decoder for the browser, which only ever reads what this app's
+/// server wrote (canonical JSON). The lenient bodies decode a whole JSON value per field, code
+/// the browser never needs in any page's wasm.
+macro_rules! readers {
+    ($($(#[$doc:meta])* fn $name:ident $(<$t:ident: DeserializeOwned>)? ($d:ident) -> $ty:ty $body:block)*) => {$(
+        $(#[$doc])*
+        #[cfg(not(target_arch = "wasm32"))]
+        pub fn $name<'de, D: Deserializer<'de> $(, $t: DeserializeOwned)?>($d: D) -> Result<$ty, D::Error> $body
+
+        $(#[$doc])*
+        #[cfg(target_arch = "wasm32")]
+        pub fn $name<'de, D: Deserializer<'de> $(, $t: DeserializeOwned)?>($d: D) -> Result<$ty, D::Error> {
+            <$ty as Deserialize>::deserialize($d)
+        }
+    )*};
 }
 
-/// Like [`money`], but `null` or `""` → `None` (CMR did not say).
-pub fn opt_money<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Money>, D::Error> {
-    match Value::deserialize(d)? {
-        Value::Null => Ok(None),
-        Value::String(s) if s.trim().is_empty() => Ok(None),
-        value => Money::deserialize(value)
-            .map(Some)
-            .map_err(D::Error::custom),
+readers! {
+    /// A list that may arrive as `null` or `""` (→ empty), or as a single item (→ one item);
+    /// `null` items are skipped.
+    fn list<T: DeserializeOwned>(d) -> Vec<T> {
+        list_from(Value::deserialize(d)?).map_err(D::Error::custom)
+    }
+
+    /// An amount as `"12.50"`, `"12.5"`, `12.5` or `12`; `null` or `""` → zero.
+    ///
+    /// Text that is not an amount is still an error: reading `"N/A"` as 0.00 would misstate a price.
+    fn money(d) -> Money {
+        Ok(opt_money(d)?.unwrap_or(Money::ZERO))
+    }
+
+    /// Like [`money`], but `null` or `""` → `None` (CMR did not say).
+    fn opt_money(d) -> Option<Money> {
+        match Value::deserialize(d)? {
+            Value::Null => Ok(None),
+            Value::String(s) if s.trim().is_empty() => Ok(None),
+            value => Money::deserialize(value)
+                .map(Some)
+                .map_err(D::Error::custom),
+        }
+    }
+
+    /// A string that may arrive as a string, number, boolean or `null` (→ empty).
+    fn string(d) -> String {
+        Ok(match Value::deserialize(d)? {
+            Value::String(s) => s,
+            Value::Null => String::new(),
+            Value::Number(n) => n.to_string(),
+            Value::Bool(b) => b.to_string(),
+            other => other.to_string(),
+        })
+    }
+
+    /// An optional string: `null` → `None`; numbers are kept as their decimal text.
+    fn opt_string(d) -> Option<String> {
+        Ok(match Value::deserialize(d)? {
+            Value::Null => None,
+            Value::String(s) => Some(s),
+            Value::Number(n) => Some(n.to_string()),
+            Value::Bool(b) => Some(b.to_string()),
+            other => Some(other.to_string()),
+        })
+    }
+
+    /// A boolean that may arrive as `true`, `"true"`, `1` or `null` (→ false).
+    fn boolean(d) -> bool {
+        Ok(match Value::deserialize(d)? {
+            Value::Bool(b) => b,
+            Value::Number(n) => n.as_f64().is_some_and(|v| v != 0.0),
+            Value::String(s) => matches!(s.trim().to_ascii_lowercase().as_str(), "true" | "1" | "yes"),
+            _ => false,
+        })
+    }
+
+    /// An optional boolean: `true`/`false`, their text or `1`/`0`; `null`, missing or anything
+    /// else → `None` (not stated, which a caller must not read as `false`).
+    fn opt_boolean(d) -> Option<bool> {
+        Ok(match Value::deserialize(d)? {
+            Value::Bool(b) => Some(b),
+            Value::Number(n) => n.as_f64().map(|v| v != 0.0),
+            Value::String(s) => match s.trim().to_ascii_lowercase().as_str() {
+                "true" | "1" | "yes" => Some(true),
+                "false" | "0" | "no" => Some(false),
+                _ => None,
+            },
+            _ => None,
+        })
+    }
+
+    /// An optional non-negative integer given as a number or numeric string; anything else → `None`.
+    fn opt_u64(d) -> Option<u64> {
+        Ok(number_of(&Value::deserialize(d)?))
+    }
+
+    /// A non-negative integer given as a number or numeric string; missing or unreadable → 0.
+    fn u64(d) -> u64 {
+        Ok(number_of(&Value::deserialize(d)?).unwrap_or(0))
+    }
+
+    /// Like [`u64()`], narrowed to `u32` (saturating).
+    fn u32(d) -> u32 {
+        let n = number_of(&Value::deserialize(d)?).unwrap_or(0);
+        Ok(u32::try_from(n).unwrap_or(u32::MAX))
+    }
+
+    /// Like [`opt_u64`], narrowed to `u32` (saturating).
+    fn opt_u32(d) -> Option<u32> {
+        Ok(number_of(&Value::deserialize(d)?).map(|n| u32::try_from(n).unwrap_or(u32::MAX)))
+    }
+
+    /// A list of display strings: plain strings, or objects naming a domain/name (CMR's
+    /// `unavailableDomains` is undocumented beyond "a list").
+    fn names(d) -> Vec<String> {
+        let items = match Value::deserialize(d)? {
+            Value::Array(items) => items,
+            Value::Null => return Ok(Vec::new()),
+            single => vec![single],
+        };
+        Ok(items
+            .into_iter()
+            .filter_map(|item| match item {
+                Value::String(s) => Some(s),
+                Value::Object(map) => ["domain", "domainName", "name"]
+                    .iter()
+                    .find_map(|key| map.get(*key).and_then(Value::as_str))
+                    .map(str::to_owned),
+                Value::Null => None,
+                other => Some(other.to_string()),
+            })
+            .collect())
     }
 }
 
-/// A string that may arrive as a string, number, boolean or `null` (→ empty).
-pub fn string<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
-    Ok(match Value::deserialize(d)? {
-        Value::String(s) => s,
-        Value::Null => String::new(),
-        Value::Number(n) => n.to_string(),
-        Value::Bool(b) => b.to_string(),
-        other => other.to_string(),
-    })
-}
-
-/// An optional string: `null` → `None`; numbers are kept as their decimal text.
-pub fn opt_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    Ok(match Value::deserialize(d)? {
-        Value::Null => None,
-        Value::String(s) => Some(s),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
-        other => Some(other.to_string()),
-    })
-}
-
-/// A boolean that may arrive as `true`, `"true"`, `1` or `null` (→ false).
-pub fn boolean<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
-    Ok(match Value::deserialize(d)? {
-        Value::Bool(b) => b,
-        Value::Number(n) => n.as_f64().is_some_and(|v| v != 0.0),
-        Value::String(s) => matches!(s.trim().to_ascii_lowercase().as_str(), "true" | "1" | "yes"),
-        _ => false,
-    })
-}
-
-/// An optional boolean: `true`/`false`, their text or `1`/`0`; `null`, missing or anything
-/// else → `None` (not stated, which a caller must not read as `false`).
-pub fn opt_boolean<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
-    Ok(match Value::deserialize(d)? {
-        Value::Bool(b) => Some(b),
-        Value::Number(n) => n.as_f64().map(|v| v != 0.0),
-        Value::String(s) => match s.trim().to_ascii_lowercase().as_str() {
-            "true" | "1" | "yes" => Some(true),
-            "false" | "0" | "no" => Some(false),
-            _ => None,
-        },
-        _ => None,
-    })
-}
-
-/// An optional non-negative integer given as a number or numeric string; anything else → `None`.
-pub fn opt_u64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
-    Ok(number_of(&Value::deserialize(d)?))
-}
-
-/// A non-negative integer given as a number or numeric string; missing or unreadable → 0.
-pub fn u64<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
-    Ok(number_of(&Value::deserialize(d)?).unwrap_or(0))
-}
-
-/// Like [`u64()`], narrowed to `u32` (saturating).
-pub fn u32<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
-    let n = number_of(&Value::deserialize(d)?).unwrap_or(0);
-    Ok(u32::try_from(n).unwrap_or(u32::MAX))
-}
-
-/// Like [`opt_u64`], narrowed to `u32` (saturating).
-pub fn opt_u32<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
-    Ok(number_of(&Value::deserialize(d)?).map(|n| u32::try_from(n).unwrap_or(u32::MAX)))
-}
-
-/// A list of display strings: plain strings, or objects naming a domain/name (CMR's
-/// `unavailableDomains` is undocumented beyond "a list").
-pub fn names<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
-    let items = match Value::deserialize(d)? {
-        Value::Array(items) => items,
-        Value::Null => return Ok(Vec::new()),
-        single => vec![single],
-    };
-    Ok(items
-        .into_iter()
-        .filter_map(|item| match item {
-            Value::String(s) => Some(s),
-            Value::Object(map) => ["domain", "domainName", "name"]
-                .iter()
-                .find_map(|key| map.get(*key).and_then(Value::as_str))
-                .map(str::to_owned),
-            Value::Null => None,
-            other => Some(other.to_string()),
-        })
-        .collect())
-}
-
+#[cfg(not(target_arch = "wasm32"))]
 fn number_of(value: &Value) -> Option<u64> {
     match value {
         Value::Number(n) => n

@@ -12,99 +12,39 @@ use super::lenient::{self, other_spellings};
 /// fail validation, and other vendors erase omitted fields, so the client sends the merged
 /// profile — except fields CMR did not show ([`User::unknown_fields`]), which
 /// `CmrClient::update_user` leaves out rather than overwrite with `""`.
-///
-/// Read leniently from CMR, strictly in the browser: the browser only ever reads what this
-/// app's server wrote (plain strings), and the lenient reader would put a whole JSON value
-/// decoder into the page's wasm for nothing.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct UserProfile {
-    #[serde(default)]
-    #[cfg_attr(
-        not(target_arch = "wasm32"),
-        serde(deserialize_with = "lenient::string")
-    )]
+    #[serde(default, deserialize_with = "lenient::string")]
     pub first_name: String,
-    #[serde(default)]
-    #[cfg_attr(
-        not(target_arch = "wasm32"),
-        serde(deserialize_with = "lenient::string")
-    )]
+    #[serde(default, deserialize_with = "lenient::string")]
     pub last_name: String,
-    #[serde(default)]
-    #[cfg_attr(
-        not(target_arch = "wasm32"),
-        serde(deserialize_with = "lenient::string")
-    )]
+    #[serde(default, deserialize_with = "lenient::string")]
     pub company: String,
-    #[serde(default)]
-    #[cfg_attr(
-        not(target_arch = "wasm32"),
-        serde(deserialize_with = "lenient::string")
-    )]
+    #[serde(default, deserialize_with = "lenient::string")]
     pub email: String,
     /// Calling code, digits only, no `+` (e.g. `"1"`).
-    #[serde(default)]
-    #[cfg_attr(
-        not(target_arch = "wasm32"),
-        serde(deserialize_with = "lenient::string")
-    )]
+    #[serde(default, deserialize_with = "lenient::string")]
     pub phone_cc: String,
     /// Number without the calling code.
-    #[serde(default)]
-    #[cfg_attr(
-        not(target_arch = "wasm32"),
-        serde(deserialize_with = "lenient::string")
-    )]
+    #[serde(default, deserialize_with = "lenient::string")]
     pub phone: String,
-    #[serde(default)]
-    #[cfg_attr(
-        not(target_arch = "wasm32"),
-        serde(deserialize_with = "lenient::string")
-    )]
+    #[serde(default, deserialize_with = "lenient::string")]
     pub address_line_one: String,
-    #[serde(default)]
-    #[cfg_attr(
-        not(target_arch = "wasm32"),
-        serde(deserialize_with = "lenient::string")
-    )]
+    #[serde(default, deserialize_with = "lenient::string")]
     pub address_line_two: String,
-    #[serde(default)]
-    #[cfg_attr(
-        not(target_arch = "wasm32"),
-        serde(deserialize_with = "lenient::string")
-    )]
+    #[serde(default, deserialize_with = "lenient::string")]
     pub address_line_three: String,
-    #[serde(default)]
-    #[cfg_attr(
-        not(target_arch = "wasm32"),
-        serde(deserialize_with = "lenient::string")
-    )]
+    #[serde(default, deserialize_with = "lenient::string")]
     pub city: String,
-    #[serde(default)]
-    #[cfg_attr(
-        not(target_arch = "wasm32"),
-        serde(deserialize_with = "lenient::string")
-    )]
+    #[serde(default, deserialize_with = "lenient::string")]
     pub state: String,
-    #[serde(default)]
-    #[cfg_attr(
-        not(target_arch = "wasm32"),
-        serde(deserialize_with = "lenient::string")
-    )]
+    #[serde(default, deserialize_with = "lenient::string")]
     pub postal_code: String,
     /// ISO 3166-1 alpha-2.
-    #[serde(default)]
-    #[cfg_attr(
-        not(target_arch = "wasm32"),
-        serde(deserialize_with = "lenient::string")
-    )]
+    #[serde(default, deserialize_with = "lenient::string")]
     pub country: String,
-    #[serde(default)]
-    #[cfg_attr(
-        not(target_arch = "wasm32"),
-        serde(deserialize_with = "lenient::string")
-    )]
+    #[serde(default, deserialize_with = "lenient::string")]
     pub language_preference: String,
 }
 
