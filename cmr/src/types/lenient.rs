@@ -6,10 +6,10 @@
 //! `#[serde(default, deserialize_with = "…")]`, and `other_spellings!` for a type whose
 //! fields have alternative names.
 
+use serde::de::DeserializeOwned;
 // The lenient bodies' `D::Error::custom`; the browser's plain decoders need no such error.
 #[cfg(not(target_arch = "wasm32"))]
 use serde::de::Error as _;
-use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer};
 use serde_json::{Map, Value};
 
