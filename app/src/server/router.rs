@@ -5,6 +5,7 @@
 use super::auth::final_store::FinalStore;
 use super::auth::guard::{authenticate, CurrentStaff};
 use super::http::cross_site::{reject_cross_site, OwnOrigin};
+use super::http::dictionary::ShellDictionary;
 use super::http::error_status::app_error_status;
 use super::http::headers::{security_headers, Https};
 use super::http::request_trace::trace_requests;
@@ -87,9 +88,22 @@ pub fn build(state: AppState, store: FinalStore, leptos_options: LeptosOptions) 
     ));
     // Static files get explicit routes: the app's catch-all 404 route would shadow a fallback.
     let site_root = std::path::PathBuf::from(&*leptos_options.site_root);
-    let pkg = ServeDir::new(site_root.join(&*leptos_options.site_pkg_dir))
-        .precompressed_br()
-        .precompressed_gzip();
+    let pkg_dir = site_root.join(&*leptos_options.site_pkg_dir);
+    let dictionary = ShellDictionary::load(
+        &pkg_dir,
+        &leptos_options.site_pkg_dir,
+        &format!("{}.wasm", leptos_options.output_name),
+    );
+    let pkg = Router::new()
+        .fallback_service(
+            ServeDir::new(pkg_dir)
+                .precompressed_br()
+                .precompressed_gzip(),
+        )
+        .layer(axum::middleware::from_fn_with_state(
+            dictionary,
+            super::http::dictionary::serve,
+        ));
     Router::new()
         .route(crate::routes::HEALTH, get(|| async { "ok" }))
         .route(

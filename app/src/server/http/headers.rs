@@ -19,6 +19,9 @@ pub fn page_csp(nonce: &str) -> String {
 /// For responses that set no policy of their own (server functions, static files, errors).
 const DEFAULT_CSP: &str = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'";
 
+/// How long a browser may use the package's files without asking again.
+pub const STATIC_CACHE_CONTROL: &str = "max-age=300";
+
 #[derive(Clone, Copy)]
 pub struct Https(pub bool);
 
@@ -46,7 +49,17 @@ pub async fn security_headers(State(https): State<Https>, req: Request, next: Ne
         "permissions-policy",
         HeaderValue::from_static("camera=(), microphone=(), geolocation=(), payment=()"),
     );
-    if !is_static {
+    if is_static {
+        // The package's names carry no content hash (`cmr-admin.wasm`, `chunk_12.wasm`), so
+        // a browser may keep them only briefly: a deploy reaches everyone within five minutes
+        // (a heuristic lifetime from Last-Modified could keep an old shell for days), a
+        // reload within them costs no requests, and later ones revalidate. Compression
+        // Dictionary Transport also needs this lifetime: Chromium keeps the shell as the
+        // chunks' dictionary only while it is fresh (see `dictionary`).
+        headers
+            .entry(header::CACHE_CONTROL)
+            .or_insert(HeaderValue::from_static(STATIC_CACHE_CONTROL));
+    } else {
         // Pages and API answers hold customer data: no shared or disk caches.
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
@@ -90,14 +103,15 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn static_files_may_be_cached_and_pages_may_not() {
+    async fn static_files_may_be_cached_briefly_and_pages_may_not() {
         assert_eq!(
             headers_for(false, "/page").await["cache-control"],
             "no-store"
         );
-        assert!(!headers_for(false, "/pkg/app.js")
-            .await
-            .contains_key("cache-control"));
+        assert_eq!(
+            headers_for(false, "/pkg/app.js").await["cache-control"],
+            "max-age=300"
+        );
     }
 
     #[test]

@@ -1,7 +1,9 @@
 //! HTTP layers that apply to every response: request ids and tracing, security headers, the
-//! cross-site check and error statuses.
+//! cross-site check and error statuses; and the one in front of the wasm package (dictionary
+//! compression).
 
 pub mod cross_site;
+pub mod dictionary;
 pub mod error_status;
 pub mod headers;
 pub mod request_trace;
