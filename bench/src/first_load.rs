@@ -4,6 +4,10 @@
 //! precompressed; HTML is left to the reverse proxy in front, so it is compressed here at the
 //! level such a proxy commonly uses (brotli 6).
 //!
+//! Like Chromium, it keeps a shell that offers itself `Use-As-Dictionary` and names it in
+//! `Available-Dictionary` when it asks for the chunks, which then come as `dcb` where the
+//! build compressed them against the shell.
+//!
 //! The chunks come from the build's split manifest, not from the page's preload hints: Leptos
 //! 0.8 writes those hints into a page's HTML only on some renders (a route rendered before
 //! in the same process may come without them), while the browser fetches the chunks either way.
@@ -99,14 +103,17 @@ pub async fn home(rig: &Rig) -> Result<FirstLoad, String> {
         }
     }
     let mut files = Vec::new();
+    // The shell's hash, once a response has offered itself as a dictionary.
+    let mut dictionary: Option<String> = None;
     for path in paths {
-        let answer = c
-            .http
-            .get(format!("{}{path}", c.app))
-            .header("accept-encoding", "br")
-            .send()
-            .await
-            .map_err(|e| format!("{path}: {e}"))?;
+        let mut request = c.http.get(format!("{}{path}", c.app));
+        request = match &dictionary {
+            Some(hash) => request
+                .header("accept-encoding", "br, dcb")
+                .header("available-dictionary", hash),
+            None => request.header("accept-encoding", "br"),
+        };
+        let answer = request.send().await.map_err(|e| format!("{path}: {e}"))?;
         if answer.status() != 200 {
             return Err(format!("{path} answered {}", answer.status()));
         }
@@ -116,13 +123,38 @@ pub async fn home(rig: &Rig) -> Result<FirstLoad, String> {
             .and_then(|v| v.to_str().ok())
             .unwrap_or("none")
             .to_string();
+        let offers_dictionary = answer.headers().contains_key("use-as-dictionary");
         let body = answer.bytes().await.map_err(|e| format!("{path}: {e}"))?;
+        if offers_dictionary {
+            dictionary =
+                Some(dictionary_hash(&body, &encoding).map_err(|e| format!("{path}: {e}"))?);
+        }
         files.push((path, body.len(), encoding));
     }
     Ok(FirstLoad {
         html: (html.len(), brotli(html.as_bytes())),
         files,
     })
+}
+
+/// `Available-Dictionary` for a response offered as a dictionary: the SHA-256 of its decoded
+/// bytes.
+fn dictionary_hash(body: &[u8], encoding: &str) -> Result<String, String> {
+    use base64::Engine as _;
+    let decoded = match encoding {
+        "br" => {
+            let mut out = Vec::new();
+            brotli::BrotliDecompress(&mut &body[..], &mut out).map_err(|e| e.to_string())?;
+            out
+        }
+        "none" => body.to_vec(),
+        other => return Err(format!("a dictionary sent as {other}")),
+    };
+    let hash = precompress::dictionary_hash(&decoded);
+    Ok(format!(
+        ":{}:",
+        base64::engine::general_purpose::STANDARD.encode(hash)
+    ))
 }
 
 impl FirstLoad {
@@ -155,9 +187,10 @@ impl FirstLoad {
         let chunks: Vec<_> = self.files.iter().filter(|(p, _, _)| is_chunk(p)).collect();
         if !chunks.is_empty() {
             let bytes: usize = chunks.iter().map(|(_, n, _)| n).sum();
+            let dcb = chunks.iter().filter(|(_, _, e)| e == "dcb").count();
             let _ = writeln!(
                 out,
-                "| the page's wasm chunks ({} files) | {bytes} | br |",
+                "| the page's wasm chunks ({} files) | {bytes} | {dcb} dcb (against the shell), the rest br |",
                 chunks.len()
             );
         }
