@@ -17,7 +17,7 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
-/// One chunk's `.dcb` file, held in memory (a few hundred kB for all of them).
+/// One chunk's `.dcb` file, held in memory (788 kB for all 357 of them, 2026-11-28).
 struct Encoded {
     body: axum::body::Bytes,
     last_modified: HeaderValue,
@@ -36,8 +36,8 @@ pub struct ShellDictionary {
 
 impl ShellDictionary {
     /// Reads `<pkg_dir>/<shell>` and every `*.wasm.dcb` beside it. A `.dcb` made against
-    /// another shell (an earlier build) is left out; so is everything when there is no shell
-    /// (a debug build, a test without a site), and the package is then served as before.
+    /// another shell (an earlier build) is left out. With none left (a debug build has no
+    /// `.dcb` files, a test may have no site at all) the package is served as before.
     pub fn load(pkg_dir: &Path, pkg_path: &str, shell: &str) -> Arc<Self> {
         let mut chunks = HashMap::new();
         let hash = std::fs::read(pkg_dir.join(shell))
