@@ -140,7 +140,6 @@ pub async fn home(rig: &Rig) -> Result<FirstLoad, String> {
 /// `Available-Dictionary` for a response offered as a dictionary: the SHA-256 of its decoded
 /// bytes.
 fn dictionary_hash(body: &[u8], encoding: &str) -> Result<String, String> {
-    use base64::Engine as _;
     let decoded = match encoding {
         "br" => {
             let mut out = Vec::new();
@@ -150,10 +149,8 @@ fn dictionary_hash(body: &[u8], encoding: &str) -> Result<String, String> {
         "none" => body.to_vec(),
         other => return Err(format!("a dictionary sent as {other}")),
     };
-    let hash = precompress::dictionary_hash(&decoded);
-    Ok(format!(
-        ":{}:",
-        base64::engine::general_purpose::STANDARD.encode(hash)
+    Ok(precompress::available_dictionary(
+        &precompress::dictionary_hash(&decoded),
     ))
 }
 

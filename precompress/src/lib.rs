@@ -25,6 +25,16 @@ pub fn dictionary_hash(dictionary: &[u8]) -> [u8; 32] {
     Sha256::digest(dictionary).into()
 }
 
+/// A dictionary's hash as `Available-Dictionary` carries it: a structured-field byte
+/// sequence, `:base64:`.
+pub fn available_dictionary(hash: &[u8; 32]) -> String {
+    use base64::Engine as _;
+    format!(
+        ":{}:",
+        base64::engine::general_purpose::STANDARD.encode(hash)
+    )
+}
+
 /// `input` as a `dcb` stream against `dictionary`, at brotli's highest quality.
 ///
 /// The window must reach back over the whole dictionary; a dictionary too large for the
@@ -126,6 +136,15 @@ mod tests {
             "{} B against the shell, {} B alone",
             against_shell.len(),
             alone.len()
+        );
+    }
+
+    #[test]
+    fn available_dictionary_is_the_sha256_as_a_byte_sequence() {
+        // SHA-256 of nothing (checked with Python's hashlib), as RFC 9651 writes a byte sequence.
+        assert_eq!(
+            available_dictionary(&dictionary_hash(b"")),
+            ":47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=:"
         );
     }
 

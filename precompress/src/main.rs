@@ -75,7 +75,7 @@ fn run(pkg: &Path, shell_name: &str) -> std::io::Result<()> {
     Ok(())
 }
 
-fn one(shell: &[u8], chunk: &PathBuf) -> std::io::Result<Outcome> {
+fn one(shell: &[u8], chunk: &Path) -> std::io::Result<Outcome> {
     let input = std::fs::read(chunk)?;
     let br_path = with_suffix(chunk, ".br");
     let br = std::fs::metadata(&br_path)

@@ -12,7 +12,6 @@ use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use base64::Engine as _;
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
@@ -81,7 +80,7 @@ impl ShellDictionary {
             );
         }
         let available = hash
-            .map(|h| format!(":{}:", base64::engine::general_purpose::STANDARD.encode(h)))
+            .map(|h| precompress::available_dictionary(&h))
             .unwrap_or_default();
         let use_as = HeaderValue::from_str(&format!("match=\"/{pkg_path}/*.wasm\""))
             .expect("the package path is a valid header value");
@@ -226,11 +225,7 @@ mod tests {
     }
 
     fn available(shell: &[u8]) -> String {
-        let hash = precompress::dictionary_hash(shell);
-        format!(
-            ":{}:",
-            base64::engine::general_purpose::STANDARD.encode(hash)
-        )
+        precompress::available_dictionary(&precompress::dictionary_hash(shell))
     }
 
     async fn get(app: &Router, path: &str, headers: &[(&str, &str)]) -> Response {
