@@ -1,8 +1,7 @@
 //! The audit viewer: its filters (staff member, action, target, outcome, dates), what each
 //! role may read, the CSV of the filtered view, and a log the application cannot rewrite.
-#![cfg(feature = "ssr")]
 
-mod common;
+use crate::common;
 
 use app::model::audit::AuditLogPage;
 use app::model::{Role, StaffView};

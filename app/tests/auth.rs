@@ -1,8 +1,7 @@
 //! Sign-in, sessions, the lockout, first-run setup and the deny-by-default guard, through the
 //! real router over HTTP with a real Postgres.
-#![cfg(feature = "ssr")]
 
-mod common;
+use crate::common;
 
 use app::error::AppError;
 use app::model::Role;

@@ -3,11 +3,10 @@
 //! a signed-in page with no CMR data of its own (the staff page) under 16 concurrent requests.
 //! Prints CMR calls and seconds. Run with
 //!   DATABASE_URL=postgres://postgres@127.0.0.1:5432/cmr_admin_test \
-//!   cargo test -p app --features ssr --test busy_morning -- --ignored --nocapture
+//!   cargo test -p app --features ssr --test integration -- --ignored --nocapture busy_morning::
 //! and copy the figures into BENCHMARKS.md. Loopback only, bounded (20 + 20 + 2,000 requests).
-#![cfg(feature = "ssr")]
 
-mod common;
+use crate::common;
 
 use app::model::Role;
 use common::{spawn, TestApp, PASSWORD};

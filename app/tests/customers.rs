@@ -1,8 +1,7 @@
 //! The customer server functions over HTTP, against the CMR sandbox: the merged update, the
 //! conflict rules, validation, CMR's errors, roles, deletion and the audit trail.
-#![cfg(feature = "ssr")]
 
-mod common;
+use crate::common;
 
 use app::error::AppError;
 use app::model::customer::{CustomerDetail, SaveOutcome};

@@ -2,9 +2,8 @@
 //! once per domain and period, never with a short wallet, never by an editor, never outside
 //! the window, never re-sent after a lost answer), bulk auto-renew, forwarding, removal and
 //! DNS saves (exact CMR bodies, validation, stale edits, a failure part way).
-#![cfg(feature = "ssr")]
 
-mod common;
+use crate::common;
 
 use app::error::AppError;
 use app::model::dns::{DnsZone, RecordDraft, SaveReport};

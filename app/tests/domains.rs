@@ -1,7 +1,6 @@
 //! The partner-wide domain list and its CSV export, read from the index.
-#![cfg(feature = "ssr")]
 
-mod common;
+use crate::common;
 
 use app::model::domain::DomainList;
 use app::model::Role;

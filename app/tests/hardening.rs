@@ -1,9 +1,8 @@
 //! The review's scenarios, through the real router over HTTP with a real Postgres and the CMR
 //! sandbox: sign-in under attack, sessions that must end, CMR's budget under a burst, writes
 //! whose answer is lost, and answers that leave fields out.
-#![cfg(feature = "ssr")]
 
-mod common;
+use crate::common;
 
 use app::error::AppError;
 use app::model::customer::{CustomerList, SaveOutcome};

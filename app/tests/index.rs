@@ -1,8 +1,7 @@
 //! The partner-wide index: the background sync (a full pass, resuming after a restart, one
 //! instance of two, rows gone upstream), live reads refreshing it, and the look-up it enables.
-#![cfg(feature = "ssr")]
 
-mod common;
+use crate::common;
 
 use app::model::Role;
 use app::server::index::store;

@@ -3,12 +3,11 @@
 //! default share of the budget (2 calls a second), and times the index's questions at that
 //! size. Run with
 //!   DATABASE_URL=postgres://postgres@127.0.0.1:5432/cmr_admin_test \
-//!   cargo test --release -p app --features ssr --test index_scale -- --ignored --nocapture
+//!   cargo test --release -p app --features ssr --test integration -- --ignored --nocapture index_scale::
 //! (about 20 minutes: the pass is paced by the budget; `INDEX_SCALE_CUSTOMERS` and
 //! `INDEX_SCALE_PER_SECOND` change the size and the share). Loopback only; stops by itself.
-#![cfg(feature = "ssr")]
 
-mod common;
+use crate::common;
 
 use app::server::index::store;
 use app::server::index::sync::{SyncSettings, Syncer};

@@ -1,9 +1,8 @@
 //! Mailboxes over HTTP against the CMR sandbox: the partner-wide list from the index, a
 //! mailbox's page without its credentials, the audited reveal (admins only, never logged),
 //! renaming (editors) and removal (admins, typed, nothing sent otherwise).
-#![cfg(feature = "ssr")]
 
-mod common;
+use crate::common;
 
 use app::model::mailbox::{Credentials, MailboxDetail, MailboxList};
 use app::model::Role;

@@ -1,8 +1,7 @@
 //! Running it in production: readiness, metrics, and two instances starting together on a
 //! fresh database.
-#![cfg(feature = "ssr")]
 
-mod common;
+use crate::common;
 
 use app::model::Role;
 use common::{spawn, ScratchDatabase, PASSWORD};

@@ -3,9 +3,8 @@
 //! answer, through two instances), never with a short wallet, never by an editor, never above
 //! the approval limit without a second admin; followed to CMR's final word; listed, searched,
 //! exported and looked up.
-#![cfg(feature = "ssr")]
 
-mod common;
+use crate::common;
 
 use app::model::order::{
     ConfirmOutcome, MailboxDraft, OrderDraft, OrderKind, OrderList, OrderLookup, OrderState,

@@ -1,11 +1,10 @@
 //! Benchmark, not a test: server response times of the home and profile pages with 100 ms of
 //! added latency on every sandbox call. Run with
 //!   DATABASE_URL=postgres://postgres@127.0.0.1:5432/cmr_admin_test \
-//!   cargo test --features cmr-admin/ssr --test page_latency -- --ignored --nocapture
+//!   cargo test --features cmr-admin/ssr --test integration -- --ignored --nocapture page_latency::
 //! and copy the printed figures into BENCHMARKS.md. Loopback only, 2 × 20 requests.
-#![cfg(feature = "ssr")]
 
-mod common;
+use crate::common;
 
 use app::model::Role;
 use cmr::types::UserListQuery;

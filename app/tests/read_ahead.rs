@@ -2,9 +2,8 @@
 //! need not wait for the database, but its answer must. Each test holds the session check up
 //! by locking the sessions table, as a slow database would, and changes the session or its
 //! account at the worst moment: after the read reached CMR, before the check could look.
-#![cfg(feature = "ssr")]
 
-mod common;
+use crate::common;
 
 use app::error::AppError;
 use app::model::Role;

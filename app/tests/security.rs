@@ -1,7 +1,6 @@
 //! Cross-site refusal, security headers, and that the CMR key never leaves the server.
-#![cfg(feature = "ssr")]
 
-mod common;
+use crate::common;
 
 use app::error::AppError;
 use app::model::Role;

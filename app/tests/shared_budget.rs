@@ -2,9 +2,8 @@
 //! CMR (the sandbox over loopback HTTP) together stay inside 5 calls a second, a 429 one of
 //! them sees holds the other back, background work yields to people, and callers that give up
 //! leave nothing behind. Every test is bounded in requests and time.
-#![cfg(feature = "ssr")]
 
-mod common;
+use crate::common;
 
 use app::error::AppError;
 use app::model::Role;
@@ -1054,7 +1053,7 @@ async fn when_asking_ahead_fails_calls_are_admitted_as_before(db: PgPool) {
 }
 
 /// Benchmark, not a test (speed figures live in BENCHMARKS.md): run with
-/// `cargo test -p app --features ssr --test shared_budget -- --ignored --nocapture`.
+/// `cargo test -p app --features ssr --test integration -- --ignored --nocapture shared_budget::`.
 #[sqlx::test(migrations = "../migrations")]
 #[ignore = "benchmark: run explicitly with --ignored --nocapture"]
 async fn bench_one_admission(db: PgPool) {

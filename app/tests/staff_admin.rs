@@ -1,9 +1,8 @@
 //! Staff management and sessions: disabling (sessions end at once), roles and the last admin,
 //! password resets that must be replaced, unlocking, and ending sessions, through the real
 //! router over HTTP with a real Postgres.
-#![cfg(feature = "ssr")]
 
-mod common;
+use crate::common;
 
 use app::error::AppError;
 use app::model::{Role, SessionView, StaffAccount};

@@ -2,9 +2,8 @@
 //! sandbox: tabs, search, the lapsing view and the CSV; auto-renew on and off for several at
 //! once (audited, one CMR call each); cancellation (admins only, typed, nothing sent
 //! otherwise).
-#![cfg(feature = "ssr")]
 
-mod common;
+use crate::common;
 
 use app::model::subscription::{AutoRenewOutcome, SubscriptionList, SubscriptionTab};
 use app::model::Role;

@@ -1,9 +1,8 @@
 //! Two-factor sign-in: enrolment confirmed by a first code, signing in with an app code (each
 //! accepted once, also when replayed in parallel), recovery codes used once, wrong codes in
 //! the sign-in throttle, and admins sent to enrol first when the dashboard requires it.
-#![cfg(feature = "ssr")]
 
-mod common;
+use crate::common;
 
 use app::error::AppError;
 use app::model::{Role, TwoFactorEnrolment};

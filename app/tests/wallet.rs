@@ -1,8 +1,7 @@
 //! The wallet page's runway (auto-renewals from the index against the balance) and the
 //! header's amber and red balance, against the CMR sandbox.
-#![cfg(feature = "ssr")]
 
-mod common;
+use crate::common;
 
 use app::model::runway::{DueKind, RunwayView};
 use app::model::wallet::WalletLevel;

@@ -1,8 +1,7 @@
 //! CMR's webhooks: every refusal rule, delivery once per eventId (also when redelivered at
 //! once), what events change in the index and the timeline, and secrets never kept.
-#![cfg(feature = "ssr")]
 
-mod common;
+use crate::common;
 
 use app::model::Role;
 use app::server::webhooks::signature::sign;
