@@ -5,7 +5,8 @@ import * as path from 'node:path';
 import { PORT } from './playwright.config';
 
 const ROOT = path.resolve(__dirname, '..');
-// Where `cargo leptos build` put the server: under CARGO_TARGET_DIR when that is set, in
+// Where scripts/release (or `cargo leptos build`, for debug) put the server: under
+// CARGO_TARGET_DIR when that is set, in
 // `release` for `E2E_PROFILE=release` (the build a partner deploys: scripts/test uses it).
 const TARGET = process.env.CARGO_TARGET_DIR ? path.resolve(ROOT, process.env.CARGO_TARGET_DIR) : path.join(ROOT, 'target');
 const PROFILE = process.env.E2E_PROFILE === 'release' ? 'release' : 'debug';
@@ -19,10 +20,10 @@ function portIsFree(port: number): Promise<boolean> {
   });
 }
 
-// Starts the real server binary (built by `cargo leptos build`) with a fresh database, waits
+// Starts the real server binary (built by scripts/release) with a fresh database, waits
 // until it prints its setup URL, and hands that URL to the tests. Returns the teardown.
 export default async function globalSetup() {
-  if (!fs.existsSync(SERVER)) throw new Error(`${SERVER} is missing: run cargo leptos build${PROFILE === 'release' ? ' --release' : ''} first`);
+  if (!fs.existsSync(SERVER)) throw new Error(`${SERVER} is missing: run ${PROFILE === 'release' ? 'scripts/release' : 'cargo leptos build'} first`);
   if (!(await portIsFree(PORT))) throw new Error(`port ${PORT} is taken: set E2E_PORT to a free one`);
 
   const database = `cmr_admin_e2e_${process.pid}_${Date.now()}`;
