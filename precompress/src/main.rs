@@ -28,8 +28,7 @@ fn main() {
 /// Step 1: a `.br` and a `.gz` of every file under `site`.
 fn compress_all(site: &Path) -> std::io::Result<()> {
     let started = Instant::now();
-    let mut files = Vec::new();
-    list(site, &mut files)?;
+    let files = list(site)?;
     let sizes = in_parallel(&files, |file| {
         let input = std::fs::read(file)?;
         let br = brotli_of(&input)?;
@@ -50,20 +49,25 @@ fn compress_all(site: &Path) -> std::io::Result<()> {
 }
 
 /// Every file under `dir` that is not itself a compressed copy, sorted.
-fn list(dir: &Path, files: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    for entry in std::fs::read_dir(dir)? {
-        let path = entry?.path();
-        if path.is_dir() {
-            list(&path, files)?;
-        } else if !matches!(
-            path.extension().and_then(|e| e.to_str()),
-            Some("br" | "gz" | "dcb")
-        ) {
-            files.push(path);
+fn list(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    fn walk(dir: &Path, files: &mut Vec<PathBuf>) -> std::io::Result<()> {
+        for entry in std::fs::read_dir(dir)? {
+            let path = entry?.path();
+            if path.is_dir() {
+                walk(&path, files)?;
+            } else if !matches!(
+                path.extension().and_then(|e| e.to_str()),
+                Some("br" | "gz" | "dcb")
+            ) {
+                files.push(path);
+            }
         }
+        Ok(())
     }
+    let mut files = Vec::new();
+    walk(dir, &mut files)?;
     files.sort();
-    Ok(())
+    Ok(files)
 }
 
 /// Brotli as browsers get it without a dictionary: quality 11, a 4 MB window.
@@ -191,10 +195,8 @@ mod tests {
 
         compress_all(&site).unwrap();
 
-        let mut files = Vec::new();
-        list(&site, &mut files).unwrap();
         assert_eq!(
-            files,
+            list(&site).unwrap(),
             [site.join("favicon.ico"), site.join("pkg/cmr-admin.css")]
         );
         let br = std::fs::read(site.join("pkg/cmr-admin.css.br")).unwrap();
