@@ -45,10 +45,20 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 }
 
 /// Provides the CSP nonce and sets the page's policy header; answers whether demo mode is on.
+/// Also turns off the preload hints Leptos writes for a page's wasm chunks (see below).
 #[cfg(feature = "ssr")]
 fn server_side_shell_setup() -> bool {
     use leptos::nonce::{provide_nonce, use_nonce};
     provide_nonce();
+    // Leptos records the lazy pages a render used in this context and, when the render is
+    // done, writes a preload link for each of their chunks. The page's view is resolved
+    // asynchronously, so whether it is recorded in time varies from one request to the next:
+    // the same profile came with 228 links (35.8 kB of HTML) or none (8.5 kB), alternately.
+    // Chunks preloaded beside the shell also come without the shell as their compression
+    // dictionary (BENCHMARKS.md, first-load budget, seventh session), several kB more on each
+    // first load. A context of our own here, on the same owner, takes the records instead, so
+    // no page gets the links: the shell's loader fetches the page's chunks once it runs.
+    provide_context(leptos::PrefetchLazyFn::default());
     if let (Some(nonce), Some(response)) =
         (use_nonce(), use_context::<leptos_axum::ResponseOptions>())
     {

@@ -82,13 +82,16 @@ async function firstLoad(browser: Browser, signedIn: Page, path: string) {
   );
   expect(sizes.length, `${path} loads wasm`).toBeGreaterThan(0);
   // Chunks fetched after the shell arrived come compressed against it: Chromium kept the
-  // shell as a dictionary and named it, and the server recognised it. Chunks the page's
-  // preload hints fetch alongside the shell (Leptos writes them on some renders) set out
-  // before there is a dictionary and come as plain brotli; the total above counts them so.
-  expect(dictionaryChunks().size, 'scripts/release wrote the chunks compressed against the shell').toBeGreaterThan(0);
+  // shell as a dictionary and named it, and the server recognised it. The page's HTML has
+  // no preload hints for its chunks (app/src/lib.rs), which would fetch them beside the
+  // shell, before there is a dictionary: so every chunk with a `.dcb` must come as one.
+  const withDictionary = dictionaryChunks();
+  expect(withDictionary.size, 'scripts/release wrote the chunks compressed against the shell').toBeGreaterThan(0);
   const wrong = files.filter((f) => !['dcb', 'br'].includes(f.encoding));
   expect(wrong.map((f) => `${f.file} came as ${f.encoding}`), `${path}: wasm not compressed`).toEqual([]);
   expect(dcb, `${path}: chunks sent against the shell`).toBeGreaterThan(0);
+  const plain = files.filter((f) => withDictionary.has(f.file) && f.encoding !== 'dcb');
+  expect(plain.map((f) => f.file), `${path}: chunks sent without the shell as their dictionary`).toEqual([]);
   expect(total, `${path}: ${sizes.join(' + ')} B of wasm`).toBeLessThanOrEqual(DICTIONARY_CEILING);
   expect(errors, `console errors on ${path}, freshly loaded`).toEqual([]);
   await context.close();
