@@ -3,7 +3,7 @@
 
 /// mimalloc instead of glibc's malloc: server rendering allocates and frees many small
 /// strings and nodes on every page, and under load glibc's allocator was a third of the
-/// server's CPU (BENCHMARKS.md, "pages per second").
+/// server's CPU (BENCHMARKS.md, tenth session, "mimalloc").
 #[cfg(feature = "ssr")]
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -18,12 +18,14 @@ async fn main() -> std::process::ExitCode {
 /// wins): on Linux it commits a whole arena up front, about 13 MiB more resident memory at
 /// rest. The first allocation reserves that arena, so this runs as the process loads, before
 /// Rust's runtime starts.
+/// mimalloc 3's number for the option in `mi_option_t` (libmimalloc-sys is pinned exactly).
+#[cfg(all(feature = "ssr", target_os = "linux"))]
+const ARENA_EAGER_COMMIT: libmimalloc_sys::mi_option_t = 4;
+
 #[cfg(all(feature = "ssr", target_os = "linux"))]
 #[used]
 #[unsafe(link_section = ".init_array")]
 static MIMALLOC_DEFAULTS: extern "C" fn() = {
-    /// mimalloc 3's number for the option in `mi_option_t`.
-    const ARENA_EAGER_COMMIT: libmimalloc_sys::mi_option_t = 4;
     extern "C" fn set() {
         // SAFETY: sets a plain integer default; allocates nothing.
         unsafe { libmimalloc_sys::mi_option_set_default(ARENA_EAGER_COMMIT, 0) };
@@ -33,6 +35,36 @@ static MIMALLOC_DEFAULTS: extern "C" fn() = {
 
 #[cfg(not(feature = "ssr"))]
 fn main() {}
+
+#[cfg(all(test, feature = "ssr", target_os = "linux"))]
+mod tests {
+    use super::ARENA_EAGER_COMMIT;
+
+    #[test]
+    fn the_arena_is_not_committed_up_front_unless_the_operator_asks() {
+        // SAFETY: reads a plain integer option.
+        let value = unsafe { libmimalloc_sys::mi_option_get(ARENA_EAGER_COMMIT) };
+        let expected = std::env::var("MIMALLOC_ARENA_EAGER_COMMIT")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
+        assert_eq!(value, expected);
+    }
+
+    #[test]
+    fn the_option_number_is_eager_arena_commit() {
+        // Its neighbours in mimalloc 3's list, by their documented defaults: `verbose` (2) is
+        // off and `purge_decommits` (5) on, so 4 sits between them where the header puts it.
+        // SAFETY: reads plain integer options.
+        let (verbose, purge_decommits) = unsafe {
+            (
+                libmimalloc_sys::mi_option_get(ARENA_EAGER_COMMIT - 2),
+                libmimalloc_sys::mi_option_get(ARENA_EAGER_COMMIT + 1),
+            )
+        };
+        assert_eq!((verbose, purge_decommits), (0, 1));
+    }
+}
 
 #[cfg(feature = "ssr")]
 mod cli {
