@@ -14,14 +14,14 @@ async fn main() -> std::process::ExitCode {
     cli::main().await
 }
 
-/// mimalloc's option `arena_eager_commit` off by default (`MIMALLOC_ARENA_EAGER_COMMIT` still
-/// wins): on Linux it commits a whole arena up front, about 13 MiB more resident memory at
-/// rest. The first allocation reserves that arena, so this runs as the process loads, before
-/// Rust's runtime starts.
 /// mimalloc 3's number for the option in `mi_option_t` (libmimalloc-sys is pinned exactly).
 #[cfg(all(feature = "ssr", target_os = "linux"))]
 const ARENA_EAGER_COMMIT: libmimalloc_sys::mi_option_t = 4;
 
+/// mimalloc's option `arena_eager_commit` off by default (`MIMALLOC_ARENA_EAGER_COMMIT` still
+/// wins): on Linux it commits a whole arena up front, about 13 MiB more resident memory at
+/// rest. The first allocation reserves that arena, so this runs as the process loads, before
+/// Rust's runtime starts.
 #[cfg(all(feature = "ssr", target_os = "linux"))]
 #[used]
 #[unsafe(link_section = ".init_array")]
