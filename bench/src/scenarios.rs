@@ -13,8 +13,8 @@ use std::time::Duration;
 const BUDGET_WINDOW: Duration = Duration::from_millis(1500);
 
 /// Profiles opened for the fan-out figure. Five made a median that moved by 2 ms between runs
-/// of one build (BENCHMARKS.md, tenth session), across the goal; fifteen cost about 20 s more
-/// per latency.
+/// of one build (BENCHMARKS.md, tenth session), across the goal; fifteen cost about 16 s more
+/// per latency (ten more profiles, each after a budget window).
 const FAN_OUT_SAMPLES: usize = 15;
 
 /// One profile page and the CMR calls it made.
