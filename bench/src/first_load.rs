@@ -11,6 +11,8 @@
 //! The chunks come from the build's split manifest, not from the page's preload hints: Leptos
 //! 0.8 writes those hints into a page's HTML only on some renders (a route rendered before
 //! in the same process may come without them), while the browser fetches the chunks either way.
+//! Like the chunks' loader on a first load, it asks for them as the one bundle scripts/release
+//! wrote for the home page's set (split-wasm/src/bundle.rs).
 
 use crate::rig::Rig;
 use std::fmt::Write;
@@ -44,9 +46,9 @@ fn pkg_paths(html: &str) -> Vec<String> {
     paths
 }
 
-/// The chunk loader and the home page's chunks, by the split manifest (`{"__home_view_<hash>":
-/// ["chunk_1", …], …}`); an error when the manifest names no home page. A build without
-/// `--split` has no manifest, and [`home`] does not call this then.
+/// The chunk loader and the bundle of the home page's chunks, by the split manifest
+/// (`{"__home_view_<hash>": ["chunk_1", …], …}`); an error when the manifest names no home
+/// page. A build without `--split` has no manifest, and [`home`] does not call this then.
 fn split_paths(manifest: &str) -> Result<Vec<String>, String> {
     let routes: std::collections::HashMap<String, Vec<String>> =
         serde_json::from_str(manifest).map_err(|e| format!("the split manifest: {e}"))?;
@@ -55,9 +57,11 @@ fn split_paths(manifest: &str) -> Result<Vec<String>, String> {
         .find(|(key, _)| key.starts_with("__home_view_"))
         .map(|(_, chunks)| chunks)
         .ok_or("the split manifest names no home page")?;
-    let mut paths = vec![format!("/pkg/{SPLIT_LOADER}")];
-    paths.extend(home.iter().map(|chunk| format!("/pkg/{chunk}.wasm")));
-    Ok(paths)
+    let bundle = precompress::bundle_file(&precompress::bundle_members(home));
+    Ok(vec![
+        format!("/pkg/{SPLIT_LOADER}"),
+        format!("/pkg/{bundle}"),
+    ])
 }
 
 /// cargo-leptos' name for the chunk loader (without hashed file names).
@@ -176,8 +180,9 @@ impl FirstLoad {
             "| HTML | {} ({} before compression) | brotli 6, as a reverse proxy would |",
             self.html.1, self.html.0
         );
-        // The page's chunks (with `--split`) in one row: there are dozens.
-        let is_chunk = |p: &str| p.contains("/chunk_") || p.contains("/split_");
+        // The page's chunks (with `--split`) in one row: one bundle, or dozens apart.
+        let is_chunk =
+            |p: &str| p.contains("/chunk_") || p.contains("/split_") || p.contains("/bundle-");
         for (path, bytes, encoding) in self.files.iter().filter(|(p, _, _)| !is_chunk(p)) {
             let _ = writeln!(out, "| `{path}` | {bytes} | {encoding} |");
         }
@@ -187,7 +192,7 @@ impl FirstLoad {
             let dcb = chunks.iter().filter(|(_, _, e)| e == "dcb").count();
             let _ = writeln!(
                 out,
-                "| the page's wasm chunks ({} files) | {bytes} | {dcb} dcb (against the shell), the rest br |",
+                "| the page's wasm chunks ({} file(s)) | {bytes} | {dcb} dcb (against the shell), the rest br |",
                 chunks.len()
             );
         }
@@ -212,15 +217,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_home_pages_chunks_come_from_the_manifest_with_the_loader() {
+    fn the_home_pages_chunks_come_from_the_manifest_as_one_bundle_with_the_loader() {
         let manifest =
-            r#"{"__sign_in_view_1": ["chunk_9"], "__home_view_1": ["chunk_1", "chunk_2"]}"#;
+            r#"{"__sign_in_view_1": ["chunk_9"], "__home_view_1": ["chunk_2", "chunk_1"]}"#;
+        let members = ["chunk_1".to_string(), "chunk_2".to_string()];
         assert_eq!(
             split_paths(manifest).unwrap(),
             [
                 format!("/pkg/{SPLIT_LOADER}"),
-                "/pkg/chunk_1.wasm".to_string(),
-                "/pkg/chunk_2.wasm".to_string()
+                format!("/pkg/bundle-{}.wasm", precompress::bundle_key(&members)),
             ]
         );
         assert!(split_paths(r#"{"__sign_in_view_1": []}"#).is_err());

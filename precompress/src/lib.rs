@@ -20,6 +20,31 @@ pub const HEADER_LEN: usize = MAGIC.len() + 32;
 #[cfg(feature = "encode")]
 const MAX_WINDOW_BITS: u32 = 24;
 
+/// A page's chunks as one bundle (split-wasm writes it; the chunks' loader and the benchmark
+/// ask for it): its members are the chunk names (file stems), distinct and sorted as
+/// JavaScript's default sort orders these ASCII names.
+pub fn bundle_members(chunks: &[String]) -> Vec<String> {
+    let mut names = chunks.to_vec();
+    names.sort();
+    names.dedup();
+    names
+}
+
+/// The bundle's key: FNV-1a (32 bits) of its members joined by commas, in hex, as the loader
+/// computes it in the browser (`split-wasm/src/bundle_loader.js`).
+pub fn bundle_key(members: &[String]) -> String {
+    let mut hash: u32 = 0x811c_9dc5;
+    for byte in members.join(",").bytes() {
+        hash = (hash ^ u32::from(byte)).wrapping_mul(0x0100_0193);
+    }
+    format!("{hash:08x}")
+}
+
+/// The bundle's file name in the package folder.
+pub fn bundle_file(members: &[String]) -> String {
+    format!("bundle-{}.wasm", bundle_key(members))
+}
+
 /// The SHA-256 of a dictionary, as `dcb` headers and `Available-Dictionary` carry it.
 pub fn dictionary_hash(dictionary: &[u8]) -> [u8; 32] {
     Sha256::digest(dictionary).into()
@@ -158,5 +183,33 @@ mod tests {
     fn a_dictionary_past_the_window_is_refused() {
         let huge = vec![0u8; 1 << 24];
         assert!(encode(&huge, b"x").is_err());
+    }
+
+    fn names(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn a_bundle_is_named_by_fnv1a_of_its_sorted_members() {
+        // FNV-1a's published vectors: "" and "a".
+        assert_eq!(bundle_key(&[]), "811c9dc5");
+        assert_eq!(bundle_key(&names(&["a"])), "e40c292c");
+        let set = bundle_members(&names(&[
+            "split___home_view_1",
+            "chunk_30",
+            "chunk_29",
+            "chunk_30",
+        ]));
+        assert_eq!(set, names(&["chunk_29", "chunk_30", "split___home_view_1"]));
+        let again = bundle_members(&names(&["chunk_30", "split___home_view_1", "chunk_29"]));
+        assert_eq!(bundle_file(&set), bundle_file(&again));
+        assert_eq!(
+            bundle_file(&set),
+            format!("bundle-{}.wasm", bundle_key(&set))
+        );
+        assert_ne!(
+            bundle_key(&set),
+            bundle_key(&names(&["chunk_29", "chunk_30"]))
+        );
     }
 }

@@ -1,11 +1,16 @@
 //! `split-wasm <input wasm> <pkg dir> <output name>`: cuts the browser build's wasm at its lazy
 //! pages' split points (app/src/lazy_pages.rs). It writes each chunk and its loader into the
 //! pkg dir, the shell beside the input as `<stem>_split.wasm` for wasm-bindgen, and
-//! `__wasm_split_manifest.json`, which the server reads to hint a page's chunks.
+//! `__wasm_split_manifest.json`, each page's chunks. The loader fetches a page's chunks as
+//! one bundle on its first load (`bundle.rs`).
+//!
+//! `split-wasm --bundle <pkg dir>`, once wasm-opt has run on the chunks: writes those bundles.
 //!
 //! The same cut, file names and manifest as `cargo leptos build --split`: scripts/release
 //! builds the release without cargo-leptos (compiling it took a quarter of a fresh machine's
 //! CI), while `scripts/run` keeps it for development.
+
+mod bundle;
 
 use std::path::{Path, PathBuf};
 
@@ -15,12 +20,19 @@ const LOADER: &str = "./__wasm_split.______________________.js";
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let [input, pkg, name] = args.as_slice() else {
-        eprintln!("usage: split-wasm <input wasm> <pkg dir> <output name>");
-        std::process::exit(2);
+    let outcome = match args.as_slice() {
+        [flag, pkg] if flag == "--bundle" => bundle::write_bundles(Path::new(pkg))
+            .map(|bundles| format!("{bundles} page bundles in {pkg}")),
+        [input, pkg, name] => run(Path::new(input), Path::new(pkg), name)
+            .map(|chunks| format!("{chunks} chunks in {pkg}")),
+        _ => {
+            eprintln!("usage: split-wasm <input wasm> <pkg dir> <output name>");
+            eprintln!("       split-wasm --bundle <pkg dir>");
+            std::process::exit(2);
+        }
     };
-    match run(Path::new(input), Path::new(pkg), name) {
-        Ok(chunks) => println!("split-wasm: {chunks} chunks in {pkg}"),
+    match outcome {
+        Ok(done) => println!("split-wasm: {done}"),
         Err(err) => {
             eprintln!("split-wasm: {err}");
             std::process::exit(1);
@@ -45,6 +57,11 @@ fn run(input: &Path, pkg: &Path, name: &str) -> Result<usize, String> {
     let manifest = pkg.join("__wasm_split_manifest.json");
     let json = serde_json::to_string_pretty(&split.prefetch_map).map_err(|err| err.to_string())?;
     std::fs::write(&manifest, json).map_err(|err| format!("{}: {err}", manifest.display()))?;
+    let loader = pkg.join(LOADER.trim_start_matches("./"));
+    let generated =
+        std::fs::read_to_string(&loader).map_err(|err| format!("{}: {err}", loader.display()))?;
+    let patched = bundle::patch_loader(&generated, &bundle::read_manifest(pkg)?)?;
+    std::fs::write(&loader, patched).map_err(|err| format!("{}: {err}", loader.display()))?;
     Ok(split.split_modules.len())
 }
 
