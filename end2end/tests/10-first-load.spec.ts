@@ -134,8 +134,9 @@ test.describe('first load', () => {
     expect(consoleErrors).toEqual([]);
   });
 
-  // A bundle that fails (an error, or bytes that are not the set asked for, as from a stale
-  // cache): the loader fetches the chunks one by one and the page still hydrates.
+  // A bundle that fails (an error, or bytes that are not a bundle, as from a proxy that mangles
+  // it; they fail the loader's unpacking): the loader fetches the chunks one by one and the
+  // page still hydrates.
   for (const fault of ['an error', 'the wrong bytes'] as const) {
     test(`a bundle that answers with ${fault} falls back to the chunks apart`, async ({ page, browser, consoleErrors }) => {
       await signIn(page, admin.email, admin.password);
