@@ -33,15 +33,16 @@ fn len_u32(len: usize) -> u32 {
 }
 
 /// The generated loader with every chunk fetch going through `__cmrFetch`, which knows the
-/// bundles of `manifest`'s sets. Errors when the loader does not look as expected, rather
-/// than shipping a loader that silently never bundles.
-pub fn patch_loader(
+/// bundles of `splits` (each page's chunks, as the manifest lists them). Errors when the
+/// loader does not look as expected, rather than shipping a loader that silently never
+/// bundles.
+pub fn patch_loader<'a>(
     loader: &str,
-    manifest: &BTreeMap<String, Vec<String>>,
+    splits: impl IntoIterator<Item = &'a Vec<String>>,
 ) -> Result<String, String> {
     const OPEN: &str = "fetch(new URL(\"./";
     const CLOSE: &str = ".wasm\", import.meta.url))";
-    let mut out = String::with_capacity(loader.len() + LOADER_HELPERS.len() + 64 * manifest.len());
+    let mut out = String::with_capacity(loader.len() + LOADER_HELPERS.len());
     let mut rest = loader;
     let mut fetches = 0;
     while let Some(at) = rest.find(OPEN) {
@@ -58,10 +59,12 @@ pub fn patch_loader(
     if fetches == 0 {
         return Err("the chunks' loader fetches no chunk".to_owned());
     }
-    let keys: Vec<String> = manifest
-        .values()
+    // Sorted, so the same build writes the same loader whatever order the splits come in.
+    let mut keys: Vec<String> = splits
+        .into_iter()
         .map(|chunks| format!("\"{}\"", bundle_key(&bundle_members(chunks))))
         .collect();
+    keys.sort();
     let helpers = LOADER_HELPERS.replace("__CMR_BUNDLE_KEYS__", &format!("[{}]", keys.join(", ")));
     Ok(format!("{out}\n{helpers}"))
 }
@@ -86,7 +89,7 @@ pub fn write_bundles(pkg: &Path) -> Result<usize, String> {
     Ok(manifest.len())
 }
 
-pub fn read_manifest(pkg: &Path) -> Result<BTreeMap<String, Vec<String>>, String> {
+fn read_manifest(pkg: &Path) -> Result<BTreeMap<String, Vec<String>>, String> {
     let file = pkg.join("__wasm_split_manifest.json");
     let text =
         std::fs::read_to_string(&file).map_err(|err| format!("{}: {err}", file.display()))?;
@@ -123,7 +126,7 @@ mod tests {
             "__home_view_9".to_owned(),
             names(&["split___home_view_9", "chunk_3"]),
         );
-        let patched = patch_loader(loader, &manifest).unwrap();
+        let patched = patch_loader(loader, manifest.values()).unwrap();
         assert!(
             patched.contains("const src = __cmrFetch(\"chunk_3\");"),
             "{patched}"
@@ -138,7 +141,7 @@ mod tests {
             patched.contains(&format!("new Set([\"{expected_key}\"])")),
             "{patched}"
         );
-        assert!(patch_loader("no fetches here", &manifest).is_err());
+        assert!(patch_loader("no fetches here", manifest.values()).is_err());
     }
 
     #[test]

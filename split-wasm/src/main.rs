@@ -60,7 +60,7 @@ fn run(input: &Path, pkg: &Path, name: &str) -> Result<usize, String> {
     let loader = pkg.join(LOADER.trim_start_matches("./"));
     let generated =
         std::fs::read_to_string(&loader).map_err(|err| format!("{}: {err}", loader.display()))?;
-    let patched = bundle::patch_loader(&generated, &bundle::read_manifest(pkg)?)?;
+    let patched = bundle::patch_loader(&generated, split.prefetch_map.values())?;
     std::fs::write(&loader, patched).map_err(|err| format!("{}: {err}", loader.display()))?;
     Ok(split.split_modules.len())
 }
