@@ -5,6 +5,7 @@ pub mod components;
 pub mod error;
 pub mod layout;
 mod lazy_pages;
+pub mod location;
 pub mod model;
 pub mod pages;
 pub mod resource;

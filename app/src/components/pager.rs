@@ -2,7 +2,6 @@
 //! unknown (CMR's pagination is optional; Next is then offered while a page comes back full).
 
 use leptos::prelude::*;
-use leptos_router::components::A;
 
 /// What the position reads: "Page 2 of 5", or "Page 2" when the number of pages is unknown.
 pub fn position(page: u32, total_pages: Option<u32>) -> String {
@@ -22,9 +21,9 @@ pub fn Pager(
 ) -> impl IntoView {
     view! {
         <nav class="pagination" aria-label="Pages">
-            {prev.map(|href| view! { <A href=href>"← Previous"</A> })}
+            {prev.map(|href| view! { <a href=href>"← Previous"</a> })}
             <span>{position(page, total_pages)}</span>
-            {next.map(|href| view! { <A href=href>"Next →"</A> })}
+            {next.map(|href| view! { <a href=href>"Next →"</a> })}
         </nav>
     }
 }

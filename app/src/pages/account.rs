@@ -13,7 +13,6 @@ use crate::resource::resource;
 use crate::routes;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::A;
 
 #[cfg(feature = "ssr")]
 use crate::{
@@ -74,9 +73,9 @@ pub async fn two_factor_disable(password: Secret, code: Secret) -> Result<(), Ap
 pub fn AccountNav() -> impl IntoView {
     view! {
         <nav class="tabs" aria-label="Your account">
-            <A href=routes::SESSIONS>"Sessions"</A>
-            <A href=routes::TWO_FACTOR>"Two-factor sign-in"</A>
-            <A href=routes::CHANGE_PASSWORD>"Password"</A>
+            <a href=routes::SESSIONS>"Sessions"</a>
+            <a href=routes::TWO_FACTOR>"Two-factor sign-in"</a>
+            <a href=routes::CHANGE_PASSWORD>"Password"</a>
         </nav>
     }
 }
@@ -120,7 +119,7 @@ pub fn SessionsTable(
             let mut cells = vec![];
             if show_owner {
                 cells.push(
-                    view! { <A href=routes::staff_account(s.staff_id)>{s.staff_name.clone()}</A> " " <span class="muted">{s.staff_email.clone()}</span> }
+                    view! { <a href=routes::staff_account(s.staff_id)>{s.staff_name.clone()}</a> " " <span class="muted">{s.staff_email.clone()}</span> }
                         .into_any(),
                 );
             }

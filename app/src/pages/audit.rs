@@ -7,12 +7,12 @@ use crate::components::history::History;
 use crate::components::loaded::Loaded;
 use crate::components::pager::Pager;
 use crate::error::AppError;
+use crate::location;
 use crate::model::audit::{AuditFilter, AuditLogPage, OUTCOMES, TARGET_KINDS};
 use crate::resource::resource;
 use crate::routes;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_query_map;
 
 #[cfg(feature = "ssr")]
 use crate::{
@@ -37,7 +37,7 @@ fn href(filter: &AuditFilter) -> String {
 
 #[component]
 pub fn AuditPage() -> impl IntoView {
-    let query = use_query_map();
+    let query = location::query();
     let filter = Memo::new(move |_| {
         let q = query.read();
         AuditFilter::from_query(|name| q.get(name))

@@ -4,10 +4,10 @@ use crate::components::alert::ErrorAlert;
 use crate::components::field::{EmailField, Field, NewPasswordFields, PasswordField};
 use crate::components::toast::use_toasts;
 use crate::error::AppError;
+use crate::location;
 use crate::model::{Secret, StaffView};
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_query_map;
 
 #[cfg(feature = "ssr")]
 use crate::{
@@ -138,7 +138,7 @@ fn AuthCard(heading: &'static str, children: Children) -> impl IntoView {
 pub fn SignInPage() -> impl IntoView {
     let action = ServerAction::<SignIn>::new();
     let error = Signal::derive(move || action.value().get().and_then(|r| r.err()));
-    let query = use_query_map();
+    let query = location::query();
     let next = move || query.read().get("next").unwrap_or_default();
     view! {
         <Title text="Sign in" />
@@ -161,7 +161,7 @@ pub fn SignInPage() -> impl IntoView {
 pub fn SignInCodePage() -> impl IntoView {
     let action = ServerAction::<SignInCode>::new();
     let error = Signal::derive(move || action.value().get().and_then(|r| r.err()));
-    let query = use_query_map();
+    let query = location::query();
     let next = move || query.read().get("next").unwrap_or_default();
     let start_again = move || matches!(error.get(), Some(AppError::Rejected(ref m)) if m == crate::model::staff::SIGN_IN_STARTS_AGAIN);
     view! {
@@ -201,7 +201,7 @@ pub fn SignInCodePage() -> impl IntoView {
 pub fn SetupPage() -> impl IntoView {
     let action = ServerAction::<CompleteSetup>::new();
     let error = Signal::derive(move || action.value().get().and_then(|r| r.err()));
-    let query = use_query_map();
+    let query = location::query();
     let token = move || query.read().get("token").unwrap_or_default();
     view! {
         <Title text="First-run setup" />

@@ -4,14 +4,13 @@ use crate::components::loaded::Loaded;
 use crate::components::money::Money;
 use crate::components::relative_time::RelativeTime;
 use crate::error::AppError;
+use crate::location;
 use crate::model::domain::Due;
 use crate::model::home::HomeSummary;
 use crate::resource::resource;
 use crate::routes;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::A;
-use leptos_router::hooks::use_query_map;
 
 #[cfg(feature = "ssr")]
 use crate::{
@@ -35,19 +34,19 @@ fn Figure(
     #[prop(into)] href: String,
 ) -> impl IntoView {
     view! {
-        <A href=href attr:class="figure card">
+        <a href=href class="figure card">
             <span class="figure-label">{label}</span>
             {match value {
                 Ok(v) => view! { <span class="figure-value">{v}</span> }.into_any(),
                 Err(e) => view! { <span class="figure-value muted" title=e.clone()>"—"</span><span class="figure-error">{e}</span> }.into_any(),
             }}
-        </A>
+        </a>
     }
 }
 
 #[component]
 pub fn HomePage() -> impl IntoView {
-    let query = use_query_map();
+    let query = location::query();
     let fresh = Memo::new(move |_| query.read().get(FRESH_PARAM).is_some());
     let summary = resource(move || fresh.get(), |fresh| load_home(Some(fresh)));
     view! {

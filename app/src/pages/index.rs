@@ -6,13 +6,12 @@ use crate::components::badge::StatusBadge;
 use crate::components::loaded::Loaded;
 use crate::components::relative_time::RelativeTime;
 use crate::error::AppError;
+use crate::location;
 use crate::model::index::{SearchHits, SyncStatus};
 use crate::resource::resource;
 use crate::routes;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::A;
-use leptos_router::hooks::use_query_map;
 use std::time::Duration;
 
 #[cfg(feature = "ssr")]
@@ -54,7 +53,7 @@ fn IndexedAt(indexed_at: Option<i64>) -> impl IntoView {
 
 #[component]
 pub fn SearchPage() -> impl IntoView {
-    let query = use_query_map();
+    let query = location::query();
     let q = Memo::new(move |_| query.read().get("q").unwrap_or_default());
     let hits = resource(
         move || q.get(),
@@ -100,7 +99,7 @@ fn SearchResults(hits: SearchHits) -> impl IntoView {
         let href = routes::customer(&c.id);
         view! {
             <li>
-                <A href=href>{c.name}</A>
+                <a href=href>{c.name}</a>
                 " · " {c.email}
                 {(!c.company.is_empty()).then(|| format!(" · {}", c.company))}
             </li>
@@ -110,7 +109,7 @@ fn SearchResults(hits: SearchHits) -> impl IntoView {
         let href = routes::domain(&d.name);
         view! {
             <li>
-                <A href=href>{d.name}</A> " " <StatusBadge status=d.status />
+                <a href=href>{d.name}</a> " " <StatusBadge status=d.status />
                 {d.expires_on.map(|e| format!(" · expires {e}"))}
             </li>
         }
@@ -121,7 +120,7 @@ fn SearchResults(hits: SearchHits) -> impl IntoView {
         view! {
             <li>
                 {match link {
-                    Some(href) => view! { <A href=href>{label}</A> }.into_any(),
+                    Some(href) => view! { <a href=href>{label}</a> }.into_any(),
                     None => label.into_any(),
                 }}
                 {(!m.name.is_empty()).then(|| format!(" · {}", m.name))} " "
@@ -233,7 +232,7 @@ fn SyncStatusView(s: SyncStatus) -> impl IntoView {
                     {s.last_error_at.map(|at| view! { " (" <RelativeTime at /> ")" })}
                 </dd>
             </dl>
-            <p><A href=routes::SEARCH>"Search the index"</A></p>
+            <p><a href=routes::SEARCH>"Search the index"</a></p>
         </section>
     }
 }

@@ -1,6 +1,5 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::A;
 
 #[component]
 pub fn NotFound() -> impl IntoView {
@@ -13,7 +12,7 @@ pub fn NotFound() -> impl IntoView {
         <section class="empty-state">
             <h1>"Page not found"</h1>
             <p>"There is nothing at this address. It may have moved, or the link may be mistyped."</p>
-            <A href=crate::routes::HOME>"Go to the home page"</A>
+            <a href=crate::routes::HOME>"Go to the home page"</a>
         </section>
     }
 }

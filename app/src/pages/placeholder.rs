@@ -1,14 +1,14 @@
+use crate::location;
 use crate::pages::not_found::NotFound;
 use crate::routes;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_location;
 
 /// The router's last route. An area listed in `routes::AREAS` whose pages are not built yet
 /// says so plainly instead of being a dead link; any other path is a 404.
 #[component]
 pub fn AreaPlaceholder() -> impl IntoView {
-    let path = use_location().pathname.get_untracked();
+    let path = location::path_now();
     match routes::area_at(path.trim_end_matches('/')) {
         Some(area) => view! { <ComingSoon title=area.label /> }.into_any(),
         None => view! { <NotFound /> }.into_any(),

@@ -7,6 +7,7 @@ use crate::components::money::Money;
 use crate::components::relative_time::{now_secs, relative};
 use crate::components::table::{Column, Row, Table};
 use crate::error::AppError;
+use crate::location;
 use crate::model::runway::{DueKind, RunwayView};
 use crate::model::spend::{SpendLine, SpendSummary};
 use crate::model::WalletView;
@@ -14,8 +15,6 @@ use crate::resource::resource;
 use crate::routes;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::A;
-use leptos_router::hooks::use_query_map;
 use std::time::Duration;
 
 #[cfg(feature = "ssr")]
@@ -117,7 +116,7 @@ pub async fn wallet_spend() -> Result<SpendSummary, AppError> {
 
 #[component]
 pub fn WalletPage() -> impl IntoView {
-    let query = use_query_map();
+    let query = location::query();
     let fresh = Memo::new(move |_| query.read().get(FRESH_PARAM).is_some());
     let runway = resource(move || fresh.get(), |fresh| wallet_runway(Some(fresh)));
     view! {
@@ -219,11 +218,11 @@ fn RunwayReport(view: RunwayView) -> impl IntoView {
                 d.on.clone().into_any(),
                 match d.kind {
                     DueKind::Domain => {
-                        view! { <A href=routes::domain(&d.label)>{d.label.clone()}</A> }.into_any()
+                        view! { <a href=routes::domain(&d.label)>{d.label.clone()}</a> }.into_any()
                     }
                     DueKind::Subscription => d.label.clone().into_any(),
                 },
-                view! { <A href=routes::customer(&d.customer_id)>{d.customer_id.clone()}</A> }
+                view! { <a href=routes::customer(&d.customer_id)>{d.customer_id.clone()}</a> }
                     .into_any(),
                 match d.amount {
                     Some(a) => view! { <Money amount=a /> }.into_any(),

@@ -6,7 +6,6 @@ use crate::routes;
 use cmr::types::UserProfile;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::A;
 
 #[component]
 pub fn NewCustomerPage() -> impl IntoView {
@@ -39,7 +38,7 @@ pub fn NewCustomerPage() -> impl IntoView {
                 <button type="submit" class="button-primary" disabled=move || create.pending().get()>
                     {move || if create.pending().get() { "Creating…" } else { "Create customer" }}
                 </button>
-                <A href=routes::CUSTOMERS>"Cancel"</A>
+                <a href=routes::CUSTOMERS>"Cancel"</a>
             </div>
         </ActionForm>
     }

@@ -4,18 +4,17 @@ use crate::components::alert::ErrorAlert;
 use crate::components::loaded::Loaded;
 use crate::components::toast::use_toasts;
 use crate::error::AppError;
+use crate::location;
 use crate::model::customer::SaveOutcome;
 use crate::resource::resource;
 use crate::routes;
 use cmr::types::{ProfileField, UserProfile};
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::A;
-use leptos_router::hooks::use_params_map;
 
 #[component]
 pub fn EditCustomerPage() -> impl IntoView {
-    let params = use_params_map();
+    let params = location::params();
     let id = Memo::new(move |_| params.read().get("id").unwrap_or_default());
     let profile = resource(move || id.get(), get_profile);
     view! {
@@ -107,7 +106,7 @@ fn EditForm(id: String, profile: UserProfile, unknown: Vec<ProfileField>) -> imp
                 <button type="submit" class="button-primary" disabled=move || save.pending().get()>
                     {move || if save.pending().get() { "Saving…" } else { "Save changes" }}
                 </button>
-                <A href=back>"Cancel"</A>
+                <a href=back>"Cancel"</a>
                 <span class="muted" aria-live="polite">
                     {move || dirty.get().then_some("You have unsaved changes.")}
                 </span>

@@ -3,14 +3,12 @@ use crate::components::fetched::{FetchedAt, FRESH_PARAM};
 use crate::components::loaded::Loaded;
 use crate::components::pager::Pager;
 use crate::components::table::{Column, Row, SortDirection, Sorting, Table, TableLoading};
+use crate::location;
 use crate::model::customer::CustomerSort;
 use crate::resource::resource;
 use crate::routes::{self, encode};
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::A;
-use leptos_router::hooks::{use_navigate, use_query_map};
-use leptos_router::NavigateOptions;
 use std::time::Duration;
 
 /// Search waits this long after the last keystroke before asking CMR (its rate limit is 5/s).
@@ -43,7 +41,7 @@ fn url_encoded_pairs(pairs: &[(&str, &str)]) -> String {
 
 #[component]
 pub fn CustomersPage() -> impl IntoView {
-    let query = use_query_map();
+    let query = location::query();
     let q = Memo::new(move |_| query.read().get("q").unwrap_or_default());
     let page = Memo::new(move |_| {
         query
@@ -61,7 +59,7 @@ pub fn CustomersPage() -> impl IntoView {
         |(q, page, sort, fresh)| list_customers(q, page, sort, Some(fresh)),
     );
 
-    let navigate = use_navigate();
+    let navigate = location::navigator();
     let navigate_sort = navigate.clone();
     let pending_search = StoredValue::new(None::<TimeoutHandle>);
     let on_search = move |ev: leptos::ev::Event| {
@@ -72,11 +70,7 @@ pub fn CustomersPage() -> impl IntoView {
         let navigate = navigate.clone();
         let handle = set_timeout_with_handle(
             move || {
-                let options = NavigateOptions {
-                    replace: true,
-                    ..Default::default()
-                };
-                navigate(&list_url(&text, 1, sort.get_untracked()), options);
+                navigate.replace(&list_url(&text, 1, sort.get_untracked()));
             },
             DEBOUNCE,
         )
@@ -95,9 +89,9 @@ pub fn CustomersPage() -> impl IntoView {
         <Title text="Customers" />
         <div class="page-head">
             <h1>"Customers"</h1>
-            <A href=routes::NEW_CUSTOMER attr:class="button-primary">
+            <a href=routes::NEW_CUSTOMER class="button-primary">
                 "New customer"
-            </A>
+            </a>
         </div>
         <form class="toolbar" method="get" action=routes::CUSTOMERS role="search">
             <div class="field grow">
@@ -118,7 +112,7 @@ pub fn CustomersPage() -> impl IntoView {
                     name="sort"
                     on:change=move |ev| {
                         let sort = CustomerSort::parse(&event_target_value(&ev));
-                        navigate_sort(&list_url(&q.get_untracked(), page.get_untracked(), sort), Default::default());
+                        navigate_sort.go_to(&list_url(&q.get_untracked(), page.get_untracked(), sort));
                     }
                 >
                     {CustomerSort::ALL

@@ -6,19 +6,18 @@ use crate::components::fetched::{FetchedAt, FRESH_PARAM};
 use crate::components::history::LiveHistory;
 use crate::components::loaded::Loaded;
 use crate::components::section::{MailboxesSection, SubscriptionsSection};
+use crate::location;
 use crate::model::customer::CustomerDetail;
 use crate::pages::domains::DomainRows;
 use crate::resource::resource;
 use crate::routes;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::A;
-use leptos_router::hooks::{use_params_map, use_query_map};
 
 #[component]
 pub fn CustomerPage() -> impl IntoView {
-    let params = use_params_map();
-    let query = use_query_map();
+    let params = location::params();
+    let query = location::query();
     let id = Memo::new(move |_| params.read().get("id").unwrap_or_default());
     let fresh = Memo::new(move |_| query.read().get(FRESH_PARAM).is_some());
     let customer = resource(
@@ -30,7 +29,7 @@ pub fn CustomerPage() -> impl IntoView {
             resource=customer
             loading="Loading the customer…"
             heading="Customer"
-            after_error=|| view! { <A href=routes::CUSTOMERS>"Back to the customer list"</A> }
+            after_error=|| view! { <a href=routes::CUSTOMERS>"Back to the customer list"</a> }
             let:detail
         >
             <Profile detail />
@@ -65,8 +64,8 @@ fn Profile(detail: CustomerDetail) -> impl IntoView {
             </div>
             {detail.can_edit.then(|| view! {
                 <div class="form-actions">
-                    <A href=routes::new_order(&detail.id) attr:class="button-secondary">"New order"</A>
-                    <A href=edit_href attr:class="button-primary">"Edit profile"</A>
+                    <a href=routes::new_order(&detail.id) class="button-secondary">"New order"</a>
+                    <a href=edit_href class="button-primary">"Edit profile"</a>
                 </div>
             })}
         </div>

@@ -12,13 +12,12 @@ use crate::components::loaded::Loaded;
 use crate::components::relative_time::RelativeTime;
 use crate::components::section::{yes_no, MailboxesSection, SubscriptionsSection};
 use crate::components::toast::use_toasts;
+use crate::location;
 use crate::model::domain::{DomainDetail, Forwarding, ForwardingKind};
 use crate::resource::resource;
 use crate::routes;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::A;
-use leptos_router::hooks::{use_params_map, use_query_map};
 
 /// "in 12 days", "today", "3 days ago".
 pub fn days(days_left: i32) -> String {
@@ -33,8 +32,8 @@ pub fn days(days_left: i32) -> String {
 
 #[component]
 pub fn DomainPage() -> impl IntoView {
-    let params = use_params_map();
-    let query = use_query_map();
+    let params = location::params();
+    let query = location::query();
     let name = Memo::new(move |_| params.read().get("name").unwrap_or_default());
     let fresh = Memo::new(move |_| query.read().get(FRESH_PARAM).is_some());
     let domain = resource(
@@ -48,7 +47,7 @@ pub fn DomainPage() -> impl IntoView {
             keep_previous=true
             loading="Loading the domain…"
             heading="Domain"
-            after_error=|| view! { <A href=routes::DOMAINS>"Back to the domain list"</A> }
+            after_error=|| view! { <a href=routes::DOMAINS>"Back to the domain list"</a> }
             let:detail
         >
             <DomainView detail reload />
@@ -72,7 +71,7 @@ fn DomainView(detail: DomainDetail, reload: Callback<()>) -> impl IntoView {
     };
     let renew = match (&detail.renewable, detail.can_renew) {
         (Ok(()), true) => view! {
-            <A href=routes::domains_renew([name.as_str()]) attr:class="button-primary">"Renew…"</A>
+            <a href=routes::domains_renew([name.as_str()]) class="button-primary">"Renew…"</a>
         }
         .into_any(),
         (Err(why), _) => view! { <p class="muted">{format!("Renewal: {why}")}</p> }.into_any(),
@@ -91,13 +90,13 @@ fn DomainView(detail: DomainDetail, reload: Callback<()>) -> impl IntoView {
             <div>
                 <h1>{name.clone()} " " <StatusBadge status=row.status.clone() /></h1>
                 <p class="muted">
-                    "Owned by " <A href=routes::customer(&row.customer_id)>{owner}</A>
+                    "Owned by " <a href=routes::customer(&row.customer_id)>{owner}</a>
                 </p>
                 <FetchedAt fetched_at=detail.fetched_at page=routes::domain(&name) />
             </div>
             <div class="page-actions">
                 {renew}
-                <A href=routes::domain_dns(&name) attr:class="button-secondary">"DNS records"</A>
+                <a href=routes::domain_dns(&name) class="button-secondary">"DNS records"</a>
             </div>
         </div>
         <div class="grid-2">

@@ -8,6 +8,7 @@ use crate::components::alert::{Alert, ErrorAlert};
 use crate::components::loaded::Loaded;
 use crate::components::table::{Column, Row, Table};
 use crate::components::toast::use_toasts;
+use crate::location;
 use crate::model::dns::{
     apply_template, check, describe, diff, lint, DnsZone, Problem, RecordDraft, SaveReport,
     Severity, Template, ZoneRecord, DMARC_AUTO_TAGS,
@@ -17,12 +18,10 @@ use crate::routes;
 use cmr::types::RecordType;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::A;
-use leptos_router::hooks::use_params_map;
 
 #[component]
 pub fn DnsPage() -> impl IntoView {
-    let params = use_params_map();
+    let params = location::params();
     let name = Memo::new(move |_| params.read().get("name").unwrap_or_default());
     let zone = resource(move || name.get(), get_dns_zone);
     let reload = Callback::new(move |()| zone.refetch());
@@ -32,7 +31,7 @@ pub fn DnsPage() -> impl IntoView {
             resource=zone
             loading="Loading DNS records from CMR…"
             heading="DNS records"
-            after_error=move || view! { <A href=routes::domain(&name.get_untracked())>"Back to the domain"</A> }
+            after_error=move || view! { <a href=routes::domain(&name.get_untracked())>"Back to the domain"</a> }
             let:zone
         >
             <Zone zone reload />
@@ -115,7 +114,7 @@ fn Zone(zone: DnsZone, reload: Callback<()>) -> impl IntoView {
             <div>
                 <h1>{format!("DNS of {domain}")}</h1>
                 <p class="muted">
-                    <A href=routes::domain(&domain)>"Back to the domain"</A>
+                    <a href=routes::domain(&domain)>"Back to the domain"</a>
                     {zone.provider.clone().map(|p| format!(" · Mail provider: {p}"))}
                 </p>
             </div>

@@ -3,6 +3,7 @@
 
 use super::detail::days;
 use super::{list_domains, SetAutoRenew};
+use crate::location;
 use std::collections::BTreeSet;
 
 use crate::components::badge::StatusBadge;
@@ -17,8 +18,6 @@ use crate::routes;
 use cmr::types::DomainStatus;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::A;
-use leptos_router::hooks::use_query_map;
 
 const COLUMNS: [Column; 7] = [
     Column::new("Domain"),
@@ -32,7 +31,7 @@ const COLUMNS: [Column; 7] = [
 
 #[component]
 pub fn DomainsPage() -> impl IntoView {
-    let query = use_query_map();
+    let query = location::query();
     let filter = Memo::new(move |_| {
         let q = query.read();
         DomainFilter {
@@ -123,15 +122,15 @@ fn RadarCard(radar: Radar, chosen: String) -> impl IntoView {
             let current = (chosen == due.as_str()).then_some("page");
             view! {
                 <li>
-                    <A href=href attr:aria-current=current>
+                    <a href=href aria-current=current>
                         <strong>{radar.count(due)}</strong> " " {due.label()}
-                    </A>
+                    </a>
                 </li>
             }
         })
         .collect_view();
     let clear = (!chosen.is_empty()).then(|| {
-        view! { <p><A href=routes::DOMAINS>"Show every domain"</A></p> }
+        view! { <p><a href=routes::DOMAINS>"Show every domain"</a></p> }
     });
     view! {
         <section class="card" aria-labelledby="radar-heading">
@@ -205,9 +204,10 @@ pub fn DomainRows(
                 _ => "—".into(),
             };
             let name = d.name.clone();
+            let href = routes::domain(&d.name);
             let mut cells = vec![
-                view! { <A href=routes::domain(&d.name)>{d.name}</A> }.into_any(),
-                view! { <A href=routes::customer(&d.customer_id)>{owner}</A> }.into_any(),
+                view! { <a href=href>{d.name}</a> }.into_any(),
+                view! { <a href=routes::customer(&d.customer_id)>{owner}</a> }.into_any(),
                 view! { <StatusBadge status=d.status /> }.into_any(),
                 expires.into_any(),
                 if d.auto_renew { "on" } else { "off" }.into_any(),

@@ -9,18 +9,17 @@ use crate::components::confirm::PaidConfirm;
 use crate::components::loaded::Loaded;
 use crate::components::money::Money;
 use crate::components::table::{Column, Row, Table};
+use crate::location;
 use crate::model::renewal::{RenewalOutcome, RenewalQuote, RenewalRequest, RenewalResult};
 use crate::pages::customers::form_key;
 use crate::resource::resource;
 use crate::routes;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::A;
-use leptos_router::hooks::use_query_map;
 
 #[component]
 pub fn RenewPage() -> impl IntoView {
-    let query = use_query_map();
+    let query = location::query();
     let names = Memo::new(move |_| query.read().get_all("d").unwrap_or_default());
     let quote = resource(move || names.get(), get_renewal_quote);
     view! {
@@ -32,7 +31,7 @@ pub fn RenewPage() -> impl IntoView {
         <Loaded
             resource=quote
             loading="Asking CMR for prices…"
-            after_error=|| view! { <A href=routes::DOMAINS>"Back to the domain list"</A> }
+            after_error=|| view! { <a href=routes::DOMAINS>"Back to the domain list"</a> }
             let:quote
         >
             <Review quote />
@@ -61,7 +60,7 @@ fn Review(quote: RenewalQuote) -> impl IntoView {
         .into_iter()
         .map(|l| {
             Row::new(vec![
-                view! { <A href=routes::domain(&l.name)>{l.name.clone()}</A> }.into_any(),
+                view! { <a href=routes::domain(&l.name)>{l.name.clone()}</a> }.into_any(),
                 view! { <StatusBadge status=l.status.clone() /> }.into_any(),
                 l.expires_on
                     .clone()
@@ -124,7 +123,7 @@ fn Review(quote: RenewalQuote) -> impl IntoView {
         {move || match outcome.get() {
             Some(outcome) => view! { <Outcome outcome /> }.into_any(),
             None if count == 0 => view! {
-                <p><A href=routes::DOMAINS>"Back to the domain list"</A></p>
+                <p><a href=routes::DOMAINS>"Back to the domain list"</a></p>
             }.into_any(),
             None => view! {
                 <form on:submit=submit class="card">
@@ -151,7 +150,7 @@ fn Review(quote: RenewalQuote) -> impl IntoView {
                                 >
                                     {format!("Renew {count} domain{}…", if count == 1 { "" } else { "s" })}
                                 </button>
-                                <A href=routes::DOMAINS>"Cancel"</A>
+                                <a href=routes::DOMAINS>"Cancel"</a>
                             </div>
                         }.into_any()
                     }}
@@ -193,7 +192,7 @@ fn Outcome(outcome: RenewalOutcome) -> impl IntoView {
         <section class="card" aria-labelledby="outcome-heading">
             <h2 id="outcome-heading">"Result"</h2>
             <ul class="plain">{items}</ul>
-            <p><A href=routes::DOMAINS>"Back to the domain list"</A></p>
+            <p><a href=routes::DOMAINS>"Back to the domain list"</a></p>
         </section>
     }
 }

@@ -8,17 +8,16 @@ use crate::components::badge::StatusBadge;
 use crate::components::confirm::{ConfirmPanel, TypedConfirm};
 use crate::components::loaded::Loaded;
 use crate::components::relative_time::RelativeTime;
+use crate::location;
 use crate::model::mailbox::{MailboxDetail, MailboxRename};
 use crate::resource::resource;
 use crate::routes;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::A;
-use leptos_router::hooks::use_params_map;
 
 #[component]
 pub fn MailboxPage() -> impl IntoView {
-    let params = use_params_map();
+    let params = location::params();
     let id = Memo::new(move |_| params.read().get("id").unwrap_or_default());
     let changed = RwSignal::new(0u32);
     let mailbox = resource(move || (id.get(), changed.get()), |(id, _)| get_mailbox(id));
@@ -27,7 +26,7 @@ pub fn MailboxPage() -> impl IntoView {
             resource=mailbox
             loading="Loading the mailbox…"
             heading="Mailbox"
-            after_error=|| view! { <A href=routes::MAILBOXES>"Back to the mailboxes"</A> }
+            after_error=|| view! { <a href=routes::MAILBOXES>"Back to the mailboxes"</a> }
             let:detail
         >
             <Mailbox detail changed />
@@ -69,9 +68,9 @@ fn Mailbox(detail: MailboxDetail, changed: RwSignal<u32>) -> impl IntoView {
                 <dt>"Name"</dt>
                 <dd>{row.name.clone()}</dd>
                 <dt>"Domain"</dt>
-                <dd><A href=routes::domain(&row.domain)>{row.domain.clone()}</A></dd>
+                <dd><a href=routes::domain(&row.domain)>{row.domain.clone()}</a></dd>
                 <dt>"Customer"</dt>
-                <dd><A href=routes::customer(&row.customer_id)>{row.customer.clone()}</A></dd>
+                <dd><a href=routes::customer(&row.customer_id)>{row.customer.clone()}</a></dd>
                 <dt>"Subscription"</dt>
                 <dd>{detail.subscription_id.clone().unwrap_or_else(|| "—".into())}</dd>
                 <dt>"Warmup"</dt>

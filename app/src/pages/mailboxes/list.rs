@@ -8,6 +8,7 @@ use crate::components::loaded::Loaded;
 use crate::components::pager::Pager;
 use crate::components::relative_time::RelativeTime;
 use crate::components::table::{Column, Row, Table, TableLoading};
+use crate::location;
 use crate::model::mailbox::MailboxBulkUpdate;
 use crate::model::mailbox::{MailboxFilter, MailboxList};
 use crate::resource::resource;
@@ -15,8 +16,6 @@ use crate::routes;
 use cmr::types::MailboxStatus;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::A;
-use leptos_router::hooks::use_query_map;
 use std::collections::BTreeSet;
 
 const COLUMNS: [Column; 6] = [
@@ -30,7 +29,7 @@ const COLUMNS: [Column; 6] = [
 
 #[component]
 pub fn MailboxesPage() -> impl IntoView {
-    let query = use_query_map();
+    let query = location::query();
     let filter = Memo::new(move |_| {
         let q = query.read();
         MailboxFilter {
@@ -143,10 +142,10 @@ fn MailboxTable(
                 .into_any()
             });
             let mut cells = vec![
-                view! { <A href=routes::mailbox(&m.id)>{m.email.clone()}</A> }.into_any(),
+                view! { <a href=routes::mailbox(&m.id)>{m.email.clone()}</a> }.into_any(),
                 m.name.clone().into_any(),
-                view! { <A href=routes::domain(&m.domain)>{m.domain.clone()}</A> }.into_any(),
-                view! { <A href=routes::customer(&m.customer_id)>{m.customer.clone()}</A> }
+                view! { <a href=routes::domain(&m.domain)>{m.domain.clone()}</a> }.into_any(),
+                view! { <a href=routes::customer(&m.customer_id)>{m.customer.clone()}</a> }
                     .into_any(),
                 view! { <StatusBadge status=m.status.clone() /> }.into_any(),
                 if m.on_warmup { "on" } else { "off" }.into_any(),

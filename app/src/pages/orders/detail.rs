@@ -11,20 +11,19 @@ use crate::components::loaded::Loaded;
 use crate::components::money::Money;
 use crate::components::relative_time::RelativeTime;
 use crate::error::AppError;
+use crate::location;
 use crate::model::order::{ConfirmOutcome, OrderKind, OrderState, OrderView, Produced};
 use crate::resource::resource;
 use crate::routes;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::A;
-use leptos_router::hooks::use_params_map;
 
 /// How often an open order page asks again (the server asks CMR only on the order's turn).
 const POLL: std::time::Duration = std::time::Duration::from_secs(3);
 
 #[component]
 pub fn OrderPage() -> impl IntoView {
-    let params = use_params_map();
+    let params = location::params();
     let id = Memo::new(move |_| {
         params
             .read()
@@ -38,7 +37,7 @@ pub fn OrderPage() -> impl IntoView {
             resource=order
             loading="Loading the order…"
             heading="Order"
-            after_error=|| view! { <A href=routes::ORDERS>"Back to the orders"</A> }
+            after_error=|| view! { <a href=routes::ORDERS>"Back to the orders"</a> }
             let:order
         >
             <LiveOrder first=order />
@@ -160,7 +159,7 @@ fn Facts(order: OrderView) -> impl IntoView {
             <h2 id="order-heading">"What was ordered"</h2>
             <dl class="facts">
                 <dt>"Customer"</dt>
-                <dd><A href=routes::customer(&row.customer_id)>{row.customer.clone()}</A></dd>
+                <dd><a href=routes::customer(&row.customer_id)>{row.customer.clone()}</a></dd>
                 <dt>"Order"</dt>
                 <dd>{row.summary.clone()}</dd>
                 {(order.kind == OrderKind::NewDomains).then(|| view! {
@@ -297,7 +296,7 @@ fn produced_rows(items: Vec<Produced>, link: fn(&str) -> Option<String>) -> impl
         .map(|p| {
             let name = match link(&p.name) {
                 Some(href) if p.status.is_some() => {
-                    view! { <A href=href>{p.name.clone()}</A> }.into_any()
+                    view! { <a href=href>{p.name.clone()}</a> }.into_any()
                 }
                 _ => p.name.clone().into_any(),
             };
@@ -340,7 +339,7 @@ fn Produced(order: OrderView) -> impl IntoView {
         {(!subscriptions.is_empty()).then(|| view! {
             <p>{format!("Subscription: {}", subscriptions.join(", "))}</p>
         })}
-        <p><A href=routes::customer(&order.row.customer_id)>"Open the customer"</A></p>
+        <p><a href=routes::customer(&order.row.customer_id)>"Open the customer"</a></p>
     }
 }
 

@@ -9,13 +9,12 @@ use crate::components::money::Money;
 use crate::components::pager::Pager;
 use crate::components::relative_time::RelativeTime;
 use crate::components::table::{Column, Row, Table, TableLoading};
+use crate::location;
 use crate::model::order::{OrderFilter, OrderList, OrderLookup, OrderState, OrderTab};
 use crate::resource::resource;
 use crate::routes;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::A;
-use leptos_router::hooks::use_query_map;
 
 const COLUMNS: [Column; 6] = [
     Column::new("Order"),
@@ -33,7 +32,7 @@ pub fn state_badge(state: OrderState) -> impl IntoView {
 
 #[component]
 pub fn OrdersPage() -> impl IntoView {
-    let query = use_query_map();
+    let query = location::query();
     let filter = Memo::new(move |_| {
         let q = query.read();
         OrderFilter {
@@ -93,7 +92,7 @@ fn OrderTable(list: OrderList, filter: OrderFilter) -> impl IntoView {
             });
             let current = (*tab == filter.tab).then_some("page");
             view! {
-                <li><A href=href attr:aria-current=current>{format!("{} ({n})", tab.label())}</A></li>
+                <li><a href=href aria-current=current>{format!("{} ({n})", tab.label())}</a></li>
             }
         })
         .collect_view();
@@ -119,8 +118,8 @@ fn OrderTable(list: OrderList, filter: OrderFilter) -> impl IntoView {
         .into_iter()
         .map(|o| {
             Row::new(vec![
-                view! { <A href=routes::order(o.id)>{o.cmr_order_id.clone().unwrap_or_else(|| format!("#{}", o.id))}</A> }.into_any(),
-                view! { <A href=routes::customer(&o.customer_id)>{o.customer.clone()}</A> }.into_any(),
+                view! { <a href=routes::order(o.id)>{o.cmr_order_id.clone().unwrap_or_else(|| format!("#{}", o.id))}</a> }.into_any(),
+                view! { <a href=routes::customer(&o.customer_id)>{o.customer.clone()}</a> }.into_any(),
                 o.summary.clone().into_any(),
                 match o.total.clone() {
                     Some(total) => view! { <Money amount=total /> }.into_any(),
@@ -181,14 +180,14 @@ fn LookupResult(found: OrderLookup) -> impl IntoView {
             <dt>"Order"</dt>
             <dd>
                 {match found.local_id {
-                    Some(id) => view! { <A href=routes::order(id)>{found.order_id.clone()}</A> }.into_any(),
+                    Some(id) => view! { <a href=routes::order(id)>{found.order_id.clone()}</a> }.into_any(),
                     None => found.order_id.clone().into_any(),
                 }}
             </dd>
             <dt>"Status at CMR"</dt>
             <dd><StatusBadge status=found.status.clone() /></dd>
             <dt>"Customer"</dt>
-            <dd><A href=routes::customer(&found.customer_id)>{found.customer_id.clone()}</A></dd>
+            <dd><a href=routes::customer(&found.customer_id)>{found.customer_id.clone()}</a></dd>
             <dt>"Domains"</dt>
             <dd>{if found.domains.is_empty() { "—".to_string() } else { found.domains.join(", ") }}</dd>
             <dt>"Mailboxes"</dt>

@@ -8,6 +8,7 @@ use crate::components::alert::{Alert, ErrorAlert};
 use crate::components::loaded::Loaded;
 use crate::components::money::Money;
 use crate::error::AppError;
+use crate::location;
 use crate::model::money::Amount;
 use crate::model::order::{domain_name, MailboxDraft, OrderDraft, OrderForm, OrderKind, YEARS};
 use crate::pages::customers::form_key;
@@ -15,12 +16,10 @@ use crate::resource::resource;
 use crate::routes;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::A;
-use leptos_router::hooks::{use_navigate, use_params_map};
 
 #[component]
 pub fn NewOrderPage() -> impl IntoView {
-    let params = use_params_map();
+    let params = location::params();
     let customer = Memo::new(move |_| params.read().get("id").unwrap_or_default());
     let form = resource(move || customer.get(), new_order_form);
     view! {
@@ -29,7 +28,7 @@ pub fn NewOrderPage() -> impl IntoView {
         <Loaded
             resource=form
             loading="Loading the customer…"
-            after_error=move || view! { <A href=routes::customer(&customer.get_untracked())>"Back to the customer"</A> }
+            after_error=move || view! { <a href=routes::customer(&customer.get_untracked())>"Back to the customer"</a> }
             let:form
         >
             <OrderFormView form />
@@ -72,7 +71,7 @@ impl Line {
 fn OrderFormView(form: OrderForm) -> impl IntoView {
     let prepare = ServerAction::<PrepareOrder>::new();
     let key = resource(|| (), |_| form_key());
-    let navigate = use_navigate();
+    let navigate = location::navigator();
     let customer_id = StoredValue::new(form.customer_id.clone());
     let has_domains = !form.domains.is_empty();
     let kind = RwSignal::new(OrderKind::NewDomains);
@@ -108,7 +107,7 @@ fn OrderFormView(form: OrderForm) -> impl IntoView {
     Effect::new(move |_| {
         if let Some(result) = prepare.value().get() {
             match result {
-                Ok(id) => navigate(&routes::order(id), Default::default()),
+                Ok(id) => navigate.go_to(&routes::order(id)),
                 Err(err) => shown_error.set(Some(err)),
             }
         }
@@ -146,7 +145,7 @@ fn OrderFormView(form: OrderForm) -> impl IntoView {
     };
     let customer_link = routes::customer(&form.customer_id);
     view! {
-        <p>"For " <A href=customer_link.clone()>{form.customer.clone()}</A></p>
+        <p>"For " <a href=customer_link.clone()>{form.customer.clone()}</a></p>
         {(!form.can_order).then(|| view! { <Alert text="Your role cannot prepare orders." warning=true /> })}
         <form on:submit=submit class="card" novalidate>
             <ErrorAlert error />
@@ -251,7 +250,7 @@ fn OrderFormView(form: OrderForm) -> impl IntoView {
                     disabled=move || !form.can_order || prepare.pending().get() || key.get().is_none()>
                     {move || if prepare.pending().get() { "Checking and preparing…" } else { "Prepare order" }}
                 </button>
-                <A href=customer_link>"Cancel"</A>
+                <a href=customer_link>"Cancel"</a>
             </div>
         </form>
     }

@@ -12,6 +12,7 @@ use crate::components::history::History;
 use crate::components::loaded::Loaded;
 use crate::components::relative_time::RelativeTime;
 use crate::components::toast::use_toasts;
+use crate::location;
 use crate::model::staff::StaffAccountDetail;
 use crate::model::Role;
 use crate::pages::account::{EndSession, SessionsTable};
@@ -19,8 +20,6 @@ use crate::resource::resource;
 use crate::routes;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::A;
-use leptos_router::hooks::use_params_map;
 
 /// Every action on the page, so any of them refreshes the account.
 #[derive(Clone, Copy)]
@@ -46,7 +45,7 @@ impl Actions {
 
 #[component]
 pub fn StaffAccountPage() -> impl IntoView {
-    let params = use_params_map();
+    let params = location::params();
     let id = Memo::new(move |_| {
         params
             .read()
@@ -85,7 +84,7 @@ pub fn StaffAccountPage() -> impl IntoView {
             resource=account
             loading="Loading the account…"
             heading="Staff account"
-            after_error=|| view! { <A href=routes::STAFF>"Back to the staff list"</A> }
+            after_error=|| view! { <a href=routes::STAFF>"Back to the staff list"</a> }
             let:detail
         >
             <Account detail actions />
@@ -114,7 +113,7 @@ fn Account(detail: StaffAccountDetail, actions: Actions) -> impl IntoView {
     let id = staff.id;
     view! {
         <Title text=staff.display_name.clone() />
-        <p><A href=routes::STAFF>"← Staff"</A></p>
+        <p><a href=routes::STAFF>"← Staff"</a></p>
         <h1>{staff.display_name.clone()} " " {badges}</h1>
         <ErrorAlert error />
         <section class="card" aria-labelledby="account-heading">

@@ -9,7 +9,6 @@ use crate::components::toast::use_toasts;
 use crate::resource::resource;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::A;
 
 const COLUMNS: [Column; 5] = [
     Column::new("Name"),
@@ -34,7 +33,7 @@ pub fn StaffPage() -> impl IntoView {
         <Title text="Staff" />
         <h1>"Staff"</h1>
         <p class="muted">
-            "Administration: " <A href=crate::routes::INDEX_STATUS>"the partner index and its sync"</A>
+            "Administration: " <a href=crate::routes::INDEX_STATUS>"the partner index and its sync"</a>
         </p>
         <section class="card">
             <h2>"Accounts"</h2>

@@ -11,6 +11,7 @@ use crate::components::money::Money;
 use crate::components::pager::Pager;
 use crate::components::relative_time::RelativeTime;
 use crate::components::table::{Column, Row, Table, TableLoading};
+use crate::location;
 use crate::model::subscription::{
     SubscriptionFilter, SubscriptionList, SubscriptionRow, SubscriptionTab,
 };
@@ -18,8 +19,6 @@ use crate::resource::resource;
 use crate::routes;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::A;
-use leptos_router::hooks::use_query_map;
 use std::collections::BTreeSet;
 
 const COLUMNS: [Column; 7] = [
@@ -34,7 +33,7 @@ const COLUMNS: [Column; 7] = [
 
 #[component]
 pub fn SubscriptionsPage() -> impl IntoView {
-    let query = use_query_map();
+    let query = location::query();
     let filter = Memo::new(move |_| {
         let q = query.read();
         SubscriptionFilter {
@@ -124,7 +123,7 @@ fn SubscriptionTable(
             });
             let current = (*tab == filter.tab).then_some("page");
             view! {
-                <li><A href=href attr:aria-current=current>{format!("{} ({n})", tab.label())}</A></li>
+                <li><a href=href aria-current=current>{format!("{} ({n})", tab.label())}</a></li>
             }
         })
         .collect_view();
@@ -202,8 +201,8 @@ fn row(
     let (domain_href, customer_href) =
         (routes::domain(&s.domain), routes::customer(&s.customer_id));
     let mut cells = vec![
-        view! { <A href=domain_href>{domain}</A> }.into_any(),
-        view! { <A href=customer_href>{customer}</A> }.into_any(),
+        view! { <a href=domain_href>{domain}</a> }.into_any(),
+        view! { <a href=customer_href>{customer}</a> }.into_any(),
         view! { <StatusBadge status=s.status.clone() /> }.into_any(),
         ends.into_any(),
         if s.auto_renew { "on" } else { "off" }.into_any(),
@@ -240,7 +239,7 @@ fn row(
         let label = format!("Renew the subscription of {}…", s.domain);
         cells.push(if open {
             view! {
-                {renewable.then(|| view! { <A href=renew attr:aria-label=label>"Renew…"</A> })}
+                {renewable.then(|| view! { <a href=renew aria-label=label>"Renew…"</a> })}
                 <CancelPanel id=s.id.clone() domain=s.domain.clone() mailboxes=s.mailboxes changed />
             }
             .into_any()

@@ -8,18 +8,17 @@ use crate::components::badge::StatusBadge;
 use crate::components::confirm::PaidConfirm;
 use crate::components::loaded::Loaded;
 use crate::components::money::Money;
+use crate::location;
 use crate::model::subscription::{SubscriptionQuote, SubscriptionRenewal};
 use crate::pages::customers::form_key;
 use crate::resource::resource;
 use crate::routes;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::A;
-use leptos_router::hooks::use_query_map;
 
 #[component]
 pub fn RenewSubscriptionPage() -> impl IntoView {
-    let query = use_query_map();
+    let query = location::query();
     let id = Memo::new(move |_| query.read().get("s").unwrap_or_default());
     let quote = resource(move || id.get(), get_subscription_quote);
     view! {
@@ -31,7 +30,7 @@ pub fn RenewSubscriptionPage() -> impl IntoView {
         <Loaded
             resource=quote
             loading="Asking CMR for the price…"
-            after_error=|| view! { <A href=routes::SUBSCRIPTIONS>"Back to the subscriptions"</A> }
+            after_error=|| view! { <a href=routes::SUBSCRIPTIONS>"Back to the subscriptions"</a> }
             let:quote
         >
             <Review quote />
@@ -73,9 +72,9 @@ fn Review(quote: SubscriptionQuote) -> impl IntoView {
             <h2 id="review-heading">{format!("The subscription of {}", row.domain)}</h2>
             <dl class="facts totals">
                 <dt>"Domain"</dt>
-                <dd><A href=routes::domain(&row.domain)>{row.domain.clone()}</A></dd>
+                <dd><a href=routes::domain(&row.domain)>{row.domain.clone()}</a></dd>
                 <dt>"Customer"</dt>
-                <dd><A href=routes::customer(&row.customer_id)>{row.customer_id.clone()}</A></dd>
+                <dd><a href=routes::customer(&row.customer_id)>{row.customer_id.clone()}</a></dd>
                 <dt>"Status"</dt>
                 <dd><StatusBadge status=row.status.clone() /></dd>
                 <dt>"Period ends"</dt>
@@ -99,7 +98,7 @@ fn Review(quote: SubscriptionQuote) -> impl IntoView {
         {move || match done.get() {
             Some(message) => view! {
                 <p class="alert alert-success" role="status">{message}</p>
-                <p><A href=routes::SUBSCRIPTIONS>"Back to the subscriptions"</A></p>
+                <p><a href=routes::SUBSCRIPTIONS>"Back to the subscriptions"</a></p>
             }.into_any(),
             None => view! {
                 <form on:submit=submit class="card">
@@ -123,7 +122,7 @@ fn Review(quote: SubscriptionQuote) -> impl IntoView {
                                     on:click=move |_| asking.set(true)>
                                     "Renew for a month…"
                                 </button>
-                                <A href=routes::SUBSCRIPTIONS>"Cancel"</A>
+                                <a href=routes::SUBSCRIPTIONS>"Cancel"</a>
                             </div>
                         }.into_any()
                     }}
