@@ -32,12 +32,27 @@ const dictionaryChunks = (): Set<string> =>
   );
 
 /// The bundle the chunks' loader asks for when a page needs exactly `chunks`: FNV-1a of the
-/// sorted names joined by commas, as split-wasm and the loader compute it.
-function bundleOf(chunks: string[]): string {
-  const joined = [...new Set(chunks)].sort().join(',');
+/// sorted names joined by commas, as split-wasm and the loader compute it. `names` is that
+/// joined list, which the bundle's header holds.
+function bundleOf(chunks: string[]): { file: string; names: string } {
+  const names = [...new Set(chunks)].sort().join(',');
   let hash = 0x811c9dc5;
-  for (let i = 0; i < joined.length; i++) hash = Math.imul(hash ^ joined.charCodeAt(i), 0x01000193) >>> 0;
-  return `bundle-${hash.toString(16).padStart(8, '0')}.wasm`;
+  for (let i = 0; i < names.length; i++) hash = Math.imul(hash ^ names.charCodeAt(i), 0x01000193) >>> 0;
+  return { file: `bundle-${hash.toString(16).padStart(8, '0')}.wasm`, names };
+}
+
+/// A new browser context with an empty cache and the cookies of `signedIn`, and the console
+/// errors its page reports (those matching `expected` left out).
+async function freshPage(browser: Browser, signedIn: Page, expected?: RegExp) {
+  const context = await browser.newContext();
+  await context.addCookies(await signedIn.context().cookies());
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (err) => errors.push(err.message));
+  page.on('console', (msg) => {
+    if (msg.type() === 'error' && !(expected && expected.test(msg.text()))) errors.push(msg.text());
+  });
+  return { context, page, errors };
 }
 
 const pages = [
@@ -57,15 +72,7 @@ const pages = [
 /// Opens `path` signed in (the cookies of `signedIn`) in a new context with an empty cache;
 /// checks the wasm it transferred against the ceiling and prints it against the goal.
 async function firstLoad(browser: Browser, signedIn: Page, path: string) {
-  const cookies = await signedIn.context().cookies();
-  const context = await browser.newContext();
-  await context.addCookies(cookies);
-  const fresh = await context.newPage();
-  const errors: string[] = [];
-  fresh.on('pageerror', (err) => errors.push(err.message));
-  fresh.on('console', (msg) => {
-    if (msg.type() === 'error') errors.push(msg.text());
-  });
+  const { context, page: fresh, errors } = await freshPage(browser, signedIn);
   const wasm: Promise<{ file: string; size: number; encoding: string }>[] = [];
   fresh.on('requestfinished', (request) => {
     if (request.url().endsWith('.wasm')) {
@@ -134,27 +141,28 @@ test.describe('first load', () => {
     expect(consoleErrors).toEqual([]);
   });
 
-  // A bundle that fails (an error, or bytes that are not a bundle, as from a proxy that mangles
-  // it; they fail the loader's unpacking): the loader fetches the chunks one by one and the
-  // page still hydrates.
-  for (const fault of ['an error', 'the wrong bytes'] as const) {
+  // A bundle that fails: an error; bytes that are not a bundle, as from a proxy that mangles
+  // it (they fail the loader's unpacking); or a well-formed bundle of other chunks, whose
+  // header the loader checks. It fetches the chunks one by one and the page still hydrates.
+  const anotherBundle = (asked: string): Buffer => {
+    const other = fs.readdirSync(pkg).find((f) => /^bundle-[0-9a-f]{8}\.wasm$/.test(f) && !asked.endsWith(`/${f}`));
+    expect(other, 'the build wrote more than one bundle').toBeTruthy();
+    return fs.readFileSync(path.join(pkg, other!));
+  };
+  const faults = {
+    'an error': () => ({ status: 503, body: 'unavailable' }),
+    'the wrong bytes': () => ({ status: 200, contentType: 'application/wasm', body: Buffer.from([9, 0, 0, 0, 1, 2, 3]) }),
+    "another page's chunks": (asked: string) => ({ status: 200, contentType: 'application/wasm', body: anotherBundle(asked) }),
+  };
+  for (const [fault, answer] of Object.entries(faults)) {
     test(`a bundle that answers with ${fault} falls back to the chunks apart`, async ({ page, browser, consoleErrors }) => {
       await signIn(page, admin.email, admin.password);
       await page.waitForURL('/');
-      const context = await browser.newContext();
-      await context.addCookies(await page.context().cookies());
-      const fresh = await context.newPage();
-      const errors: string[] = [];
-      fresh.on('pageerror', (err) => errors.push(err.message));
-      fresh.on('console', (msg) => {
-        if (msg.type() === 'error' && !/status of 503/.test(msg.text())) errors.push(msg.text());
-      });
+      const { context, page: fresh, errors } = await freshPage(browser, page, /status of 503/);
       const bundles: string[] = [];
       await fresh.route('**/pkg/bundle-*.wasm', (route) => {
         bundles.push(route.request().url());
-        return fault === 'an error'
-          ? route.fulfill({ status: 503, body: 'unavailable' })
-          : route.fulfill({ status: 200, contentType: 'application/wasm', body: Buffer.from([9, 0, 0, 0, 1, 2, 3]) });
+        return route.fulfill(answer(route.request().url()));
       });
       const chunks: string[] = [];
       fresh.on('request', (request) => {
@@ -186,14 +194,14 @@ test.describe('first load', () => {
     const pages = Object.entries(manifest).map(([view, chunks]) => {
       const bundle = bundleOf(chunks);
       // The bundle is the page's chunks as written, and says which in its header.
-      const bytes = fs.readFileSync(path.join(pkg, bundle));
+      const bytes = fs.readFileSync(path.join(pkg, bundle.file));
       const header = bytes.subarray(4, 4 + bytes.readUInt32LE(0)).toString('utf8');
-      expect(header, `${bundle} holds ${view}'s chunks`).toBe([...new Set(chunks)].sort().join(','));
+      expect(header, `${bundle.file} holds ${view}'s chunks`).toBe(bundle.names);
       return {
         page: view.replace(/^__/, '').replace(/_view_\d+$/, ''),
         apart: shell + chunks.reduce((sum, chunk) => sum + withShell(`${chunk}.wasm`), 0),
-        total: shell + sent(bundle),
-        dictionary: shell + withShell(bundle),
+        total: shell + sent(bundle.file),
+        dictionary: shell + withShell(bundle.file),
       };
     });
     expect(pages.length, 'the manifest lists the lazy pages').toBeGreaterThan(20);
