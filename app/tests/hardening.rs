@@ -1066,3 +1066,60 @@ async fn when_the_database_drops_every_connection_no_request_fails(db: PgPool) {
     drop(app);
     pool.close().await;
 }
+
+/// A browser that gives up (a closed tab, a lost connection) while its save waits for CMR does
+/// not cut the save short halfway: the change reaches CMR once and its audit row is written,
+/// as if it had waited. (axum drops a request's future when its client goes; a save dropped
+/// between CMR's answer and the audit row would be a change nobody can find.)
+#[sqlx::test(migrations = "../migrations")]
+async fn a_save_the_browser_gives_up_on_still_completes_and_is_audited(db: PgPool) {
+    let app = spawn(db).await;
+    let cookie = editor(&app).await;
+    let (user, edited) = a_customer(&app);
+    // The re-read and the save each take 400 ms at CMR; the browser leaves after 100 ms.
+    app.sandbox
+        .control
+        .set_latency(Some("/users"), Duration::from_millis(400));
+    app.sandbox.control.clear_requests();
+    let form = common::update_form(&user.id, &user.profile, &edited);
+    let impatient = reqwest::Client::builder()
+        .timeout(Duration::from_millis(100))
+        .build()
+        .unwrap();
+    let gave_up = impatient
+        .post(format!("{}/api/customers/update", app.url))
+        .header("origin", &app.url)
+        .header("sec-fetch-site", "same-origin")
+        .header("cookie", format!("cmr_session={cookie}"))
+        .form(&form)
+        .send()
+        .await;
+    assert!(
+        gave_up.is_err_and(|e| e.is_timeout()),
+        "the browser gave up"
+    );
+    drop(impatient);
+
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let audited = loop {
+        let row: Option<(String,)> = sqlx::query_as(
+            "SELECT outcome FROM audit_log WHERE action = 'customer.update' LIMIT 1",
+        )
+        .fetch_optional(&app.state.db)
+        .await
+        .unwrap();
+        if let Some((outcome,)) = row {
+            break outcome;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no audit row 10 s after the browser left; CMR got {:?}",
+            app.sandbox.control.requests_to("PUT", "/users").len()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(audited, "ok");
+    assert_eq!(app.sandbox.control.requests_to("PUT", "/users").len(), 1);
+    let stored = app.sandbox.control.user(&user.id).unwrap().profile;
+    assert_eq!(stored.city, "Springfield");
+}

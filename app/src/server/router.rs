@@ -1,6 +1,7 @@
 //! The whole HTTP application: Leptos pages and server functions, the health check, and the
-//! layers every request passes (outermost first): request id and trace span → security
-//! headers → cross-site check → session → authentication guard.
+//! layers every request passes (outermost first): metrics → a POST's own task (it runs to its
+//! end when the client leaves) → request id and trace span → security headers → cross-site
+//! check → session → authentication guard.
 
 use super::auth::final_store::FinalStore;
 use super::auth::guard::{authenticate, CurrentStaff};
@@ -9,6 +10,7 @@ use super::http::dictionary::ShellDictionary;
 use super::http::error_status::app_error_status;
 use super::http::headers::{security_headers, Https};
 use super::http::request_trace::trace_requests;
+use super::http::run_to_end::run_posts_to_end;
 use super::AppState;
 use crate::{shell, App};
 use axum::routing::get;
@@ -163,6 +165,7 @@ pub fn build(state: AppState, store: FinalStore, leptos_options: LeptosOptions) 
             security_headers,
         ))
         .layer(axum::middleware::from_fn(trace_requests))
+        .layer(axum::middleware::from_fn(run_posts_to_end))
         .layer(axum::middleware::from_fn(super::metrics::track))
 }
 
