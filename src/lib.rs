@@ -1,19 +1,16 @@
 //! The browser entry point: hydrates the server-rendered page.
 
+/// Only the islands hydrate (islands mode), each page's when its chunks arrive (it sets the
+/// `data-hydrated` marker itself). A server function's redirect is a page load: there is no
+/// router in the browser to follow it.
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
+    // The islands' functions are exported from the app crate; linking it keeps them.
+    use app as _;
     console_error_panic_hook::set_once();
-    // Pages are lazy routes (app/src/lazy_pages.rs): hydration waits for the page's wasm chunk,
-    // so it runs as a task (what `leptos::mount::hydrate_lazy` does), and the marker is set
-    // once it has finished.
-    wasm_bindgen_futures::spawn_local(async {
-        let mounted =
-            leptos::mount::hydrate_from_async(leptos::tachys::dom::body(), app::App).await;
-        mounted.forget();
-        // A marker for the end-to-end tests (and curious humans): the page is interactive now.
-        if let Some(root) = leptos::prelude::document().document_element() {
-            let _ = root.set_attribute("data-hydrated", "true");
-        }
+    leptos::mount::hydrate_islands();
+    let _ = leptos::server_fn::redirect::set_redirect_hook(|location: &str| {
+        let _ = leptos::prelude::window().location().set_href(location);
     });
 }

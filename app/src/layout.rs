@@ -2,7 +2,6 @@
 //! navigation, the page, and the toast region. It sits above both the kit and the pages (it
 //! places the pages' header slots), so the kit never imports a page.
 
-use crate::components::toast::ToastRegion;
 use crate::pages::auth::{whoami, SignOut};
 use crate::pages::customers::LookupBox;
 use crate::pages::wallet::WalletSlot;
@@ -66,7 +65,6 @@ pub fn Layout() -> impl IntoView {
                 <Outlet />
             </main>
         </div>
-        <ToastRegion />
     }
 }
 

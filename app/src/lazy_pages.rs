@@ -1,25 +1,28 @@
-//! Every page as a lazily loaded route. Built with `cargo leptos build --split` (the release
-//! build), each page's code is a wasm chunk of its own, fetched when the page is first shown:
-//! a first load carries the shell and one page, not every area. Without `--split`
-//! (development, the browser suite's debug build) they are ordinary routes in one wasm.
-//!
-//! A page's data loads inside the page (its resources), so `data()` has nothing to start.
+//! Every page as a lazy island (Leptos' islands mode). The server renders the whole page; in
+//! the browser only the page's island hydrates, and in the release build (`scripts/release`
+//! splits the wasm) its code is a chunk set of its own, fetched as one bundle when the page is
+//! opened: a first load carries the shell and one page. Without the split (development) the
+//! islands are ordinary functions in one wasm. Moving between pages is a page load.
 
 use leptos::prelude::*;
-use leptos_router::{lazy_route, LazyRoute};
 
+/// Each page's island is given its address by the server (there is no router in the browser)
+/// and has its own toasts (the layout around it does not hydrate). Its `data-hydrated` marker
+/// tells the browser suite, and curious humans, that the page is interactive.
 macro_rules! lazy_pages {
     ($($route:ident => $page:path;)*) => {$(
-        pub struct $route;
-
-        #[lazy_route]
-        impl LazyRoute for $route {
-            fn data() -> Self {
-                $route
-            }
-
-            fn view(_this: Self) -> AnyView {
-                $page().into_any()
+        #[island(lazy)]
+        pub fn $route(route: crate::location::RouteValues) -> impl IntoView {
+            crate::location::provide(route);
+            crate::components::toast::provide_toasts();
+            Effect::new(move |_| {
+                if let Some(root) = document().document_element() {
+                    let _ = root.set_attribute("data-hydrated", "true");
+                }
+            });
+            view! {
+                {$page()}
+                <crate::components::toast::ToastRegion />
             }
         }
     )*};

@@ -1,5 +1,5 @@
-//! The CMR Admin web app: routes, the HTML shell and the page tree. Rendered on the server,
-//! hydrated in the browser.
+//! The CMR Admin web app: routes, the HTML shell and the page tree. Rendered on the server;
+//! in the browser only the islands hydrate (each page is one, app/src/lazy_pages.rs).
 
 pub mod components;
 pub mod error;
@@ -17,7 +17,7 @@ use layout::Layout;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
-use leptos_router::{path, Lazy, SsrMode};
+use leptos_router::{path, SsrMode};
 
 /// The HTML document around the app. On the server it also sets this response's
 /// Content-Security-Policy with a fresh nonce for the hydration scripts.
@@ -35,7 +35,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="color-scheme" content="light dark" />
                 <meta name="cmr-demo" content=if demo { "1" } else { "0" } />
                 <link rel="icon" href="/favicon.ico" />
-                <HydrationScripts options />
+                <HydrationScripts options islands=true />
                 <MetaTags />
             </head>
             <body>
@@ -71,47 +71,53 @@ fn server_side_shell_setup() -> bool {
     use_context::<server::AppState>().is_some_and(|s| s.demo_mode())
 }
 
+/// A page's route view: its island, given the address the server matched.
+macro_rules! page {
+    ($page:ident) => {
+        || view! { <lazy_pages::$page route=location::RouteValues::here() /> }
+    };
+}
+
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    components::toast::provide_toasts();
     view! {
         <Stylesheet id="leptos" href="/pkg/cmr-admin.css" />
         <Title formatter=|page: String| format!("{page} · CMR Admin") />
         <layout::DemoBanner />
         <Router>
             <Routes fallback=pages::not_found::NotFound>
-                <Route path=path!("/sign-in") view={Lazy::<lazy_pages::SignIn>::new()} ssr=SsrMode::Async />
-                <Route path=path!("/sign-in/code") view={Lazy::<lazy_pages::SignInCode>::new()} ssr=SsrMode::Async />
-                <Route path=path!("/setup") view={Lazy::<lazy_pages::Setup>::new()} ssr=SsrMode::Async />
+                <Route path=path!("/sign-in") view={page!(SignIn)} ssr=SsrMode::Async />
+                <Route path=path!("/sign-in/code") view={page!(SignInCode)} ssr=SsrMode::Async />
+                <Route path=path!("/setup") view={page!(Setup)} ssr=SsrMode::Async />
                 <ParentRoute path=path!("") view=Layout ssr=SsrMode::Async>
-                    <Route path=path!("") view={Lazy::<lazy_pages::Home>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/customers") view={Lazy::<lazy_pages::Customers>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/customers/new") view={Lazy::<lazy_pages::NewCustomer>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/customers/:id") view={Lazy::<lazy_pages::Customer>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/customers/:id/edit") view={Lazy::<lazy_pages::EditCustomer>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/customers/:id/orders/new") view={Lazy::<lazy_pages::NewOrder>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/search") view={Lazy::<lazy_pages::Search>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/domains") view={Lazy::<lazy_pages::Domains>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/domains/renew") view={Lazy::<lazy_pages::RenewDomains>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/domains/:name") view={Lazy::<lazy_pages::Domain>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/domains/:name/dns") view={Lazy::<lazy_pages::Dns>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/index-status") view={Lazy::<lazy_pages::IndexStatus>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/orders") view={Lazy::<lazy_pages::Orders>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/orders/:id") view={Lazy::<lazy_pages::Order>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/mailboxes") view={Lazy::<lazy_pages::Mailboxes>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/mailboxes/:id") view={Lazy::<lazy_pages::Mailbox>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/subscriptions") view={Lazy::<lazy_pages::Subscriptions>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/subscriptions/renew") view={Lazy::<lazy_pages::RenewSubscriptions>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/wallet") view={Lazy::<lazy_pages::Wallet>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/staff") view={Lazy::<lazy_pages::Staff>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/staff/:id") view={Lazy::<lazy_pages::StaffAccount>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/audit") view={Lazy::<lazy_pages::Audit>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/account/sessions") view={Lazy::<lazy_pages::Sessions>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/account/two-factor") view={Lazy::<lazy_pages::TwoFactor>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("") view={page!(Home)} ssr=SsrMode::Async />
+                    <Route path=path!("/customers") view={page!(Customers)} ssr=SsrMode::Async />
+                    <Route path=path!("/customers/new") view={page!(NewCustomer)} ssr=SsrMode::Async />
+                    <Route path=path!("/customers/:id") view={page!(Customer)} ssr=SsrMode::Async />
+                    <Route path=path!("/customers/:id/edit") view={page!(EditCustomer)} ssr=SsrMode::Async />
+                    <Route path=path!("/customers/:id/orders/new") view={page!(NewOrder)} ssr=SsrMode::Async />
+                    <Route path=path!("/search") view={page!(Search)} ssr=SsrMode::Async />
+                    <Route path=path!("/domains") view={page!(Domains)} ssr=SsrMode::Async />
+                    <Route path=path!("/domains/renew") view={page!(RenewDomains)} ssr=SsrMode::Async />
+                    <Route path=path!("/domains/:name") view={page!(Domain)} ssr=SsrMode::Async />
+                    <Route path=path!("/domains/:name/dns") view={page!(Dns)} ssr=SsrMode::Async />
+                    <Route path=path!("/index-status") view={page!(IndexStatus)} ssr=SsrMode::Async />
+                    <Route path=path!("/orders") view={page!(Orders)} ssr=SsrMode::Async />
+                    <Route path=path!("/orders/:id") view={page!(Order)} ssr=SsrMode::Async />
+                    <Route path=path!("/mailboxes") view={page!(Mailboxes)} ssr=SsrMode::Async />
+                    <Route path=path!("/mailboxes/:id") view={page!(Mailbox)} ssr=SsrMode::Async />
+                    <Route path=path!("/subscriptions") view={page!(Subscriptions)} ssr=SsrMode::Async />
+                    <Route path=path!("/subscriptions/renew") view={page!(RenewSubscriptions)} ssr=SsrMode::Async />
+                    <Route path=path!("/wallet") view={page!(Wallet)} ssr=SsrMode::Async />
+                    <Route path=path!("/staff") view={page!(Staff)} ssr=SsrMode::Async />
+                    <Route path=path!("/staff/:id") view={page!(StaffAccount)} ssr=SsrMode::Async />
+                    <Route path=path!("/audit") view={page!(Audit)} ssr=SsrMode::Async />
+                    <Route path=path!("/account/sessions") view={page!(Sessions)} ssr=SsrMode::Async />
+                    <Route path=path!("/account/two-factor") view={page!(TwoFactor)} ssr=SsrMode::Async />
                     <Route
                         path=path!("/account/password")
-                        view={Lazy::<lazy_pages::ChangePassword>::new()}
+                        view={page!(ChangePassword)}
                         ssr=SsrMode::Async
                     />
                     // An area in `routes::AREAS` without pages yet: "not built yet"; else 404.

@@ -4,7 +4,7 @@
 use crate::common;
 
 use app::error::AppError;
-use app::model::customer::{CustomerDetail, SaveOutcome};
+use app::model::customer::{CustomerDetail, EditableProfile, SaveOutcome};
 use app::model::Role;
 use cmr::types::{ProfileField, User, UserProfile};
 use common::{spawn, update_form, TestApp, PASSWORD};
@@ -564,4 +564,47 @@ async fn twenty_different_profiles_are_paced_and_all_answered(db: PgPool) {
     // One subscriptions read serves all twenty (it is the partner's list, filtered here).
     assert_eq!(upstream_calls(&app, "/subscriptions"), 1);
     assert_eq!(upstream_calls(&app, "/users"), 20);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn the_edit_form_opens_with_its_country_and_state_lists(db: PgPool) {
+    let app = spawn(db).await;
+    let cookie = editor(&app).await;
+    let user = app
+        .sandbox
+        .control
+        .users()
+        .into_iter()
+        .find(|u| u.profile.country == "US")
+        .expect("a customer in the US");
+    let id = vec![("id".to_string(), user.id.clone())];
+    let open = || async {
+        let answer = post(&app, "/api/customers/profile", &cookie, &id).await;
+        serde_json::from_str::<EditableProfile>(&answer.body).expect(&answer.body)
+    };
+
+    // A list CMR does not give does not keep the form from opening: it is marked missing
+    // (the browser asks for it again), and not kept.
+    // (Enough failures for the client's retries of a read.)
+    app.sandbox
+        .control
+        .respond_with("/geo/states", 503, "{\"message\":\"down\"}", 10);
+    let opened = open().await;
+    assert_eq!(opened.profile.email, user.profile.email);
+    assert!(opened.lists.countries.is_some());
+    assert_eq!(opened.lists.states, None);
+    app.sandbox.control.clear_faults();
+
+    // The lists come with the profile, so the form needs no call of its own (and works
+    // without JavaScript).
+    let opened = open().await;
+    let countries = opened.lists.countries.expect("the countries");
+    assert!(countries
+        .iter()
+        .any(|c| c.code == "CA" && c.name == "Canada"));
+    assert_eq!(opened.lists.country, "US");
+    let states = opened.lists.states.expect("the states of the US");
+    assert!(states
+        .iter()
+        .any(|s| s.name == user.profile.state || s.code == user.profile.state));
 }

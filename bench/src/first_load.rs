@@ -47,14 +47,14 @@ fn pkg_paths(html: &str) -> Vec<String> {
 }
 
 /// The chunk loader and the bundle of the home page's chunks, by the split manifest
-/// (`{"__home_view_<hash>": ["chunk_1", …], …}`); an error when the manifest names no home
+/// (`{"home_loader_<hash>": ["chunk_1", …], …}`: the home page's island); an error when the manifest names no home
 /// page. A build without `--split` has no manifest, and [`home`] does not call this then.
 fn split_paths(manifest: &str) -> Result<Vec<String>, String> {
     let routes: std::collections::HashMap<String, Vec<String>> =
         serde_json::from_str(manifest).map_err(|e| format!("the split manifest: {e}"))?;
     let home = routes
         .iter()
-        .find(|(key, _)| key.starts_with("__home_view_"))
+        .find(|(key, _)| key.starts_with("home_loader_"))
         .map(|(_, chunks)| chunks)
         .ok_or("the split manifest names no home page")?;
     let bundle = precompress::bundle_file(&precompress::bundle_members(home));
@@ -219,7 +219,7 @@ mod tests {
     #[test]
     fn the_home_pages_chunks_come_from_the_manifest_as_one_bundle_with_the_loader() {
         let manifest =
-            r#"{"__sign_in_view_1": ["chunk_9"], "__home_view_1": ["chunk_2", "chunk_1"]}"#;
+            r#"{"sign_in_loader_1": ["chunk_9"], "home_loader_1": ["chunk_2", "chunk_1"]}"#;
         let members = ["chunk_1".to_string(), "chunk_2".to_string()];
         assert_eq!(
             split_paths(manifest).unwrap(),
@@ -228,6 +228,6 @@ mod tests {
                 format!("/pkg/bundle-{}.wasm", precompress::bundle_key(&members)),
             ]
         );
-        assert!(split_paths(r#"{"__sign_in_view_1": []}"#).is_err());
+        assert!(split_paths(r#"{"sign_in_loader_1": []}"#).is_err());
     }
 }

@@ -111,12 +111,13 @@ pub struct CustomerDetail {
     pub can_delete: bool,
 }
 
-/// What the edit form opens with: the profile, and the fields CMR did not show. Those are
-/// marked unknown and left out of the save unless staff type a value.
+/// What the edit form opens with: the profile, the fields CMR did not show (marked unknown
+/// and left out of the save unless staff type a value), and the country and state lists.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EditableProfile {
     pub profile: UserProfile,
     pub unknown_fields: Vec<ProfileField>,
+    pub lists: super::geo::GeoLists,
 }
 
 /// What saving the edit form did.

@@ -48,7 +48,7 @@ fn tab_is_visible() -> bool {
     true
 }
 
-#[component]
+#[island]
 pub fn WalletSlot() -> impl IntoView {
     let tick = RwSignal::new(0u32);
     let wallet = resource(move || tick.get(), |_| wallet_summary());

@@ -1,7 +1,7 @@
 //! Countries and states change rarely: cached in memory for a day instead of asking CMR on
 //! every form.
 
-use crate::model::geo::GeoOption;
+use crate::model::geo::{GeoLists, GeoOption};
 use cmr::CmrClient;
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -72,5 +72,24 @@ impl GeoCache {
             .unwrap_or_else(|e| e.into_inner())
             .insert(country.to_string(), (Instant::now(), options.clone()));
         Ok(options)
+    }
+
+    /// Both lists a form opens with: every country, and the states of `country` (none for a
+    /// value that is not a two-letter code). A list CMR does not give is `None`, and the form
+    /// still opens: the browser asks for it again.
+    pub async fn lists(&self, cmr: &CmrClient, country: &str) -> GeoLists {
+        let states = async {
+            if country.len() == 2 {
+                self.states(cmr, country).await.ok()
+            } else {
+                Some(Vec::new())
+            }
+        };
+        let (countries, states) = tokio::join!(self.countries(cmr), states);
+        GeoLists {
+            countries: countries.ok(),
+            country: country.to_string(),
+            states,
+        }
     }
 }

@@ -6,6 +6,7 @@ use crate::components::toast::use_toasts;
 use crate::error::AppError;
 use crate::location;
 use crate::model::customer::SaveOutcome;
+use crate::model::geo::GeoLists;
 use crate::resource::resource;
 use crate::routes;
 use cmr::types::{ProfileField, UserProfile};
@@ -19,7 +20,7 @@ pub fn EditCustomerPage() -> impl IntoView {
     let profile = resource(move || id.get(), get_profile);
     view! {
         <Loaded resource=profile loading="Loading the profile…" heading="Edit customer" let:editable>
-            <EditForm id=id.get_untracked() profile=editable.profile unknown=editable.unknown_fields />
+            <EditForm id=id.get_untracked() profile=editable.profile unknown=editable.unknown_fields lists=editable.lists />
         </Loaded>
     }
 }
@@ -28,7 +29,12 @@ pub fn EditCustomerPage() -> impl IntoView {
 /// server can merge with whatever CMR holds by then (see `profile::merge`). Fields CMR did not
 /// show are marked unknown; left empty, they are not sent at all.
 #[component]
-fn EditForm(id: String, profile: UserProfile, unknown: Vec<ProfileField>) -> impl IntoView {
+fn EditForm(
+    id: String,
+    profile: UserProfile,
+    unknown: Vec<ProfileField>,
+    lists: GeoLists,
+) -> impl IntoView {
     let save = ServerAction::<UpdateCustomer>::new();
     let seen = RwSignal::new(profile.clone());
     let values = ProfileSignals::new(&profile);
@@ -101,6 +107,7 @@ fn EditForm(id: String, profile: UserProfile, unknown: Vec<ProfileField>) -> imp
                 error
                 conflicts
                 unknown
+                lists
             />
             <div class="form-actions">
                 <button type="submit" class="button-primary" disabled=move || save.pending().get()>

@@ -2,9 +2,9 @@
 //! and state selects fed by CMR's geo lists, field errors, changed-field marks and conflicts.
 
 use crate::error::AppError;
+use crate::model::geo::GeoLists;
 use crate::model::profile::{self, FieldConflict};
 use crate::pages::geo::{countries, states};
-use crate::resource::resource;
 use cmr::types::{ProfileField, UserProfile};
 use leptos::prelude::*;
 
@@ -64,13 +64,53 @@ pub fn ProfileFields(
     /// Fields CMR did not show (edit form): not required, and marked as unknown.
     #[prop(optional)]
     unknown: Vec<ProfileField>,
+    /// The country and state lists the form opens with (loaded on the server).
+    lists: GeoLists,
 ) -> impl IntoView {
     let country = values.field(ProfileField::Country);
-    let country_list = resource(|| (), |_| countries());
-    let state_list = resource(move || country.get(), states);
-    // True while a newly chosen country's states load: the field says so (the previous
-    // country's field stays until the list arrives).
-    let states_loading = RwSignal::new(false);
+    // The server renders both selects from `lists`, so the form works without JavaScript and
+    // hydrates without a Suspense of its own (in islands mode a Suspense inside the page's
+    // own loses its hydration markers). In the browser, a list the server could not get is
+    // asked for again, and choosing another country loads its states.
+    let GeoLists {
+        countries: first_countries,
+        country: first_country,
+        states: first_states,
+    } = lists;
+    let missing_countries = first_countries.is_none();
+    let country_options = RwSignal::new(first_countries.unwrap_or_default());
+    // The state list shown, and the country it belongs to (`None`: not known yet). The
+    // previous country's field stays until the new country's list arrives.
+    let shown_states = RwSignal::new((
+        first_states.is_some().then_some(first_country),
+        first_states.unwrap_or_default(),
+    ));
+    Effect::new(move |_| {
+        if missing_countries {
+            leptos::task::spawn_local(async move {
+                if let Ok(list) = countries().await {
+                    country_options.set(list);
+                }
+            });
+        }
+    });
+    Effect::new(move |_| {
+        let wanted = country.get();
+        if shown_states.with_untracked(|(shown, _)| shown.as_ref() == Some(&wanted)) {
+            return;
+        }
+        leptos::task::spawn_local(async move {
+            let list = states(wanted.clone()).await;
+            // A list that comes after another country was chosen is not shown.
+            if country.get_untracked() == wanted {
+                shown_states.set((Some(wanted), list.unwrap_or_default()));
+            }
+        });
+    });
+    let states_loading = Signal::derive(move || {
+        let wanted = country.get();
+        shown_states.with(|(shown, _)| shown.as_ref() != Some(&wanted))
+    });
 
     let field_view = move |field: ProfileField| {
         let (label, value) = (profile::label(field), values.field(field));
@@ -95,87 +135,77 @@ pub fn ProfileFields(
                     on:change=move |ev| value.set(event_target_value(&ev))
                 >
                     <option value="">"Choose a country"</option>
-                    <Transition fallback=move || view! { <option value=value.get_untracked() selected=true>{value.get_untracked()}</option> }>
-                        {move || Suspend::new(async move {
-                            let list = country_list.await.unwrap_or_default();
-                            let current = value.get_untracked();
-                            let known = list.iter().any(|c| c.code == current);
-                            view! {
-                                {(!known && !current.is_empty()).then(|| view! { <option value=current.clone() selected=true>{current.clone()}</option> })}
-                                {list
-                                    .into_iter()
-                                    .map(|c| {
-                                        let selected = c.code == value.get_untracked();
-                                        view! { <option value=c.code.clone() selected=selected>{c.name}</option> }
-                                    })
-                                    .collect_view()}
-                            }
-                        })}
-                    </Transition>
+                    {move || {
+                        let current = value.get_untracked();
+                        let list = country_options.get();
+                        let known = list.iter().any(|c| c.code == current);
+                        view! {
+                            {(!known && !current.is_empty()).then(|| view! { <option value=current.clone() selected=true>{current.clone()}</option> })}
+                            {list
+                                .into_iter()
+                                .map(|c| {
+                                    let selected = c.code == value.get_untracked();
+                                    view! { <option value=c.code.clone() selected=selected>{c.name}</option> }
+                                })
+                                .collect_view()}
+                        }
+                    }}
                 </select>
             }
             .into_any(),
-            ProfileField::State => view! {
-                <Transition
-                    set_pending=states_loading
-                    fallback=move || view! { <input id="field-state" name=format!("{prefix}[state]") value=value.get_untracked() /> }
-                >
-                    {
-                        let (id, name, error_id) = state_ids;
-                        move || {
-                            let (id, name, error_id) = (id.clone(), name.clone(), error_id.clone());
-                            Suspend::new(async move {
-                                let list = state_list.await.unwrap_or_default();
-                                if list.is_empty() {
-                                    // CMR has no states for this country: free text.
-                                    return view! {
-                                        <input
-                                            id=id
-                                            name=name
-                                            type="text"
-                                            required=true
-                                            aria-describedby=error_id
-                                            value=value.get_untracked()
-                                            prop:value=move || value.get()
-                                            on:input=move |ev| value.set(event_target_value(&ev))
-                                        />
-                                    }
-                                    .into_any();
-                                }
-                                let current = value.get_untracked();
-                                let known = list.iter().any(|s| s.name == current || s.code == current);
-                                view! {
-                                    <select
-                                        id=id
-                                        name=name
-                                        required=true
-                                        aria-describedby=error_id
-                                        prop:value=move || value.get()
-                                        on:change=move |ev| value.set(event_target_value(&ev))
-                                    >
-                                        <option value="">"Choose a state or province"</option>
-                                        {(!known && !current.is_empty()).then(|| view! { <option value=current.clone() selected=true>{current.clone()}</option> })}
-                                        {list
-                                            .into_iter()
-                                            .map(|s| {
-                                                // The docs' example stores the state's name ("New York"),
-                                                // but a code ("NY") may be stored too. The matching option
-                                                // carries the stored value exactly, so an unrelated save
-                                                // never rewrites one form into the other.
-                                                let selected = s.name == current || s.code == current;
-                                                let option_value = if selected { current.clone() } else { s.name.clone() };
-                                                view! { <option value=option_value selected=selected>{s.name}</option> }
-                                            })
-                                            .collect_view()}
-                                    </select>
-                                }
-                                .into_any()
-                            })
+            ProfileField::State => {
+                let (id, name, error_id) = state_ids;
+                (move || {
+                    let (id, name, error_id) = (id.clone(), name.clone(), error_id.clone());
+                    let list = shown_states.with(|(_, list)| list.clone());
+                    if list.is_empty() {
+                        // CMR has no states for this country (or the list has not come):
+                        // free text.
+                        return view! {
+                            <input
+                                id=id
+                                name=name
+                                type="text"
+                                required=true
+                                aria-describedby=error_id
+                                value=value.get_untracked()
+                                prop:value=move || value.get()
+                                on:input=move |ev| value.set(event_target_value(&ev))
+                            />
                         }
+                        .into_any();
                     }
-                </Transition>
+                    let current = value.get_untracked();
+                    let known = list.iter().any(|s| s.name == current || s.code == current);
+                    view! {
+                        <select
+                            id=id
+                            name=name
+                            required=true
+                            aria-describedby=error_id
+                            prop:value=move || value.get()
+                            on:change=move |ev| value.set(event_target_value(&ev))
+                        >
+                            <option value="">"Choose a state or province"</option>
+                            {(!known && !current.is_empty()).then(|| view! { <option value=current.clone() selected=true>{current.clone()}</option> })}
+                            {list
+                                .into_iter()
+                                .map(|s| {
+                                    // The docs' example stores the state's name ("New York"),
+                                    // but a code ("NY") may be stored too. The matching option
+                                    // carries the stored value exactly, so an unrelated save
+                                    // never rewrites one form into the other.
+                                    let selected = s.name == current || s.code == current;
+                                    let option_value = if selected { current.clone() } else { s.name.clone() };
+                                    view! { <option value=option_value selected=selected>{s.name}</option> }
+                                })
+                                .collect_view()}
+                        </select>
+                    }
+                    .into_any()
+                })
+                .into_any()
             }
-            .into_any(),
             _ => view! {
                 <input
                     id=id.clone()

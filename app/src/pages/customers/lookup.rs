@@ -3,7 +3,7 @@ use leptos::prelude::*;
 
 /// The header's "paste anything" box: an email, a domain name or a CMR user id opens that
 /// customer.
-#[component]
+#[island]
 pub fn LookupBox() -> impl IntoView {
     let lookup = ServerAction::<LookupCustomer>::new();
     let error = move || {

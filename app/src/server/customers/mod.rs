@@ -306,9 +306,11 @@ pub async fn editable(state: &AppState, id: &str) -> Result<EditableProfile, App
     let read = || async { Ok(state.cmr.get_user(id).await?.data) };
     let key = ReadKey::Customer(id.to_string());
     let user = state.reads.read(key, Freshness::Live, read).await?.value;
+    let lists = state.geo.lists(&state.cmr, &user.profile.country).await;
     Ok(EditableProfile {
         profile: user.profile,
         unknown_fields: user.unknown_fields,
+        lists,
     })
 }
 
