@@ -10,7 +10,7 @@ use super::http::dictionary::ShellDictionary;
 use super::http::error_status::app_error_status;
 use super::http::headers::{security_headers, Https};
 use super::http::request_trace::trace_requests;
-use super::http::run_to_end::run_posts_to_end;
+use super::http::run_to_end::run_changes_to_end;
 use super::AppState;
 use crate::{shell, App};
 use axum::routing::get;
@@ -165,7 +165,7 @@ pub fn build(state: AppState, store: FinalStore, leptos_options: LeptosOptions) 
             security_headers,
         ))
         .layer(axum::middleware::from_fn(trace_requests))
-        .layer(axum::middleware::from_fn(run_posts_to_end))
+        .layer(axum::middleware::from_fn(run_changes_to_end))
         .layer(axum::middleware::from_fn(super::metrics::track))
 }
 
