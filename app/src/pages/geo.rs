@@ -20,9 +20,6 @@ pub async fn countries() -> Result<Vec<GeoOption>, AppError> {
 #[server(prefix = "/api", endpoint = "geo/states")]
 pub async fn states(country: String) -> Result<Vec<GeoOption>, AppError> {
     require_role(Role::Viewer).await?;
-    if country.len() != 2 {
-        return Ok(Vec::new());
-    }
     let state = ctx::state();
     Ok(state.geo.states(&state.cmr, &country).await?)
 }

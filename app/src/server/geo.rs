@@ -52,11 +52,16 @@ impl GeoCache {
         Ok(options)
     }
 
+    /// The states of `country`: none for a value that is not a two-letter code (CMR is not
+    /// asked).
     pub async fn states(
         &self,
         cmr: &CmrClient,
         country: &str,
     ) -> Result<Vec<GeoOption>, cmr::CmrError> {
+        if country.len() != 2 {
+            return Ok(Vec::new());
+        }
         if let Some(hit) = fresh(
             self.states
                 .lock()
@@ -74,22 +79,14 @@ impl GeoCache {
         Ok(options)
     }
 
-    /// Both lists a form opens with: every country, and the states of `country` (none for a
-    /// value that is not a two-letter code). A list CMR does not give is `None`, and the form
-    /// still opens: the browser asks for it again.
+    /// Both lists a form opens with: every country, and the states of `country`. A list CMR
+    /// does not give is `None`, and the form still opens: the browser asks for it again.
     pub async fn lists(&self, cmr: &CmrClient, country: &str) -> GeoLists {
-        let states = async {
-            if country.len() == 2 {
-                self.states(cmr, country).await.ok()
-            } else {
-                Some(Vec::new())
-            }
-        };
-        let (countries, states) = tokio::join!(self.countries(cmr), states);
+        let (countries, states) = tokio::join!(self.countries(cmr), self.states(cmr, country));
         GeoLists {
             countries: countries.ok(),
             country: country.to_string(),
-            states,
+            states: states.ok(),
         }
     }
 }
