@@ -1,6 +1,7 @@
 //! The signed-in frame: header (brand, lookup, wallet, who is signed in, sign-out), main
-//! navigation, the page, and the toast region. It sits above both the kit and the pages (it
-//! places the pages' header slots), so the kit never imports a page.
+//! navigation and the page (whose island holds its own toast region: the frame renders on the
+//! server only). It sits above both the kit and the pages (it places the pages' header slots),
+//! so the kit never imports a page.
 
 use crate::pages::auth::{whoami, SignOut};
 use crate::pages::customers::LookupBox;
