@@ -1,5 +1,5 @@
-//! `split-wasm <input wasm> <pkg dir> <output name>`: takes Leptos' asynchronous hydration,
-//! which islands never run, out of the browser build's wasm (`async_hydration.rs`), then cuts
+//! `split-wasm <input wasm> <pkg dir> <output name>`: takes the hydration paths islands never
+//! run out of the browser build's wasm (`unused_hydration.rs`), then cuts
 //! it at its lazy pages' split points (app/src/lazy_pages.rs). It writes each chunk and its loader into the
 //! pkg dir, the shell beside the input as `<stem>_split.wasm` for wasm-bindgen, and
 //! `__wasm_split_manifest.json`, each page's chunks. The loader fetches a page's chunks as
@@ -11,8 +11,8 @@
 //! builds the release without cargo-leptos (compiling it took a quarter of a fresh machine's
 //! CI), while `scripts/run` keeps it for development.
 
-mod async_hydration;
 mod bundle;
+mod unused_hydration;
 
 use std::path::{Path, PathBuf};
 
@@ -44,9 +44,9 @@ fn main() {
 
 fn run(input: &Path, pkg: &Path, name: &str) -> Result<usize, String> {
     let wasm = std::fs::read(input).map_err(|err| format!("{}: {err}", input.display()))?;
-    let (wasm, stubbed) = async_hydration::stub(&wasm)?;
+    let (wasm, stubbed) = unused_hydration::stub(&wasm)?;
     println!(
-        "split-wasm: {} functions of asynchronous hydration emptied ({} B; {} kept, live code calls them)",
+        "split-wasm: {} functions of hydration islands never run emptied ({} B; {} kept: live code calls them)",
         stubbed.stubbed, stubbed.bytes, stubbed.kept
     );
     let main_out = split_name(input);

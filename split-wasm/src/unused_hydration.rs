@@ -1,24 +1,27 @@
-//! Takes Leptos' asynchronous hydration out of the browser build, before the split.
+//! Takes the hydration paths islands never run out of the browser build, before the split.
 //!
-//! Islands hydrate synchronously (`#[island]` calls `hydrate_from_position`); the asynchronous
-//! path, `RenderHtml::hydrate_async`, serves lazy routes, which this app has none of. Yet
-//! every erased view (`into_any`, and `erase_components` erases every component) stores a
-//! pointer to its own `hydrate_async` beside its `build` and `hydrate`, so rustc keeps that
-//! code, with all it calls, for every view type: about 200 kB of the wasm before `wasm-opt`,
-//! 5–20 kB of brotli on each page's first load (BENCHMARKS.md, "the first-load budget").
+//! Islands hydrate synchronously, from the server's HTML (`#[island]` calls
+//! `hydrate_from_position::<true>`). Two other paths exist in tachys: asynchronous hydration
+//! (`RenderHtml::hydrate_async`), which serves lazy routes, and an attribute's hydration from a
+//! template (`hydrate::<false>`), which serves `template!`; this app uses neither. Yet every
+//! erased view (`into_any`, and `erase_components` erases every component) stores a pointer to
+//! its `hydrate_async`, and every erased attribute one to its `hydrate_from_template`, so
+//! rustc keeps that code, with all it calls, for every type: about 208 kB of the wasm before
+//! `wasm-opt`, up to 20 kB of brotli on a page's first load (BENCHMARKS.md, "the first-load
+//! budget").
 //!
 //! The pass is a liveness check over the relocations `--emit-relocs` leaves in the wasm, the
 //! same ones the split follows. The candidates are the functions whose names hold
-//! `hydrate_async` (their closures and drop glue included). Starting from the exports, it
-//! follows every call and every pointer taken, by code and by data, and never enters a
-//! candidate, with one exception: the pointer an erased view stores in its `hydrate_async`
-//! slot (`into_any::hydrate_async`), which only `AnyView::hydrate_async`, itself a candidate,
-//! reads. A candidate that live code reaches any other way stays as it is (rustc merges
-//! identical helpers, so the synchronous `hydrate` does call one function named
-//! `hydrate_async`). Every other candidate's body becomes `unreachable`, padded with `nop` to
-//! its old length so no other offset moves, and its relocations are dropped: the split then
-//! sees that it calls nothing. Were one ever called, the page would stop with "unreachable"
-//! in the console, which fails the browser suite.
+//! `hydrate_async` or `hydrate_from_template` (closures and drop glue included). Starting from
+//! the exports, it follows every call and every pointer taken, by code and by data, and never
+//! enters a candidate, with one exception: the pointer an erased type stores in its slot
+//! (`into_any::hydrate_async`, `into_any_attr::hydrate_from_template`), which only the erased
+//! type's own method of that path reads. A candidate that live code reaches any other way
+//! stays as it is (rustc merges identical helpers, so the synchronous `hydrate` does call one
+//! function named `hydrate_async`). Every other candidate's body becomes `unreachable`, padded
+//! with `nop` to its old length so no other offset moves, and its relocations are dropped: the
+//! split then sees that it calls nothing. Were one ever called, the page would stop with
+//! "unreachable" in the console, which fails the browser suite.
 
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
@@ -39,11 +42,19 @@ pub struct Report {
     pub kept: usize,
 }
 
-/// The functions named like this are candidates.
-const CANDIDATE: &str = "hydrate_async";
-/// The erased view's slot (`<T as IntoAny>::into_any::hydrate_async`): the one pointer to a
-/// candidate live code may take. Mangled names spell the path with lengths.
-const SLOT: &str = "8into_any13hydrate_async";
+/// The paths islands never take: the functions whose names hold the first are candidates, and
+/// the second is the slot of an erased type that holds a pointer to one, the one pointer to a
+/// candidate live code may take (mangled names spell each part of a path after its length).
+const UNUSED: [(&str, &str); 2] = [
+    // A view's asynchronous hydration, `<T as IntoAny>::into_any::hydrate_async`.
+    ("hydrate_async", "8into_any13hydrate_async"),
+    // An attribute's hydration from a template (`template!`, which this app does not use), not
+    // from the server's HTML: `<T as IntoAnyAttribute>::into_any_attr::hydrate_from_template`.
+    (
+        "hydrate_from_template",
+        "13into_any_attr21hydrate_from_template",
+    ),
+];
 
 pub fn stub(wasm: &[u8]) -> Result<(Vec<u8>, Report), String> {
     let module = Module::read(wasm).map_err(|err| format!("reading the wasm: {err}"))?;
@@ -51,7 +62,12 @@ pub fn stub(wasm: &[u8]) -> Result<(Vec<u8>, Report), String> {
         .bodies
         .keys()
         .copied()
-        .filter(|f| module.names.get(f).is_some_and(|n| n.contains(CANDIDATE)))
+        .filter(|f| {
+            module
+                .names
+                .get(f)
+                .is_some_and(|n| UNUSED.iter().any(|(candidate, _)| n.contains(candidate)))
+        })
         .collect();
     let candidates = stubs.len();
     module.keep_what_live_code_reaches(&mut stubs);
@@ -317,7 +333,9 @@ impl Module {
     }
 
     fn is_slot(&self, f: u32) -> bool {
-        self.names.get(&f).is_some_and(|n| n.contains(SLOT))
+        self.names
+            .get(&f)
+            .is_some_and(|n| UNUSED.iter().any(|(_, slot)| n.contains(slot)))
     }
 }
 
@@ -570,6 +588,27 @@ mod tests {
         let symbols: Vec<u32> = module.code_relocs.iter().map(|r| r.symbol).collect();
         assert_eq!(symbols, [1, 2]);
         assert_eq!(Module::read(&input).unwrap().code_relocs.len(), 3);
+    }
+
+    #[test]
+    fn the_erased_attributes_template_slot_is_emptied_too() {
+        let input = module(
+            "_ZN1a13into_any_attr21hydrate_from_template17h4E",
+            RelocationType::TableIndexSleb,
+        );
+        let (out, report) = stub(&input).unwrap();
+        assert_eq!(
+            report,
+            Report {
+                stubbed: 1,
+                bytes: 8,
+                kept: 1
+            }
+        );
+        assert_eq!(
+            bodies(&out)[1],
+            [0x00, 0x00, 0x01, 0x01, 0x01, 0x01, 0x01, END]
+        );
     }
 
     #[test]
