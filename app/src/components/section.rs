@@ -21,7 +21,7 @@ fn SectionTable<T: Clone + Send + Sync + 'static>(
     headers: &'static [&'static str],
     row: fn(T) -> Vec<String>,
 ) -> impl IntoView {
-    let heading_id = format!("{}-heading", title.to_lowercase());
+    let heading_id = format!("{}-heading", title.to_ascii_lowercase());
     let body = match section {
         Err(message) => view! { <Alert text=format!("Could not load: {message}") /> }.into_any(),
         Ok(items) => {

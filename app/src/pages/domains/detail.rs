@@ -257,7 +257,7 @@ fn ForwardingForm(
                 <input type="hidden" name="name" value=name.clone() />
                 <input type="hidden" name="kind" value=kind_value />
                 <div class="field">
-                    <label for=field>{format!("Forward {} to", title.to_lowercase())}</label>
+                    <label for=field>{format!("Forward {} to", title.to_ascii_lowercase())}</label>
                     <input
                         id=field
                         name="target"

@@ -312,8 +312,9 @@ fn RecordForm(
         }
     };
     let is_mx = move || kind.get() == "MX";
-    let is_dmarc =
-        move || kind.get() == "TXT" && host.with(|h| h.trim().to_lowercase().starts_with("_dmarc"));
+    let is_dmarc = move || {
+        kind.get() == "TXT" && host.with(|h| h.trim().to_ascii_lowercase().starts_with("_dmarc"))
+    };
     view! {
         <section class="card" aria-labelledby="record-form-heading">
             <h2 id="record-form-heading">
