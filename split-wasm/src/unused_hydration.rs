@@ -56,6 +56,11 @@ const UNUSED: [(&str, &str); 2] = [
     ),
 ];
 
+/// `<AnyView as RenderHtml>::hydrate_async`, the one reader of the views' slot. Should live
+/// code ever call it (a Leptos that hydrates islands asynchronously), the slot's pointers
+/// would be called too, and the pass refuses to run rather than empty them.
+const VIEW_SLOT_READER: &str = "AnyView$u20$as$u20$tachys..view..RenderHtml$GT$13hydrate_async";
+
 pub fn stub(wasm: &[u8]) -> Result<(Vec<u8>, Report), String> {
     let module = Module::read(wasm).map_err(|err| format!("reading the wasm: {err}"))?;
     let mut stubs: HashSet<u32> = module
@@ -69,11 +74,21 @@ pub fn stub(wasm: &[u8]) -> Result<(Vec<u8>, Report), String> {
                 .is_some_and(|n| UNUSED.iter().any(|(candidate, _)| n.contains(candidate)))
         })
         .collect();
-    let candidates = stubs.len();
+    let candidates = stubs.clone();
     module.keep_what_live_code_reaches(&mut stubs);
+    if let Some(reader) = candidates
+        .difference(&stubs)
+        .filter_map(|f| module.names.get(f))
+        .find(|name| name.contains(VIEW_SLOT_READER))
+    {
+        return Err(format!(
+            "live code calls {reader}: Leptos hydrates asynchronously here, so the views' \
+             asynchronous hydration cannot be emptied (split-wasm/src/unused_hydration.rs)"
+        ));
+    }
     let mut out = wasm.to_vec();
     let mut report = Report {
-        kept: candidates - stubs.len(),
+        kept: candidates.len() - stubs.len(),
         ..Report::default()
     };
     for f in &stubs {
@@ -624,6 +639,15 @@ mod tests {
             }
         );
         assert_eq!(out, input);
+    }
+
+    #[test]
+    fn live_code_that_hydrates_views_asynchronously_stops_the_build() {
+        let reader = "_ZN76_$LT$tachys..view..any_view..AnyView$u20$as$u20$tachys..view..RenderHtml$GT$13hydrate_async28_$u7b$$u7b$closure$u7d$$u7d$17h5E";
+        let err = stub(&module(reader, RelocationType::FunctionIndexLeb)).unwrap_err();
+        assert!(err.contains("Leptos hydrates asynchronously"), "{err}");
+        // A pointer to it, which live code may call, stops it too.
+        assert!(stub(&module(reader, RelocationType::TableIndexSleb)).is_err());
     }
 
     #[test]
