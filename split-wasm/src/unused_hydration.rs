@@ -121,7 +121,10 @@ pub fn stub(wasm: &[u8]) -> Result<(Vec<u8>, Report), String> {
         .filter(|r| !inside_stub(module.code_start + r.offset))
         .collect();
     let section = reloc_section("reloc.CODE", module.code_reloc_target, &kept);
-    let at = module.code_reloc_section.clone();
+    let at = module.code_reloc_section.clone().ok_or(
+        "the wasm has no code relocations: build it with `-Clink-args=--emit-relocs` \
+         (scripts/release)",
+    )?;
     out.splice(at, section);
     Ok((out, report))
 }
@@ -162,7 +165,7 @@ struct Module {
     /// The code relocations, in order.
     code_relocs: Vec<Reloc>,
     /// The `reloc.CODE` section in the file, header included, and the section it applies to.
-    code_reloc_section: Range<usize>,
+    code_reloc_section: Option<Range<usize>>,
     code_reloc_target: u32,
     /// The data relocations, by offset.
     data_relocs: Vec<Reloc>,
@@ -181,7 +184,7 @@ impl Module {
         let mut code_start = 0;
         let mut data_start = 0;
         let mut code_relocs = Vec::new();
-        let mut code_reloc_section = 0..0;
+        let mut code_reloc_section = None;
         let mut code_reloc_target = 0;
         let mut data_relocs = Vec::new();
         for payload in Parser::new(0).parse_all(wasm) {
@@ -258,8 +261,10 @@ impl Module {
                             code_relocs = relocs;
                             code_reloc_target = section.section_index();
                             let contents = custom.range();
-                            code_reloc_section = section_header_start(wasm, contents.start as usize)
-                                ..contents.end as usize;
+                            code_reloc_section = Some(
+                                section_header_start(wasm, contents.start as usize)
+                                    ..contents.end as usize,
+                            );
                         } else if custom.name() == "reloc.DATA" {
                             relocs.sort_by_key(|r| r.offset);
                             data_relocs = relocs;
@@ -640,6 +645,12 @@ mod tests {
         let (out, report) = stub(&input).unwrap();
         assert_eq!(report.stubbed, 0);
         assert_eq!(out, input);
+    }
+
+    #[test]
+    fn a_wasm_without_relocations_is_refused() {
+        let err = stub(b"\0asm\x01\0\0\0").unwrap_err();
+        assert!(err.contains("--emit-relocs"), "{err}");
     }
 
     #[test]
