@@ -1,9 +1,9 @@
 //! `split-wasm <input wasm> <pkg dir> <output name>`: takes the hydration paths islands never
-//! run out of the browser build's wasm (`unused_hydration.rs`), then cuts
-//! it at its lazy pages' split points (app/src/lazy_pages.rs). It writes each chunk and its loader into the
-//! pkg dir, the shell beside the input as `<stem>_split.wasm` for wasm-bindgen, and
-//! `__wasm_split_manifest.json`, each page's chunks. The loader fetches a page's chunks as
-//! one bundle on its first load (`bundle.rs`).
+//! run out of the browser build's wasm (`unused_hydration.rs`), then cuts it at its lazy pages'
+//! split points (app/src/lazy_pages.rs). It writes each chunk and its loader into the pkg dir,
+//! the shell beside the input as `<stem>_split.wasm` for wasm-bindgen, and
+//! `__wasm_split_manifest.json`, each page's chunks. The loader fetches a page's chunks as one
+//! bundle on its first load (`bundle.rs`).
 //!
 //! `split-wasm --bundle <pkg dir>`, once wasm-opt has run on the chunks: writes those bundles.
 //!

@@ -27,8 +27,8 @@ use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
 use wasmparser::{
-    DataSectionReader, DefinedDataSymbol, KnownCustom, Linking, Name, Parser, Payload,
-    RelocAddendKind, RelocationType, SymbolInfo,
+    DefinedDataSymbol, KnownCustom, Linking, Name, Parser, Payload, RelocAddendKind,
+    RelocationType, SymbolInfo,
 };
 
 /// What the pass found and did.
@@ -105,20 +105,10 @@ pub fn stub(wasm: &[u8]) -> Result<(Vec<u8>, Report), String> {
         out[body.start + 2..body.end - 1].fill(0x01);
         out[body.end - 1] = 0x0b;
     }
-    let stubbed: Vec<Range<usize>> = {
-        let mut ranges: Vec<Range<usize>> =
-            stubs.iter().map(|f| module.bodies[f].clone()).collect();
-        ranges.sort_by_key(|r| r.start);
-        ranges
-    };
-    let inside_stub = |at: usize| {
-        let i = stubbed.partition_point(|r| r.start <= at);
-        i > 0 && stubbed[i - 1].contains(&at)
-    };
     let kept: Vec<&Reloc> = module
         .code_relocs
         .iter()
-        .filter(|r| !inside_stub(module.code_start + r.offset))
+        .filter(|r| !stubs.contains(&r.function))
         .collect();
     let section = reloc_section("reloc.CODE", module.code_reloc_target, &kept);
     let at = module.code_reloc_section.clone().ok_or(
@@ -135,6 +125,8 @@ struct Reloc {
     ty: RelocationType,
     /// From the start of its section's contents.
     offset: usize,
+    /// For a code relocation, the function whose body holds it (0 for data).
+    function: u32,
     symbol: u32,
     addend: i64,
 }
@@ -160,8 +152,6 @@ struct Module {
     bodies: HashMap<u32, Range<usize>>,
     exports: Vec<u32>,
     symbols: Vec<Symbol>,
-    /// Where the code section's contents start in the file.
-    code_start: usize,
     /// The code relocations, in order.
     code_relocs: Vec<Reloc>,
     /// The `reloc.CODE` section in the file, header included, and the section it applies to.
@@ -182,6 +172,8 @@ impl Module {
         let mut imported = 0u32;
         let mut next_function = 0u32;
         let mut code_start = 0;
+        // Each body's start, from the code section's contents, in order.
+        let mut body_starts: Vec<(usize, u32)> = Vec::new();
         let mut data_start = 0;
         let mut code_relocs = Vec::new();
         let mut code_reloc_section = None;
@@ -210,11 +202,16 @@ impl Module {
                 Payload::CodeSectionEntry(body) => {
                     let range = body.range();
                     bodies.insert(next_function, range.start as usize..range.end as usize);
+                    body_starts.push((range.start as usize - code_start, next_function));
                     next_function += 1;
                 }
                 Payload::DataSection(section) => {
                     data_start = section.range().start as usize;
-                    segments = segment_starts(wasm, section)?;
+                    // A segment's bytes are the end of its entry.
+                    for segment in section {
+                        let segment = segment?;
+                        segments.push(segment.range.end as usize - segment.data.len());
+                    }
                 }
                 Payload::CustomSection(custom) => match custom.as_known() {
                     KnownCustom::Name(section) => {
@@ -247,17 +244,25 @@ impl Module {
                         }
                     }
                     KnownCustom::Reloc(section) => {
+                        let in_code = custom.name() == "reloc.CODE";
                         let mut relocs = Vec::new();
                         for entry in section.entries() {
                             let entry = entry?;
+                            let offset = entry.offset as usize;
+                            // The code section comes before its relocations: every body is known.
+                            let body = body_starts.partition_point(|(start, _)| *start <= offset);
                             relocs.push(Reloc {
                                 ty: entry.ty,
-                                offset: entry.offset as usize,
+                                offset,
+                                function: match body.checked_sub(1) {
+                                    Some(i) if in_code => body_starts[i].1,
+                                    _ => 0,
+                                },
                                 symbol: entry.index,
                                 addend: entry.addend,
                             });
                         }
-                        if custom.name() == "reloc.CODE" {
+                        if in_code {
                             code_relocs = relocs;
                             code_reloc_target = section.section_index();
                             let contents = custom.range();
@@ -286,7 +291,6 @@ impl Module {
             bodies,
             exports,
             symbols,
-            code_start,
             code_relocs,
             code_reloc_section,
             code_reloc_target,
@@ -298,15 +302,8 @@ impl Module {
     /// erased view's slot.
     fn keep_what_live_code_reaches(&self, stubs: &mut HashSet<u32>) {
         let mut by_function: HashMap<u32, Vec<&Reloc>> = HashMap::new();
-        let mut starts: Vec<(usize, u32)> =
-            self.bodies.iter().map(|(f, r)| (r.start, *f)).collect();
-        starts.sort();
         for reloc in &self.code_relocs {
-            let at = self.code_start + reloc.offset;
-            let i = starts.partition_point(|(start, _)| *start <= at);
-            if i > 0 {
-                by_function.entry(starts[i - 1].1).or_default().push(reloc);
-            }
+            by_function.entry(reloc.function).or_default().push(reloc);
         }
         let mut live: HashSet<Node> = HashSet::new();
         let mut work: Vec<Node> = self.exports.iter().map(|f| Node::Function(*f)).collect();
@@ -371,17 +368,6 @@ fn is_pointer(ty: RelocationType) -> bool {
             | TableIndexI64
             | TableIndexRelSleb64
     )
-}
-
-/// Where each data segment's bytes start, in the file.
-fn segment_starts(wasm: &[u8], section: DataSectionReader) -> wasmparser::Result<Vec<usize>> {
-    let base = wasm.as_ptr() as usize;
-    let mut starts = Vec::new();
-    for segment in section {
-        let segment = segment?;
-        starts.push(segment.data.as_ptr() as usize - base);
-    }
-    Ok(starts)
 }
 
 /// A custom section's first byte (its id), from the range of its contents: the id and the
