@@ -14,6 +14,9 @@ import * as path from 'node:path';
 // against it); the debug build is unsplit and ten times larger. One test per page: each loads
 // a fresh browser context.
 const WASM_BUDGET = 300_000;
+/// What `bytes` of wasm leave of the budget, or how far past it they are.
+const headroom = (bytes: number): string =>
+  bytes <= WASM_BUDGET ? `${WASM_BUDGET - bytes} B to spare` : `${bytes - WASM_BUDGET} B over`;
 
 const pkg = path.resolve(__dirname, '..', '..', 'target', 'site', 'pkg');
 /// The chunks the build also compressed against the shell (`<chunk>.wasm.dcb`, written by
@@ -84,10 +87,9 @@ async function firstLoad(browser: Browser, signedIn: Page, path: string) {
   const files = await Promise.all(wasm);
   const sizes = files.map((f) => f.size);
   const total = sizes.reduce((a, b) => a + b, 0);
-  const verdict = total <= WASM_BUDGET ? `${WASM_BUDGET - total} B to spare` : `${total - WASM_BUDGET} B over`;
   const dcb = files.filter((f) => f.encoding === 'dcb').length;
   console.log(
-    `first load of ${path}: ${total} B of wasm in ${sizes.length} files, ${dcb} of them against the shell (${verdict}; budget ${WASM_BUDGET} B)`,
+    `first load of ${path}: ${total} B of wasm in ${sizes.length} files, ${dcb} of them against the shell (${headroom(total)}; budget ${WASM_BUDGET} B)`,
   );
   expect(sizes.length, `${path} loads wasm`).toBeGreaterThan(0);
   // Chunks fetched after the shell arrived come compressed against it: Chromium kept the
@@ -201,11 +203,8 @@ test.describe('first load', () => {
     expect(pages.length, 'the manifest lists the lazy pages').toBeGreaterThan(20);
     const over = pages.filter((p) => p.total > WASM_BUDGET);
     for (const p of pages.sort((a, b) => b.total - a.total)) {
-      const verdict = p.total <= WASM_BUDGET ? `${WASM_BUDGET - p.total} B to spare` : `${p.total - WASM_BUDGET} B over`;
-      const dictionaryVerdict =
-        p.dictionary <= WASM_BUDGET ? `${WASM_BUDGET - p.dictionary} B to spare` : `${p.dictionary - WASM_BUDGET} B over`;
       console.log(
-        `manifest, ${p.page}: ${p.total} B of wasm (${verdict}); ${p.dictionary} B against the shell (${dictionaryVerdict}; ${p.apart} B with its chunks apart)`,
+        `manifest, ${p.page}: ${p.total} B of wasm (${headroom(p.total)}); ${p.dictionary} B against the shell (${headroom(p.dictionary)}; ${p.apart} B with its chunks apart)`,
       );
     }
     expect(over, `pages over the ${WASM_BUDGET} B budget`).toEqual([]);
